@@ -1,0 +1,1 @@
+"""Request signing, one ``httpx.Auth`` per scheme around pure, clock-injectable functions."""

@@ -1,0 +1,145 @@
+"""Vendor-neutral page assembly: cursors, filters and the output budget around a provider's read.
+
+A message cursor holds the provider's own paging state (``v``), how many messages of that vendor page
+were already shown (``skip``), the seq of the page's first message (``seq``) and the page size. When the
+budget cuts a page, the next cursor re-reads the same vendor page and skips what was shown: nothing is
+lost and nothing is shown twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .cursors import CursorCodec
+from .providers.base import Batch, Provider
+from .refs import ThreadRef
+from .render import Detail, Renderer, cut, estimate_tokens, shape
+from .transcript import Message, MessagePage, ThreadEntry, ThreadList
+
+
+@dataclass(frozen=True)
+class Filters:
+    roles: frozenset[str] | None = None
+    kinds: frozenset[str] | None = None
+    since: datetime | None = None
+
+    def keep(self, m: Message) -> bool:
+        if self.roles and m.role not in self.roles:
+            return False
+        if self.kinds and not (m.kinds() & self.kinds):
+            return False
+        return not (self.since and m.time and m.time < self.since)
+
+
+@dataclass(frozen=True)
+class View:
+    detail: Detail = "compact"
+    budget_tokens: int = 8000
+    redact: bool = True
+
+
+def _numbered(batch: Batch, first_seq: int) -> list[Message]:
+    return [m if m.seq else m.model_copy(update={"seq": first_seq + i}) for i, m in enumerate(batch.messages, 1)]
+
+
+async def read_page(
+    provider: Provider, ref: ThreadRef, cursor: str | None, limit: int, filters: Filters, view: View, codec: CursorCodec
+) -> tuple[MessagePage, str]:
+    scope = f"msgs:{ref}"
+    state: dict[str, Any] = codec.decode(scope, cursor) if cursor else {"v": None, "skip": 0, "seq": 0, "n": limit}
+    batch = await provider.read(ref, state.get("v"), int(state.get("n", limit)))
+    messages = _numbered(batch, int(state.get("seq", 0)))
+    shown, used, stop = _fit(messages, int(state.get("skip", 0)), filters, view)
+    if stop is not None:
+        next_state: dict[str, Any] | None = {**state, "skip": stop}
+    elif batch.next_state is not None:
+        next_state = {"v": batch.next_state, "skip": 0, "seq": int(state.get("seq", 0)) + len(messages), "n": state.get("n", limit)}
+    else:
+        next_state = None
+    page = MessagePage(
+        thread=str(ref),
+        title=batch.title,
+        status=batch.status,
+        messages=[m for m, _ in shown],
+        next_cursor=codec.encode(scope, next_state) if next_state else None,
+        truncated=stop is not None,
+        note=batch.note,
+    )
+    return page, _page_text(page, [line for _, line in shown], used, view)
+
+
+def _fit(
+    messages: list[Message], skip: int, filters: Filters, view: View
+) -> tuple[list[tuple[Message, str]], int, int | None]:
+    """Shape and render messages until the budget is spent; returns them, tokens used, and where it stopped."""
+    renderer = Renderer()
+    shown: list[tuple[Message, str]] = []
+    used = 0
+    for index in range(skip, len(messages)):
+        if not filters.keep(messages[index]):
+            continue
+        shaped = shape(messages[index], view.detail, redact=view.redact)
+        line = renderer.message(shaped)
+        cost = estimate_tokens(line) * 2  # text plus its structured twin
+        if used + cost > view.budget_tokens:
+            if shown:
+                return shown, used, index
+            shaped, line = _squeeze(shaped, view.budget_tokens // 2)
+            cost = estimate_tokens(line) * 2
+        shown.append((shaped, line))
+        used += cost
+    return shown, used, None
+
+
+def _squeeze(message: Message, tokens: int) -> tuple[Message, str]:
+    """A lone message bigger than the budget: cut its text to fit and say so."""
+    room = max(200, tokens * 3)
+    cut_msg = message.model_copy(update={"text": cut(message.text, room), "parts": message.parts[:3]})
+    return cut_msg, Renderer().message(cut_msg)
+
+
+def _page_text(page: MessagePage, lines: list[str], used: int, view: View) -> str:
+    head = " · ".join(x for x in (page.thread, page.title, page.status) if x)
+    out = [f"{head} · times UTC"]
+    if page.note:
+        out.append(f"note: {page.note}")
+    out.extend(lines or ["(no messages on this page match)"])
+    if page.truncated:
+        out.append(f"[cut at the output budget (~{view.budget_tokens} tokens); next_cursor continues right after the last message shown]")
+    if any("…(+" in line for line in lines) and view.detail != "full":
+        out.append("[values marked …(+N chars) were shortened; detail='full' with the same cursor shows them whole]")
+    out.append(f"next_cursor: {page.next_cursor}" if page.next_cursor else "end of thread")
+    return "\n".join(out)
+
+
+async def list_page(
+    provider: Provider, parent: ThreadRef | None, cursor: str | None, limit: int, codec: CursorCodec
+) -> tuple[ThreadList, str]:
+    scope = f"list:{provider.id}:{parent or ''}"
+    state = codec.decode(scope, cursor).get("v") if cursor else None
+    listing = await provider.list_threads(parent, state, limit)
+    result = ThreadList(
+        provider=provider.id,
+        parent=str(parent) if parent else None,
+        threads=listing.threads,
+        next_cursor=codec.encode(scope, {"v": listing.next_state}) if listing.next_state else None,
+        note=listing.note,
+    )
+    return result, _list_text(result)
+
+
+def _entry_line(entry: ThreadEntry) -> str:
+    when = entry.updated or entry.created
+    bits = [entry.ref, entry.kind, entry.title, entry.status, when.strftime("%Y-%m-%d %H:%M") if when else None]
+    return " · ".join(b for b in bits if b) + (" (+threads)" if entry.children else "")
+
+
+def _list_text(result: ThreadList) -> str:
+    out = [f"{result.provider}{' under ' + result.parent if result.parent else ''}: {len(result.threads)} entries"]
+    if result.note:
+        out.append(f"note: {result.note}")
+    out.extend(_entry_line(e) for e in result.threads)
+    out.append(f"next_cursor: {result.next_cursor}" if result.next_cursor else "end of list")
+    return "\n".join(out)

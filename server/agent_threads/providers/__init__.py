@@ -1,0 +1,23 @@
+"""Provider registry. Vendor modules are imported only when a provider of theirs is configured."""
+
+from __future__ import annotations
+
+import importlib
+
+from ..http import RetryPolicy
+from .base import Provider, ProviderSettings, Timeouts
+
+MODULES = {
+    "qoder": "qoder",
+    "cms": "cms",
+    "starops": "cms",
+    "dms": "dms",
+    "rdsai": "rdsai",
+    "dataagent": "dataagent",
+}
+
+
+def create(settings: ProviderSettings, timeouts: Timeouts, policy: RetryPolicy) -> Provider:
+    """Build the provider for one configured account; each vendor module has ``create(settings, ...)``."""
+    module = importlib.import_module(f"{__name__}.{MODULES[settings.family]}")
+    return module.create(settings, timeouts, policy)

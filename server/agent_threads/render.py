@@ -1,0 +1,168 @@
+"""The compact renderer and the output budget.
+
+One message becomes one header line (``#seq time role[author]: text``); its further text lines and its
+parts follow, each indented by two spaces, so nothing inside a message can pass for the server's own
+markup (which always starts at column 0). Long values are cut with an explicit ``…(+N chars)`` marker.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from typing_extensions import assert_never
+
+from .redact import mask
+from .transcript import (
+    ArtifactPart,
+    DataPart,
+    EventPart,
+    Message,
+    Part,
+    PlanPart,
+    ReasoningPart,
+    SubAgentPart,
+    ToolCallPart,
+    ToolResultPart,
+)
+
+Detail = Literal["brief", "compact", "full"]
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass(frozen=True)
+class Caps:
+    text: int
+    value: int
+    reasoning: int
+
+
+CAPS: dict[str, Caps] = {
+    "brief": Caps(text=280, value=80, reasoning=0),
+    "compact": Caps(text=2000, value=240, reasoning=400),
+    "full": Caps(text=1_000_000, value=1_000_000, reasoning=1_000_000),
+}
+
+
+def estimate_tokens(text: str) -> int:
+    """A conservative cl100k estimate: ~4 ASCII chars per token, ~1 token per CJK character."""
+    return len(text.encode("utf-8")) * 10 // 33 + 1
+
+
+def cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…(+{len(text) - limit} chars)"
+
+
+def clean(text: str, *, redact: bool) -> str:
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return mask(text) if redact else text
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def shape(message: Message, detail: Detail, *, redact: bool = True) -> Message:
+    """The message as the model will get it: cleaned, masked, values previewed, vendor extras dropped."""
+    caps = CAPS[detail]
+    parts = [p for p in (_shape_part(p, caps, redact) for p in message.parts) if p is not None]
+    return message.model_copy(
+        update={
+            "text": cut(clean(message.text, redact=redact), caps.text),
+            "parts": parts,
+            "vendor": message.vendor if detail == "full" else None,
+            "author": clean(message.author, redact=False) if message.author else None,
+        }
+    )
+
+
+def _shape_part(part: Part, caps: Caps, redact: bool) -> Part | None:
+    def c(text: str | None, limit: int = caps.value) -> str | None:
+        return None if text is None else cut(clean(text, redact=redact), limit)
+
+    if isinstance(part, ToolCallPart):
+        args = c(_value(part.arguments)) if part.arguments is not None else None
+        return part.model_copy(update={"arguments": args, "result": c(part.result)})
+    if isinstance(part, ToolResultPart):
+        return part.model_copy(update={"result": c(part.result)})
+    if isinstance(part, ReasoningPart):
+        return part.model_copy(update={"text": c(part.text, caps.reasoning)}) if caps.reasoning else None
+    if isinstance(part, (SubAgentPart, ArtifactPart)):
+        return part.model_copy(update={"text": c(part.text)})
+    if isinstance(part, EventPart):
+        return part.model_copy(update={"message": c(part.message)})
+    if isinstance(part, DataPart):
+        return part.model_copy(update={"data": c(_value(part.data))})
+    if isinstance(part, PlanPart):
+        return part
+    assert_never(part)
+
+
+def part_line(part: Part) -> str:
+    if isinstance(part, ToolCallPart):
+        status = f" [{part.status}]" if part.status else ""
+        result = f" → {'ERROR ' if part.is_error else ''}{part.result}" if part.result else ""
+        return f"tool {part.name}({part.arguments or ''}){status}{result}"
+    if isinstance(part, ToolResultPart):
+        return f"tool result{' ' + part.name if part.name else ''}: {'ERROR ' if part.is_error else ''}{part.result}"
+    if isinstance(part, ReasoningPart):
+        return f"thinking: {part.text}"
+    if isinstance(part, SubAgentPart):
+        bits = [f"sub-agent {part.name}", f"[{part.status}]" if part.status else "", f"→ {part.thread}" if part.thread else ""]
+        return " ".join(b for b in bits if b) + (f": {part.text}" if part.text else "")
+    if isinstance(part, ArtifactPart):
+        meta = ", ".join(x for x in (part.mime, f"{part.size} bytes" if part.size else None, part.uri) if x)
+        return f"artifact {part.name}" + (f" ({meta})" if meta else "") + (f": {part.text}" if part.text else "")
+    if isinstance(part, PlanPart):
+        steps = "; ".join(f"{i}. {s.title}" + (f" [{s.status}]" if s.status else "") for i, s in enumerate(part.steps, 1))
+        return f"plan{' ' + part.title if part.title else ''}: {steps}"
+    if isinstance(part, EventPart):
+        return _event_line(part)
+    if isinstance(part, DataPart):
+        return f"data{' ' + part.category if part.category else ''}: {part.data}"
+    assert_never(part)
+
+
+def _event_line(part: EventPart) -> str:
+    head = "error" if part.is_error else "event"
+    bits = [part.name, f"[{part.status}]" if part.status else "", part.code or ""]
+    text = f"{head} " + " ".join(b for b in bits if b)
+    if part.message:
+        text += f": {part.message}"
+    return text + (f" ({part.duration_s:g}s)" if part.duration_s is not None else "")
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n  ")
+
+
+class Renderer:
+    """Renders messages one by one, shortening times against the previous one."""
+
+    def __init__(self) -> None:
+        self._day: str | None = None
+
+    def time(self, when: datetime | None) -> str:
+        if when is None:
+            return ""
+        day = when.strftime("%Y-%m-%d")
+        clock = when.strftime("%H:%M:%S")
+        if day == self._day:
+            return clock + " "
+        self._day = day
+        return f"{day} {clock} "
+
+    def message(self, m: Message) -> str:
+        who = m.role + (f"[{m.author}]" if m.author else "")
+        lines = [f"#{m.seq} {self.time(m.time)}{who}:" + (f" {_indent(m.text)}" if m.text else "")]
+        lines.extend(f"  ↳ {_indent(part_line(p))}" for p in m.parts)
+        return "\n".join(lines)

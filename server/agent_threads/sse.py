@@ -1,0 +1,25 @@
+"""Server-sent events over httpx-sse, wrapped once: content-type check, pings skipped, errors mapped."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+from httpx_sse import EventSource, ServerSentEvent, SSEError
+
+from .errors import ProtocolError, ProviderConnectionError
+
+
+async def events(response: httpx.Response, *, provider: str) -> AsyncIterator[ServerSentEvent]:
+    """Yield the events of an SSE response, skipping pings; vendor-level errors are the caller's to map."""
+    source = EventSource(response)
+    try:
+        async for sse in source.aiter_sse():
+            if sse.event != "ping":
+                yield sse
+    except SSEError as e:
+        raise ProtocolError(f"expected an event stream: {e}", provider=provider) from e
+    except httpx.TimeoutException as e:
+        raise ProviderConnectionError("the event stream went silent past the idle timeout", provider=provider) from e
+    except (httpx.TransportError, httpx.StreamError) as e:
+        raise ProviderConnectionError(f"the event stream broke: {type(e).__name__}", provider=provider) from e

@@ -1,0 +1,202 @@
+"""The thin tool layer: arguments with bounds, provider lookup, and the compact result.
+
+Every project error becomes a ``ToolError`` whose text the model can act on; nothing is returned as an
+error-looking success.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from . import live, pages
+from .config import Settings
+from .cursors import CursorCodec
+from .errors import AgentThreadsError, ConfigError, UsageError
+from .providers.base import Provider
+from .redact import mask_secrets
+from .refs import FORMS, ThreadRef, parse_ref
+from .render import Detail
+from .transcript import MessagePage, Role, ThreadList
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    providers: dict[str, Provider]
+    codec: CursorCodec = field(default_factory=CursorCodec)
+
+    def provider(self, provider_id: str) -> Provider:
+        if provider_id in self.providers:
+            return self.providers[provider_id]
+        family = provider_id.split(".", 1)[0]
+        why = self.settings.missing.get(family) or self.settings.missing.get(_ACCOUNT.get(family, ""), "")
+        offered = ", ".join(sorted(self.providers)) or "none"
+        raise ConfigError(
+            f"Provider {provider_id!r} is not configured{f' ({why})' if why else ''}.",
+            hint=f"Configured providers: {offered}. list_providers shows what each needs.",
+        )
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(v for p in self.settings.providers for v in p.credentials.values())
+
+
+_ACCOUNT = {"cms": "alibaba", "starops": "alibaba", "dms": "alibaba", "rdsai": "alibaba", "dataagent": "tencent"}
+ProviderId = Annotated[str, Field(description="Provider id from list_providers, e.g. 'qoder' or 'cms'.", max_length=64)]
+ThreadArg = Annotated[
+    str, Field(description="Thread ref from list_threads, e.g. 'qoder:sess_1/sthr_2'.", min_length=3, max_length=1024)
+]
+CursorArg = Annotated[
+    str | None, Field(description="next_cursor from the previous call, passed back untouched.", max_length=4096)
+]
+
+
+def _app(ctx: Context) -> AppContext:
+    return ctx.request_context.lifespan_context  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def tool_errors(app: AppContext) -> AsyncIterator[None]:
+    """Turn project errors into ToolErrors with model-actionable, secret-free text."""
+    try:
+        yield
+    except AgentThreadsError as e:
+        raise ToolError(mask_secrets(e.for_model(), app.secrets())) from e
+
+
+def _result(text: str, model: BaseModel) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)],
+        structured_content=model.model_dump(mode="json", exclude_none=True, exclude_defaults=False),
+    )
+
+
+class ProvidersInfo(BaseModel):
+    providers: list[dict[str, Any]]
+    missing: dict[str, str]
+    read_only: bool
+
+
+async def list_providers(ctx: Context) -> Annotated[CallToolResult, ProvidersInfo]:
+    """List the configured providers, what each can do, and what the unconfigured ones need."""
+    app = _app(ctx)
+    info = ProvidersInfo(
+        providers=[p.describe() for p in app.providers.values()], missing=app.settings.missing, read_only=app.settings.read_only
+    )
+    lines = [_describe_line(d) for d in info.providers] or ["no provider configured"]
+    lines += [f"{fam}: not configured: {need}" for fam, need in info.missing.items()]
+    lines.append("thread refs: " + "; ".join(f for forms in FORMS.values() for f in forms))
+    return _result("\n".join(lines), info)
+
+
+def _describe_line(d: dict[str, Any]) -> str:
+    rest = ", ".join(f"{k}={v}" for k, v in d.items() if k not in ("id", "can") and v not in (None, ""))
+    return f"{d['id']}: can {', '.join(d.get('can', []))}" + (f" · {rest}" if rest else "")
+
+
+async def list_threads(
+    ctx: Context,
+    provider: ProviderId,
+    parent: Annotated[
+        str | None, Field(description="A container ref to list inside (e.g. 'qoder:sess_1' lists its threads).", max_length=1024)
+    ] = None,
+    cursor: CursorArg = None,
+    limit: Annotated[int, Field(ge=1, le=100, description="Entries per page.")] = 20,
+) -> Annotated[CallToolResult, ThreadList]:
+    """List sessions, threads or conversations of a provider; pass `parent` to go one level down."""
+    app = _app(ctx)
+    async with tool_errors(app):
+        parent_ref = parse_ref(parent, depth=(1,)) if parent else None
+        if parent_ref and parent_ref.provider != provider:
+            raise UsageError(f"parent {parent!r} belongs to {parent_ref.provider!r}, not {provider!r}.")
+        result, text = await pages.list_page(app.provider(provider), parent_ref, cursor, limit, app.codec)
+    return _result(text, result)
+
+
+async def get_thread_messages(
+    ctx: Context,
+    thread: ThreadArg,
+    cursor: CursorArg = None,
+    limit: Annotated[int, Field(ge=1, le=100, description="Vendor messages fetched per page.")] = 50,
+    roles: Annotated[list[Role] | None, Field(description="Only these roles.", max_length=6)] = None,
+    kinds: Annotated[
+        list[Literal["text", "tool_call", "tool_call_response", "reasoning", "sub_agent", "artifact", "plan", "event", "data"]]
+        | None,
+        Field(description="Only messages carrying one of these part kinds (e.g. ['event'] to find failures).", max_length=9),
+    ] = None,
+    since: Annotated[datetime | None, Field(description="Only messages at or after this ISO-8601 time.")] = None,
+    detail: Annotated[
+        Detail, Field(description="brief: short previews; compact (default); full: whole values and vendor extras.")
+    ] = "compact",
+    budget_tokens: Annotated[int, Field(ge=500, le=20000, description="Upper bound on the size of this result.")] = 8000,
+) -> Annotated[CallToolResult, MessagePage]:
+    """Read one page of a thread as a compact transcript; follow next_cursor for the rest."""
+    app = _app(ctx)
+    async with tool_errors(app):
+        ref = parse_ref(thread)
+        filters = pages.Filters(frozenset(roles or ()) or None, frozenset(kinds or ()) or None, since)
+        view = pages.View(detail, budget_tokens, app.settings.redact)
+        page, text = await pages.read_page(app.provider(ref.provider), ref, cursor, limit, filters, view, app.codec)
+    return _result(text, page)
+
+
+async def _progress(ctx: Context) -> Callable[[float, str], Awaitable[None]]:
+    async def report(progress: float, message: str) -> None:
+        await ctx.report_progress(progress, None, message)
+
+    return report
+
+
+async def stream_chat(
+    ctx: Context,
+    thread: ThreadArg,
+    message: Annotated[
+        str | None, Field(description="Text to send first; omit to just follow the live reply.", max_length=100_000)
+    ] = None,
+    checkpoint: Annotated[str | None, Field(description="checkpoint from a previous stream_chat.", max_length=4096)] = None,
+    timeout_s: Annotated[float, Field(ge=1, le=900, description="Stop following after this many seconds.")] = 120,
+) -> Annotated[CallToolResult, live.TurnResult]:
+    """Follow a thread's live reply (sending `message` first if given); progress carries the text so far."""
+    app = _app(ctx)
+    async with tool_errors(app):
+        if message is not None and app.settings.read_only:
+            raise UsageError("This server is read-only: sending is switched off.", hint="Omit message to follow.")
+        ref = parse_ref(thread)
+        result, text = await live.follow(
+            app.provider(ref.provider), ref, message, checkpoint, timeout_s, await _progress(ctx), app.codec, app.settings.redact
+        )
+    return _result(text, result)
+
+
+async def follow_thread(
+    ctx: Context,
+    thread: ThreadArg,
+    checkpoint: Annotated[str | None, Field(description="checkpoint from a previous stream_chat.", max_length=4096)] = None,
+    timeout_s: Annotated[float, Field(ge=1, le=900, description="Stop following after this many seconds.")] = 120,
+) -> Annotated[CallToolResult, live.TurnResult]:
+    """Follow a thread's live reply (read-only server: nothing is sent); progress carries the text so far."""
+    return await stream_chat(ctx, thread, None, checkpoint, timeout_s)
+
+
+READ = ToolAnnotations(read_only_hint=True, open_world_hint=True)
+
+
+def register(server: MCPServer[Any], settings: Settings) -> None:
+    server.add_tool(list_providers, annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False))
+    server.add_tool(list_threads, annotations=READ)
+    server.add_tool(get_thread_messages, annotations=READ)
+    if settings.read_only:
+        server.add_tool(follow_thread, name="stream_chat", annotations=READ)
+    else:
+        server.add_tool(stream_chat, annotations=ToolAnnotations(read_only_hint=False, open_world_hint=True))
+
+
+__all__ = ["AppContext", "ThreadRef", "register"]

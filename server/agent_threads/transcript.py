@@ -1,0 +1,287 @@
+"""The normalized transcript: messages with typed parts, pages, thread entries, and the streaming fold.
+
+Part kinds follow the OpenTelemetry GenAI message parts where one exists (``tool_call``,
+``tool_call_response``, ``reasoning``); the rest are ours. Vendor-only details go in ``vendor``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import assert_never
+
+Role = Literal["user", "assistant", "agent", "tool", "system", "event"]
+JsonValue = Any
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ToolCallPart(_Part):
+    kind: Literal["tool_call"] = "tool_call"
+    id: str | None = None
+    name: str
+    arguments: JsonValue = None
+    status: str | None = None
+    result: str | None = Field(None, description="The tool's result, when the vendor reports it with the call.")
+    is_error: bool | None = None
+
+
+class ToolResultPart(_Part):
+    kind: Literal["tool_call_response"] = "tool_call_response"
+    id: str | None = None
+    name: str | None = None
+    result: str = ""
+    is_error: bool | None = None
+
+
+class ReasoningPart(_Part):
+    kind: Literal["reasoning"] = "reasoning"
+    text: str
+
+
+class SubAgentPart(_Part):
+    kind: Literal["sub_agent"] = "sub_agent"
+    name: str
+    thread: str | None = Field(None, description="Ref of the sub-agent's own thread, when it has one.")
+    text: str | None = None
+    status: str | None = None
+
+
+class ArtifactPart(_Part):
+    kind: Literal["artifact"] = "artifact"
+    name: str
+    mime: str | None = None
+    text: str | None = None
+    uri: str | None = None
+    size: int | None = None
+
+
+class PlanStep(BaseModel):
+    title: str
+    status: str | None = None
+    detail: str | None = None
+
+
+class PlanPart(_Part):
+    kind: Literal["plan"] = "plan"
+    title: str | None = None
+    steps: list[PlanStep] = []
+
+
+class EventPart(_Part):
+    """A status change or an error: session idle, task failed, stream ended."""
+
+    kind: Literal["event"] = "event"
+    name: str
+    status: str | None = None
+    code: str | None = None
+    message: str | None = None
+    duration_s: float | None = None
+    is_error: bool | None = None
+
+
+class DataPart(_Part):
+    """Structured output the agent produced (a table, a chart spec, a JSON result)."""
+
+    kind: Literal["data"] = "data"
+    category: str | None = None
+    data: JsonValue = None
+
+
+Part = Annotated[
+    Union[ToolCallPart, ToolResultPart, ReasoningPart, SubAgentPart, ArtifactPart, PlanPart, EventPart, DataPart],
+    Field(discriminator="kind"),
+]
+PART_KINDS = ("text", "tool_call", "tool_call_response", "reasoning", "sub_agent", "artifact", "plan", "event", "data")
+
+
+class Message(BaseModel):
+    seq: int = Field(0, description="Position in the thread, from 1; stable across pages.")
+    id: str | None = None
+    time: datetime | None = None
+    role: Role
+    author: str | None = None
+    text: str = ""
+    parts: list[Part] = []
+    vendor: dict[str, JsonValue] | None = None
+
+    def kinds(self) -> set[str]:
+        found = {part.kind for part in self.parts}
+        return found | {"text"} if self.text else found
+
+
+class ThreadEntry(BaseModel):
+    ref: str
+    title: str | None = None
+    status: str | None = None
+    kind: str | None = Field(None, description="session, thread, employee, conversation, instance…")
+    created: datetime | None = None
+    updated: datetime | None = None
+    children: bool | None = Field(None, description="True when list_threads(parent=ref) lists more under it.")
+    vendor: dict[str, JsonValue] | None = None
+
+
+class ThreadList(BaseModel):
+    provider: str
+    parent: str | None = None
+    threads: list[ThreadEntry]
+    next_cursor: str | None = None
+    note: str | None = None
+
+
+class MessagePage(BaseModel):
+    thread: str
+    title: str | None = None
+    status: str | None = None
+    messages: list[Message]
+    next_cursor: str | None = None
+    truncated: bool = Field(False, description="True when the budget cut this page; next_cursor continues it.")
+    note: str | None = None
+
+
+# ---- the streaming fold -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageStart:
+    id: str
+    role: Role
+    author: str | None = None
+    time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    id: str
+    text: str
+    reasoning: bool = False
+
+
+@dataclass(frozen=True)
+class PartAdded:
+    id: str
+    part: Part
+
+
+@dataclass(frozen=True)
+class MessageDone:
+    """The vendor's final form of a message: it replaces whatever the deltas built."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class TurnEnd:
+    reason: str | None = None
+    checkpoint: str | None = None
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A point the stream can resume from, emitted after each complete vendor event."""
+
+    checkpoint: str
+
+
+StreamEvent = Union[MessageStart, TextDelta, PartAdded, MessageDone, Mark, TurnEnd]
+
+
+@dataclass(frozen=True)
+class Transcript:
+    messages: tuple[Message, ...] = ()
+    ended: bool = False
+    stop_reason: str | None = None
+    checkpoint: str | None = None
+
+
+def accumulate(transcript: Transcript, event: StreamEvent) -> Transcript:
+    """Fold one stream event into a transcript; never mutates its input."""
+    if isinstance(event, MessageStart):
+        started = Message(id=event.id, role=event.role, author=event.author, time=event.time)
+        return _upsert(transcript, started, keep_existing=True)
+    if isinstance(event, TextDelta):
+        return _edit(transcript, event.id, lambda m: _append_text(m, event))
+    if isinstance(event, PartAdded):
+        return _edit(transcript, event.id, lambda m: m.model_copy(update={"parts": [*m.parts, event.part]}))
+    if isinstance(event, MessageDone):
+        return _upsert(transcript, event.message, keep_existing=False)
+    if isinstance(event, Mark):
+        return Transcript(transcript.messages, transcript.ended, transcript.stop_reason, event.checkpoint)
+    if isinstance(event, TurnEnd):
+        cp = event.checkpoint or transcript.checkpoint
+        return Transcript(transcript.messages, True, event.reason, cp)
+    assert_never(event)
+
+
+def fold(events: list[StreamEvent], start: Transcript | None = None) -> Transcript:
+    result = start or Transcript()
+    for event in events:
+        result = accumulate(result, event)
+    return result
+
+
+def _append_text(message: Message, delta: TextDelta) -> Message:
+    if not delta.reasoning:
+        return message.model_copy(update={"text": message.text + delta.text})
+    parts = list(message.parts)
+    if parts and isinstance(parts[-1], ReasoningPart):
+        parts[-1] = ReasoningPart(text=parts[-1].text + delta.text)
+    else:
+        parts.append(ReasoningPart(text=delta.text))
+    return message.model_copy(update={"parts": parts})
+
+
+def _index(transcript: Transcript, message_id: str | None) -> int | None:
+    for i in range(len(transcript.messages) - 1, -1, -1):
+        if transcript.messages[i].id == message_id:
+            return i
+    return None
+
+
+def _upsert(transcript: Transcript, message: Message, *, keep_existing: bool) -> Transcript:
+    i = _index(transcript, message.id) if message.id else None
+    msgs = list(transcript.messages)
+    if i is None:
+        msgs.append(message.model_copy(update={"seq": message.seq or len(msgs) + 1}))
+    elif not keep_existing:
+        msgs[i] = message.model_copy(update={"seq": message.seq or msgs[i].seq})
+    return Transcript(tuple(msgs), transcript.ended, transcript.stop_reason, transcript.checkpoint)
+
+
+def _edit(transcript: Transcript, message_id: str, change: Any) -> Transcript:
+    i = _index(transcript, message_id)
+    if i is None:
+        transcript = _upsert(transcript, Message(id=message_id, role="assistant"), keep_existing=True)
+        i = len(transcript.messages) - 1
+    msgs = list(transcript.messages)
+    msgs[i] = change(msgs[i])
+    return Transcript(tuple(msgs), transcript.ended, transcript.stop_reason, transcript.checkpoint)
+
+
+def utc(value: datetime | str | float | int | None, *, unit: float = 1.0) -> datetime | None:
+    """A UTC datetime from an ISO string or an epoch number in the given unit (1e-9 for nanoseconds)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, (int, float)) or value.strip().lstrip("-").isdigit():
+        return datetime.fromtimestamp(float(value) * unit, tz=timezone.utc)
+    return _parse_iso(value)
+
+
+def _parse_iso(value: str) -> datetime | None:
+    text = value.strip().replace("Z", "+00:00")
+    if "." in text:  # trim sub-microsecond digits (Qoder sends nanoseconds)
+        head, _, tail = text.partition(".")
+        digits = len(tail) - len(tail.lstrip("0123456789"))
+        text = f"{head}.{tail[:min(digits, 6)]}{tail[digits:]}"
+    try:
+        parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
