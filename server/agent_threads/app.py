@@ -12,7 +12,7 @@ from mcp.server.mcpserver import MCPServer
 from . import __version__, providers, tools
 from .config import Settings
 from .http import RetryPolicy
-from .providers.base import Provider
+from .providers.base import Provider, ProviderSettings, Timeouts
 
 log = logging.getLogger("agent_threads")
 
@@ -21,15 +21,18 @@ Agent, RDS AI, Tencent DataAgent) as compact transcripts. Start with list_provid
 get_thread_messages with a ref; follow next_cursor for more. stream_chat follows (or continues) a live conversation."""
 
 
+Factory = Callable[[ProviderSettings, Timeouts, RetryPolicy], Provider]
+
+
 def _lifespan(
-    settings: Settings, policy: RetryPolicy
+    settings: Settings, policy: RetryPolicy, factory: Factory
 ) -> Callable[[MCPServer[Any]], AbstractAsyncContextManager[tools.AppContext]]:
     @asynccontextmanager
     async def lifespan(server: MCPServer[Any]) -> AsyncIterator[tools.AppContext]:
         async with AsyncExitStack() as stack:
             built: dict[str, Provider] = {}
             for spec in settings.providers:
-                provider = providers.create(spec, settings.timeouts, policy)
+                provider = factory(spec, settings.timeouts, policy)
                 await stack.enter_async_context(provider.client)
                 built[spec.id] = provider
             log.info("providers ready: %s", ", ".join(built) or "none")
@@ -38,12 +41,15 @@ def _lifespan(
     return lifespan
 
 
-def build_server(settings: Settings, policy: RetryPolicy | None = None) -> MCPServer[tools.AppContext]:
+def build_server(
+    settings: Settings, policy: RetryPolicy | None = None, factory: Factory = providers.create
+) -> MCPServer[tools.AppContext]:
+    """The MCP server for these settings; ``factory`` builds each configured provider (tests pass fakes)."""
     server: MCPServer[tools.AppContext] = MCPServer(
         "agent-threads",
         version=__version__,
         instructions=INSTRUCTIONS,
-        lifespan=_lifespan(settings, policy or RetryPolicy()),
+        lifespan=_lifespan(settings, policy or RetryPolicy(), factory),
     )
     tools.register(server, settings)
     return server

@@ -179,11 +179,12 @@ async def stream_chat(
 async def follow_thread(
     ctx: Context,
     thread: ThreadArg,
+    message: Annotated[str | None, Field(description="Not available: this server is read-only.", max_length=100_000)] = None,
     checkpoint: Annotated[str | None, Field(description="checkpoint from a previous stream_chat.", max_length=4096)] = None,
     timeout_s: Annotated[float, Field(ge=1, le=900, description="Stop following after this many seconds.")] = 120,
 ) -> Annotated[CallToolResult, live.TurnResult]:
     """Follow a thread's live reply (read-only server: nothing is sent); progress carries the text so far."""
-    return await stream_chat(ctx, thread, None, checkpoint, timeout_s)
+    return await stream_chat(ctx, thread, message, checkpoint, timeout_s)
 
 
 READ = ToolAnnotations(read_only_hint=True, open_world_hint=True)
