@@ -17,7 +17,8 @@ from agent_threads.sandbox import Sandbox
 @pytest.hookimpl(tryfirst=True)
 def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
     """Every ``async def test_*`` runs under anyio without a marker of its own."""
-    if name.startswith("test_") and inspect.iscoroutinefunction(obj):
+    inner = getattr(getattr(obj, "hypothesis", None), "inner_test", obj)
+    if name.startswith("test_") and inspect.iscoroutinefunction(inner):
         pytest.mark.anyio(obj)
 
 

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from agent_threads.render import Renderer, cut, estimate_tokens, shape
+from agent_threads.transcript import (
+    ArtifactPart,
+    EventPart,
+    Message,
+    PlanPart,
+    PlanStep,
+    ReasoningPart,
+    SubAgentPart,
+    ToolCallPart,
+)
+
+
+def test_cut_marks_exactly_how_much_was_left_out() -> None:
+    assert cut("abcdef", 4) == "abcd…(+2 chars)"
+    assert cut("abc", 4) == "abc"
+
+
+def test_every_part_kind_renders_on_its_own_indented_line() -> None:
+    message = Message(
+        seq=3,
+        role="assistant",
+        author="coordinator",
+        text="Done.\nSee below.",
+        parts=[
+            ToolCallPart(name="Bash", arguments={"cmd": "ls"}, status="ok", result="a.txt"),
+            ReasoningPart(text="check files"),
+            SubAgentPart(name="researcher", thread="qoder:s/sthr_2", status="running"),
+            ArtifactPart(name="report.md", mime="text/markdown", text="# R"),
+            PlanPart(steps=[PlanStep(title="query", status="done"), PlanStep(title="chart", status="failed")]),
+            EventPart(name="task", is_error=True, code="E42", message="boom", duration_s=1.5),
+        ],
+    )
+    assert Renderer().message(message).splitlines() == [
+        "#3 assistant[coordinator]: Done.",
+        "  See below.",
+        '  ↳ tool Bash({"cmd":"ls"}) [ok] → a.txt',
+        "  ↳ thinking: check files",
+        "  ↳ sub-agent researcher [running] → qoder:s/sthr_2",
+        "  ↳ artifact report.md (text/markdown): # R",
+        "  ↳ plan: 1. query [done]; 2. chart [failed]",
+        "  ↳ error task E42: boom (1.5s)",
+    ]
+
+
+def test_shaping_masks_credentials_and_strips_control_characters() -> None:
+    message = Message(role="tool", text="url=jdbc:x?key=abcd1234&u=1\x1b[31m red\u202e", parts=[ToolCallPart(name="t", arguments={"token": "Bearer abcdefghijk"})])
+    shaped = shape(message, "compact")
+    assert shaped.text == "url=jdbc:x?key=***&u=1[31m red"
+    assert "abcdefghijk" not in str(shaped.parts[0])
+
+
+def test_brief_detail_drops_reasoning_and_vendor_extras() -> None:
+    message = Message(role="assistant", text="x" * 400, parts=[ReasoningPart(text="hmm")], vendor={"raw": 1})
+    brief = shape(message, "brief")
+    assert brief.parts == [] and brief.vendor is None and brief.text.endswith("…(+120 chars)")
+    assert shape(message, "full").vendor == {"raw": 1}
+
+
+def test_times_are_shortened_against_the_previous_message() -> None:
+    from .fakes import sample_messages
+
+    renderer = Renderer()
+    lines = [renderer.message(m).splitlines()[0] for m in sample_messages(2)]
+    assert lines == ["#0 2026-05-18 03:40:00 user: message 0", "#0 03:40:01 assistant: message 1"]
+
+
+def test_token_estimate_is_conservative_for_chinese_and_english() -> None:
+    assert estimate_tokens("hello world " * 100) >= 300
+    assert estimate_tokens("你好世界" * 100) >= 400
