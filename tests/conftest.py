@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
+from mcp import Client
 
 from agent_threads.app import build_server
 from agent_threads.config import Settings, load_settings
 from agent_threads.http import RetryPolicy
-from agent_threads.sandbox import Sandbox
+from agent_threads.sandbox import Credentials, Sandbox
+
+SECRETS: set[str] = {
+    Credentials().qoder_pat,
+    Credentials().alibaba_key_secret,
+    Credentials().tencent_secret_key,
+    Credentials().alibaba_key_id,
+    Credentials().tencent_secret_id,
+}
+"""Every credential a test hands the server. No tool output or log line may ever contain one."""
+_LOGGERS = ("agent_threads", "httpx", "httpcore", "mcp", "uvicorn")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -62,3 +75,36 @@ def sandbox_settings(sandbox: Sandbox, **env: str) -> Settings:
 @pytest.fixture
 def sandbox_server(sandbox: Sandbox, fast_retries: RetryPolicy):  # type: ignore[no-untyped-def]
     return build_server(sandbox_settings(sandbox), fast_retries)
+
+
+def register_secret(value: str) -> str:
+    """Add a test credential to the leak scan; returns it for convenience."""
+    SECRETS.add(value)
+    return value
+
+
+@pytest.fixture(autouse=True)
+def no_secret_leaks(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Scans every tool result a test's MCP client receives, and every log line, for the configured secrets."""
+    for name in _LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+    outputs: list[str] = []
+    call_tool = Client.call_tool
+
+    async def recording(self: Client, *args: Any, **kwargs: Any) -> Any:
+        result = await call_tool(self, *args, **kwargs)
+        outputs.append(result.model_dump_json())
+        return result
+
+    monkeypatch.setattr(Client, "call_tool", recording)
+    yield
+    leaked = leaks(outputs + [record.getMessage() for record in caplog.records])
+    assert not leaked, f"secret material reached a tool output or log: {leaked}"
+
+
+def leaks(texts: list[str]) -> list[str]:
+    """Configured secrets (shown shortened) and signed Authorization values found in any of the texts."""
+    blob = "\n".join(texts)
+    found = [secret[:4] + "…" for secret in sorted(SECRETS) if secret in blob]
+    lowered = blob.lower()
+    return found + [m for m in ("authorization: bearer ", "authorization: acs3-", "authorization: tc3-") if m in lowered]

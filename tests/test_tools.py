@@ -11,12 +11,15 @@ from mcp import Client
 
 from agent_threads.app import build_server
 from agent_threads.config import Settings
-from agent_threads.providers.base import ProviderSettings
+from agent_threads.providers.base import ProviderSettings, Timeouts
 from agent_threads.transcript import Message
 
+from agent_threads.errors import NotFoundError
+
+from .conftest import register_secret
 from .fakes import FakeProvider, fake_factory, reply_events, sample_messages
 
-TOKEN = "qoder-secret-token-123456"
+TOKEN = register_secret("qoder-secret-token-123456")
 SNAPSHOT = Path(__file__).parent / "__snapshots__" / "list_tools.json"
 
 
@@ -197,3 +200,24 @@ async def test_a_read_only_server_cannot_send() -> None:
     assert tools["stream_chat"].annotations.read_only_hint is True
     assert result.is_error and fake.sent == []
     assert not followed.is_error
+
+
+async def test_a_call_past_the_tool_deadline_is_a_clear_error() -> None:
+    class Stuck(FakeProvider):
+        async def read(self, ref, state, limit):  # type: ignore[no-untyped-def]
+            await anyio.sleep_forever()
+
+    async with Client(_server(Stuck(threads={"qoder:s/t": []}), timeouts=Timeouts(tool=0.05))) as client:
+        with anyio.fail_after(5):
+            result = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t"})
+    assert result.is_error and "Gave up after 0.05s" in _text(result)
+
+
+async def test_a_vendor_error_quoting_a_credential_reaches_the_model_masked() -> None:
+    class Leaky(FakeProvider):
+        async def read(self, ref, state, limit):  # type: ignore[no-untyped-def]
+            raise NotFoundError(f"token {TOKEN} has no access", provider="qoder", status=404)
+
+    async with Client(_server(Leaky())) as client:
+        result = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t"})
+    assert result.is_error and TOKEN not in _text(result) and "token *** has no access" in _text(result)

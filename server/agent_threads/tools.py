@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
@@ -64,12 +65,18 @@ def _app(ctx: Context) -> AppContext:
 
 
 @asynccontextmanager
-async def tool_errors(app: AppContext) -> AsyncIterator[None]:
-    """Turn project errors into ToolErrors with model-actionable, secret-free text."""
+async def tool_errors(app: AppContext, at_least: float = 0) -> AsyncIterator[None]:
+    """Turn project errors into ToolErrors with model-actionable, secret-free text, under the tool deadline."""
+    deadline = max(app.settings.timeouts.tool, at_least)
     try:
-        yield
+        with anyio.fail_after(deadline):
+            yield
     except AgentThreadsError as e:
         raise ToolError(mask_secrets(e.for_model(), app.secrets())) from e
+    except TimeoutError as e:
+        raise ToolError(
+            f"Gave up after {deadline:g}s (AGENT_THREADS_TOOL_TIMEOUT). Try a smaller limit, or retry later."
+        ) from e
 
 
 def _result(text: str, model: BaseModel) -> CallToolResult:
@@ -166,7 +173,7 @@ async def stream_chat(
 ) -> Annotated[CallToolResult, live.TurnResult]:
     """Follow a thread's live reply (sending `message` first if given); progress carries the text so far."""
     app = _app(ctx)
-    async with tool_errors(app):
+    async with tool_errors(app, at_least=timeout_s + 30):
         if message is not None and app.settings.read_only:
             raise UsageError("This server is read-only: sending is switched off.", hint="Omit message to follow.")
         ref = parse_ref(thread)
