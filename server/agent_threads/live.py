@@ -37,9 +37,10 @@ async def follow(
 ) -> tuple[TurnResult, str]:
     scope = f"chk:{ref}"
     raw_checkpoint = codec.decode(scope, checkpoint)["c"] if checkpoint else None
-    transcript = Transcript(checkpoint=raw_checkpoint)
+    progress = [Transcript(checkpoint=raw_checkpoint)]  # survives the timeout's cancellation
     with anyio.move_on_after(timeout_s):
-        transcript = await _consume(provider, ref, message, raw_checkpoint, transcript, report)
+        await _consume(provider, ref, message, raw_checkpoint, progress, report)
+    transcript = progress[0]
     result = TurnResult(
         thread=str(ref),
         messages=[shape(m, "compact", redact=redact) for m in transcript.messages],
@@ -51,20 +52,19 @@ async def follow(
 
 
 async def _consume(
-    provider: Provider, ref: ThreadRef, message: str | None, raw_checkpoint: str | None, start: Transcript, report: Report
-) -> Transcript:
-    transcript = start
+    provider: Provider, ref: ThreadRef, message: str | None, raw_checkpoint: str | None, progress: list[Transcript], report: Report
+) -> None:
+    """Fold the stream into ``progress[0]`` as it arrives, so a timeout keeps what came (and the checkpoint)."""
     last_report = -PROGRESS_INTERVAL
     async with provider.stream(ref, message, raw_checkpoint) as events:
         async for event in events:
-            transcript = accumulate(transcript, event)
+            transcript = progress[0] = accumulate(progress[0], event)
             if transcript.ended:
                 break
             now = anyio.current_time()
             if isinstance(event, (TextDelta, MessageDone)) and now - last_report >= PROGRESS_INTERVAL:
                 last_report = now
                 await report(float(len(transcript.messages)), _so_far(transcript))
-    return transcript
 
 
 def _so_far(transcript: Transcript) -> str:
