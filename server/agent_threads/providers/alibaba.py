@@ -1,0 +1,249 @@
+"""Plumbing shared by the Alibaba Cloud providers (cms/starops, dms, rdsai): client, requests, error mapping.
+
+Errors come as ``{"Code","Message","RequestId"}`` (RPC, gateway) or ``{"code","message","requestId"}`` (ROA
+products), and DMS also reports them inside HTTP 200 with ``Success: false`` (alibaba.md §3).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+
+import httpx
+
+from .. import http
+from ..auth.acs3 import Acs3Auth, encode
+from ..errors import (
+    AuthError,
+    NotFoundError,
+    PermissionError_,
+    ProviderAPIError,
+    RateLimitError,
+    ServerError,
+    for_status,
+)
+from .base import ProviderSettings, Timeouts
+
+DEFAULT_REGION = "cn-hangzhou"
+_CREDENTIAL = re.compile(r"Credential=([^,\s]+)")
+_AUTH_CODES = {
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "InvalidAccessKeyId",
+    "InvalidAccessKeyId.NotFound",
+    "InvalidAccessKeyId.Inactive",
+    "InvalidSecurityToken.Expired",
+    "InvalidSecurityToken.Malformed",
+    "InvalidSecurityToken.MismatchWithAccessKey",
+    "InvalidTimeStamp.Expired",
+    "InvalidTimeStamp.Format",
+    "SignatureNonceUsed",
+}
+
+
+def endpoint(settings: ProviderSettings, default_endpoint: str) -> str:
+    """The base URL: the configured override (a full URL), else ``default_endpoint`` with ``{region}`` filled in."""
+    if settings.endpoint:
+        return settings.endpoint.rstrip("/")
+    url = default_endpoint.format(region=settings.region or DEFAULT_REGION)
+    return url if url.startswith(("http://", "https://")) else f"https://{url}"
+
+
+def make_client(settings: ProviderSettings, timeouts: Timeouts, default_endpoint: str) -> httpx.AsyncClient:
+    """An ACS3-signing client for one account. ``default_endpoint`` may hold ``{region}``."""
+    creds = settings.credentials
+    auth = Acs3Auth(creds["access_key_id"], creds["access_key_secret"], creds.get("security_token") or None)
+    return http.make_client(endpoint(settings, default_endpoint), auth, timeouts, headers={"accept": "application/json"})
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def query_params(params: dict[str, Any] | None) -> dict[str, str]:
+    """Query values as the SDK sends them: None dropped, bools lowercase, lists and dicts as compact JSON."""
+    return {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+
+
+def rpc_request(client: httpx.AsyncClient, action: str, version: str, params: dict[str, Any]) -> httpx.Request:
+    """An RPC call: ``POST /`` with every parameter in the query and an empty body (alibaba.md caveat 3)."""
+    headers = {"x-acs-action": action, "x-acs-version": version}
+    return client.build_request("POST", "/", params=query_params(params), headers=headers)
+
+
+def roa_path(path: str | list[str]) -> str:
+    """A ROA path: a string is used as is (already encoded); a list holds raw segments, each percent-encoded."""
+    if isinstance(path, str):
+        return path
+    return "/" + "/".join(encode(segment) for segment in path)
+
+
+def roa_request(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str | list[str],
+    action: str,
+    version: str,
+    query: dict[str, Any] | None = None,
+    json_body: Any = None,
+) -> httpx.Request:
+    """A ROA call: resource path, query parameters, optional compact-JSON body (signed with its content type)."""
+    headers = {"x-acs-action": action, "x-acs-version": version}
+    content: bytes | None = None
+    if json_body is not None:
+        content = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
+        headers["content-type"] = "application/json; charset=utf-8"
+    return client.build_request(method, roa_path(path), params=query_params(query), headers=headers, content=content)
+
+
+def _pick(body: dict[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = body.get(name)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _failed_in_band(body: dict[str, Any]) -> bool:
+    success = body.get("Success", body.get("success"))
+    return success is False or (isinstance(success, str) and success.lower() == "false")
+
+
+def checker(provider_id: str) -> http.Checker:
+    """Raises the mapped ``ProviderAPIError`` for an Alibaba error reply, including ``Success: false`` on 200."""
+
+    def check(response: httpx.Response) -> None:
+        if response.is_success:
+            if "json" not in response.headers.get("content-type", ""):
+                return
+            body = _json_object(response)
+            if not _failed_in_band(body):
+                return
+        else:
+            body = _json_object(response)
+        raise api_error(provider_id, response, body)
+
+    return check
+
+
+def retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds from ``x-acs-retry-after`` (the SDK sleeps that many milliseconds); None when absent or invalid."""
+    raw = headers.get("x-acs-retry-after", "")
+    try:
+        millis = int(raw)
+    except ValueError:
+        return None
+    return millis / 1000 if millis > 0 else None
+
+
+def api_error(provider_id: str, response: httpx.Response, body: dict[str, Any]) -> ProviderAPIError:
+    """The error for one Alibaba error body (either casing) on the given response."""
+    status = response.status_code if response.is_error else None
+    return body_error(provider_id, body, status=status, request=_request_of(response), headers=response.headers)
+
+
+def body_error(
+    provider_id: str,
+    body: dict[str, Any],
+    *,
+    status: int | None = None,
+    request: httpx.Request | None = None,
+    headers: httpx.Headers | None = None,
+) -> ProviderAPIError:
+    """The error for an Alibaba error body, also one met inside an event stream (no status of its own)."""
+    headers = headers or httpx.Headers()
+    code = _pick(body, "Code", "code", "ErrorCode", "errorCode")
+    message = _pick(body, "Message", "message", "ErrorMessage", "errorMessage") or (f"HTTP {status}" if status else "request failed")
+    kind, hint = _classify(provider_id, code or "", status or 0, request, body)
+    return kind(
+        message.rstrip("."),
+        provider=provider_id,
+        status=status,
+        code=code,
+        request_id=_pick(body, "RequestId", "requestId") or headers.get("x-acs-request-id"),
+        retry_after=retry_after(headers) if kind is RateLimitError else None,
+        hint=hint,
+    )
+
+
+def _classify(
+    provider_id: str, code: str, status: int, request: httpx.Request | None, body: dict[str, Any]
+) -> tuple[type[ProviderAPIError], str]:
+    if code.startswith("Throttling") or status == 429:
+        return RateLimitError, ""
+    if code in _AUTH_CODES or code.startswith(("InvalidAccessKeyId", "InvalidSecurityToken")):
+        return AuthError, _auth_hint(code, request)
+    if code.startswith(("Forbidden", "NoPermission")) or "AccessDenied" in code:
+        return PermissionError_, _permission_hint(provider_id, request, body)
+    if status == 404 or code.endswith("NotFound"):
+        return NotFoundError, ""
+    if status >= 500:
+        return ServerError, ""
+    return (for_status(status) if status else ProviderAPIError), ""
+
+
+def _request_of(response: httpx.Response) -> httpx.Request | None:
+    try:
+        return response.request
+    except RuntimeError:  # a Response built by hand has no request
+        return None
+
+
+def key_id_of(request: httpx.Request) -> str | None:
+    """The access key id a request was signed with (from its Authorization header); never the secret."""
+    match = _CREDENTIAL.search(request.headers.get("authorization", ""))
+    return match.group(1) if match else None
+
+
+def _auth_hint(code: str, request: httpx.Request | None) -> str:
+    key = key_id_of(request) if request else None
+    # shortened: enough to tell keys apart, and the tool layer masks full credential values anyway
+    which = f"access key id {key[:4]}…{key[-4:]}" if key and len(key) > 12 else "the configured access key"
+    if code.startswith("InvalidTimeStamp") or code == "SignatureNonceUsed":
+        return f"The request time was rejected: check this machine's clock (it must be within 15 minutes of UTC); signed with {which}."
+    if code.startswith("InvalidAccessKeyId"):
+        return f"Alibaba Cloud does not know {which}: check ALIBABA_CLOUD_ACCESS_KEY_ID (or the profile) and that the key is enabled."
+    if code.startswith("InvalidSecurityToken"):
+        return f"The STS token used with {which} is expired or invalid: refresh ALIBABA_CLOUD_SECURITY_TOKEN."
+    return (
+        f"The signature made with {which} did not match: check that ALIBABA_CLOUD_ACCESS_KEY_SECRET belongs to that key, "
+        "and that this machine's clock is right."
+    )
+
+
+def _permission_hint(provider_id: str, request: httpx.Request | None, body: dict[str, Any]) -> str:
+    """Names the RAM action: the vendor's AccessDeniedDetail, else ``<product>:<x-acs-action>`` of the request."""
+    detail = body.get("AccessDeniedDetail") or body.get("accessDeniedDetail")
+    action = _pick(detail, "AuthAction", "authAction") if isinstance(detail, dict) else None
+    called = request.headers.get("x-acs-action") if request else None
+    if not action and called:
+        action = f"{provider_id.split('.', 1)[0]}:{called}"  # the RAM prefix is the family name for all four
+    if action:
+        return f"The credentials lack the RAM permission {action}; grant it to the RAM user or role, or use another account."
+    return "The credentials are valid but lack RAM permission for this action; grant it or use another account."
+
+
+def epoch_time(value: str | float | None, unit: Literal["s", "ms", "ns"] = "s") -> datetime | None:
+    """A UTC time from an epoch number (or numeric string) in seconds, milliseconds or nanoseconds; None if unset."""
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value) if not isinstance(value, float) else value
+        micros = {"s": number * 1_000_000, "ms": number * 1000, "ns": number // 1000}[unit]
+        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros)
+    except (ValueError, OverflowError):
+        return None
