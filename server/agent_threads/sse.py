@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import httpx
 from httpx_sse import EventSource, ServerSentEvent, SSEError
@@ -10,7 +10,7 @@ from httpx_sse import EventSource, ServerSentEvent, SSEError
 from .errors import ProtocolError, ProviderConnectionError
 
 
-async def events(response: httpx.Response, *, provider: str) -> AsyncIterator[ServerSentEvent]:
+async def events(response: httpx.Response, *, provider: str) -> AsyncGenerator[ServerSentEvent, None]:
     """Yield the events of an SSE response, skipping pings; vendor-level errors are the caller's to map."""
     source = EventSource(response)
     try:

@@ -1,0 +1,171 @@
+"""Alibaba DMS Data Agent (API ``2025-04-14``, RPC): sessions, their history, and the agent's live output.
+
+Refs are ``dms:<session>``. A transcript page interleaves the user messages and artifacts of
+``DescribeDataAgentSession`` with the assistant turns that ``GetChatContent`` replays from a checkpoint.
+``DMSUnit`` comes from the ``dms_unit`` option (default ``cn-hangzhou``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing, asynccontextmanager
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from .. import http, sse
+from ..errors import ProtocolError, ProviderConnectionError, UsageError
+from ..refs import ThreadRef
+from ..transcript import StreamEvent, ThreadEntry
+from . import alibaba
+from .base import Batch, Capabilities, Listing, ProviderSettings, State, Timeouts
+from .dms_history import Position, Turn, assemble, collect_turns
+from .dms_live import Follow
+from .dms_wire import ChatEvent, Described, Sent, Session, SessionDetail, SessionList, epoch
+
+VERSION = "2025-04-14"
+DEFAULT_ENDPOINT = "dms.{region}.aliyuncs.com"
+DEFAULT_UNIT = "cn-hangzhou"
+READ_IDLE = 5.0
+"""Seconds a transcript read waits on a silent replay before presenting a running turn as it stands."""
+M = TypeVar("M", bound=BaseModel)
+
+
+def create(settings: ProviderSettings, timeouts: Timeouts, policy: http.RetryPolicy) -> DmsProvider:
+    return DmsProvider(settings, timeouts, policy)
+
+
+class DmsProvider:
+    family = "dms"
+    capabilities = Capabilities()
+
+    def __init__(self, settings: ProviderSettings, timeouts: Timeouts, policy: http.RetryPolicy) -> None:
+        self.id = settings.id
+        self.settings = settings
+        self.policy = policy
+        self.unit = settings.options.get("dms_unit") or DEFAULT_UNIT
+        self.client = alibaba.make_client(settings, timeouts, DEFAULT_ENDPOINT)
+        self._check = alibaba.checker(self.id)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "family": self.family,
+            "name": "Alibaba Cloud DMS Data Agent",
+            "endpoint": str(self.client.base_url).rstrip("/"),
+            "region": self.settings.region,
+            "can": ["list", "read", "stream", "send"],
+            "note": f"DMSUnit {self.unit}; refs dms:<session>",
+        }
+
+    # ---- calls ----------------------------------------------------------------------------------
+
+    async def call(self, action: str, params: dict[str, Any], model: type[M], *, retry: bool = True) -> M:
+        request = alibaba.rpc_request(self.client, action, VERSION, {"DMSUnit": self.unit, **params})
+        response = await http.send(
+            self.client, request, provider=self.id, check=self._check, policy=self.policy, retry=retry
+        )
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as e:
+            raise ProtocolError(f"unexpected {action} reply: {e.error_count()} invalid fields", provider=self.id) from e
+
+    async def session(self, session_id: str) -> SessionDetail:
+        found = (await self.call("DescribeDataAgentSession", {"SessionId": session_id}, Described)).data
+        if found is None:
+            raise ProtocolError(f"DescribeDataAgentSession returned no Data for {session_id!r}", provider=self.id)
+        return found
+
+    async def send_message(self, session: SessionDetail, text: str) -> Sent:
+        """SendChatMessage, never retried: a send the vendor accepted must not be repeated."""
+        params = {"SessionId": session.session_id, "AgentId": session.agent_id, "Message": text}
+        return await self.call("SendChatMessage", params, Sent, retry=False)
+
+    async def chat_events(self, session: SessionDetail, checkpoint: int | None) -> AsyncGenerator[ChatEvent, None]:
+        """GetChatContent from a checkpoint (0: the start), one parsed event at a time."""
+        params = {"SessionId": session.session_id, "AgentId": session.agent_id, "Checkpoint": str(checkpoint or 0)}
+        request = alibaba.rpc_request(self.client, "GetChatContent", VERSION, {"DMSUnit": self.unit, **params})
+        async with http.stream(
+            self.client, request, provider=self.id, check=self._check, policy=self.policy
+        ) as response:
+            await self._check_json_reply(response)
+            async with aclosing(sse.events(response, provider=self.id)) as items:
+                async for item in items:
+                    if item.data.strip() and item.data.strip() != "[DONE]":
+                        yield self._event(item.data)
+
+    async def _check_json_reply(self, response: httpx.Response) -> None:
+        """An error can come as a JSON body on HTTP 200 (``Success: false``) instead of an event stream."""
+        if "json" in response.headers.get("content-type", ""):
+            await response.aread()
+            self._check(response)
+            raise ProtocolError("GetChatContent answered with JSON instead of an event stream", provider=self.id)
+
+    def _event(self, data: str) -> ChatEvent:
+        try:
+            return ChatEvent.model_validate_json(data)
+        except (ValidationError, json.JSONDecodeError) as e:
+            raise ProtocolError(f"unreadable GetChatContent event: {data[:80]!r}", provider=self.id) from e
+
+    # ---- provider protocol ----------------------------------------------------------------------
+
+    async def list_threads(self, parent: ThreadRef | None, state: State | None, limit: int) -> Listing:
+        if parent is not None:
+            raise UsageError(
+                f"{parent} is a session; DMS sessions hold no threads.", hint="Read it with get_thread_messages."
+            )
+        page, size = int((state or {}).get("page", 1)), int((state or {}).get("size", limit))
+        reply = await self.call("ListDataAgentSession", {"PageNumber": page, "PageSize": size}, SessionList)
+        more = page < reply.total_pages if reply.total_pages is not None else len(reply.data) >= size
+        return Listing(
+            [self._entry(s) for s in reply.data], {"page": page + 1, "size": size} if more and reply.data else None
+        )
+
+    def _entry(self, s: Session) -> ThreadEntry:
+        config = s.session_config
+        extra = {"agent_id": s.agent_id, "mode": config.mode if config else None, "saved": s.saved or None}
+        return ThreadEntry(
+            ref=str(ThreadRef(self.id, (s.session_id,))),
+            title=s.title,
+            status=(s.session_status or s.agent_status or "").lower() or None,
+            kind="session",
+            created=epoch(s.create_time),
+            vendor={k: v for k, v in extra.items() if v is not None} or None,
+        )
+
+    async def read(self, ref: ThreadRef, state: State | None, limit: int) -> Batch:
+        detail = await self.session(ref.parts[0])
+        pos = Position.load(state)
+        turns, over = await self._replay(detail, pos.cp, max(1, (limit + 1) // 2))
+        messages, next_state = assemble(detail, pos, turns, over)
+        running = bool(turns) and not turns[-1].finished
+        note = "the last turn is still running; stream_chat follows it" if running and over else None
+        status = (detail.session_status or detail.agent_status or "").lower() or None
+        return Batch(messages, next_state, title=detail.title, status=status, note=note)
+
+    async def _replay(self, detail: SessionDetail, cp: int | None, want: int) -> tuple[list[Turn], bool]:
+        """The page's turns; a replay that drops is reopened from the page's checkpoint and read again."""
+        attempt = 0
+        while True:
+            try:
+                async with aclosing(self.chat_events(detail, cp)) as events:
+                    return await collect_turns(events, cp, want, READ_IDLE)
+            except ProviderConnectionError as err:
+                delay = self.policy.delay(attempt, err)
+                if delay is None:
+                    raise
+                await self.policy.sleep(delay)
+                attempt += 1
+
+    @asynccontextmanager
+    async def stream(
+        self, ref: ThreadRef, message: str | None, checkpoint: str | None
+    ) -> AsyncIterator[AsyncIterator[StreamEvent]]:
+        follow = Follow(self, ref.parts[0], message, checkpoint)
+        async with aclosing(follow.events()) as events:
+            yield events
+
+
+__all__ = ["DmsProvider", "create"]

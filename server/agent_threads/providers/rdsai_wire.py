@@ -1,0 +1,228 @@
+"""RDS AI assistant (``2025-05-07``) wire models and their mapping onto the transcript.
+
+Dify-style: a GetMessages row is one turn (``Query`` then ``Answer``) with its ``Events``; ChatMessages streams
+``message``/``agent_message`` text, ``agent_thought`` reasoning, tool calls, ``message_end`` and ``error``.
+Keys come in both casings (``event``/``Event``, ``ToolName``/``tool_name``), so every field accepts both.
+Rows and the stream share :func:`answer_parts`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel, to_pascal
+
+from ..transcript import EventPart, Message, Part, ReasoningPart, ToolCallPart, ToolResultPart, utc
+
+Kind = Literal["text", "replace", "thought", "tool_call", "tool_result", "error", "end", "skip", "other"]
+_TEXT = frozenset({"message", "agent_message"})
+_THOUGHT = frozenset({"agent_thought", "thought", "reasoning"})
+_RESULT = frozenset({"tool_result", "tool_response", "tool_output", "observation"})
+_OK = frozenset({"", "succeeded", "success", "finished", "completed", "normal", "done"})
+
+
+def _any_case(name: str, *more: str) -> Any:
+    return Field(None, validation_alias=AliasChoices(name, to_pascal(name), to_camel(name), *more))
+
+
+class _Pascal(BaseModel):
+    model_config = ConfigDict(extra="allow", alias_generator=to_pascal, populate_by_name=True)
+
+
+class Conversation(_Pascal):
+    id: str
+    name: str | None = None
+    introduction: str | None = None
+    created_at: str | int | None = None
+    updated_at: str | int | None = None
+    is_running: bool | str | None = None
+    status: str | None = None
+
+
+class Conversations(_Pascal):
+    data: list[Conversation] = []
+    has_more: bool | str | None = None
+    limit: int | str | None = None
+
+
+class RdsEvent(BaseModel):
+    """One event, in a GetMessages row's ``Events`` or on the ChatMessages stream."""
+
+    model_config = ConfigDict(extra="allow")
+    event: str | None = _any_case("event")
+    answer: str | None = _any_case("answer")
+    tool_name: str | None = _any_case("tool_name", "tool")
+    tool_arguments: Any = _any_case("tool_arguments", "tool_input")
+    call_id: str | None = _any_case("call_id")
+    description: str | None = _any_case("description")
+    approval_status: str | None = _any_case("approval_status")
+    round_id: str | None = _any_case("round_id")
+    message_id: str | None = _any_case("message_id")
+    conversation_id: str | None = _any_case("conversation_id")
+    task_id: str | None = _any_case("task_id")
+    created_at: str | int | None = _any_case("created_at")
+    thought: str | None = _any_case("thought")
+    observation: str | None = _any_case("observation")
+    status: int | str | None = _any_case("status")
+    code: str | None = _any_case("code")
+    message: str | None = _any_case("message")
+
+
+class Row(_Pascal):
+    id: str
+    conversation_id: str | None = None
+    query: str | None = None
+    answer: str | None = None
+    created_at: str | int | None = None
+    feedback: Any = None
+    retriever_resources: list[Any] | None = None
+    generation_status: str | None = None
+    generation_started_at: str | int | None = None
+    generation_finished_at: str | int | None = None
+    message_files: list[dict[str, Any]] | None = None
+    events: list[RdsEvent] = []
+    stream_key: str | None = None
+    last_sent_entry_id: str | None = None
+
+
+class Messages(_Pascal):
+    data: list[Row] = []
+    has_more: bool | str | None = None
+    limit: int | str | None = None
+
+
+def truthy(value: bool | str | None) -> bool:
+    """``HasMore`` is a bool in one op and the string ``"true"``/``"false"`` in another."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def kind(ev: RdsEvent) -> Kind:
+    name = (ev.event or "").lower()
+    if ev.tool_name:
+        return "tool_call"
+    if name in _TEXT:
+        return "text"
+    if name == "message_replace":
+        return "replace"
+    if name in _THOUGHT:
+        return "thought"
+    if name in _RESULT or (ev.call_id and (ev.answer or ev.observation)):
+        return "tool_result"
+    if name == "error":
+        return "error"
+    if name == "message_end":
+        return "end"
+    if name in ("", "ping") and not (ev.answer or ev.description):
+        return "skip"
+    return "other"
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_part(ev: RdsEvent) -> Part | None:
+    """The part one event contributes on its own (text and the end are the message's, not parts)."""
+    k = kind(ev)
+    if k == "tool_call":
+        result = ev.observation or (ev.answer if (ev.event or "").lower() not in _TEXT else None) or None
+        return ToolCallPart(
+            id=ev.call_id,
+            name=ev.tool_name or "tool",
+            arguments=ev.tool_arguments,
+            status=ev.approval_status,
+            result=result,
+        )
+    if k == "thought":
+        text = ev.thought or ev.answer or ev.description
+        return ReasoningPart(text=text) if text else None
+    if k == "tool_result":
+        return ToolResultPart(id=ev.call_id, result=ev.observation or ev.answer or "")
+    if k == "error":
+        return EventPart(
+            name="reply", code=ev.code, message=ev.message or ev.answer, status=_text(ev.status), is_error=True
+        )
+    if k == "other":
+        return EventPart(name=ev.event or "event", message=ev.answer or ev.description or None)
+    return None
+
+
+def answer_parts(events: list[RdsEvent]) -> list[Part]:
+    """The parts of one answer, each tool result folded into its call when both are there."""
+    parts: list[Part] = []
+    calls: dict[str, int] = {}
+    for ev in events:
+        part = event_part(ev)
+        if isinstance(part, ToolResultPart) and part.id in calls:
+            i = calls[part.id]
+            parts[i] = parts[i].model_copy(update={"result": part.result, "is_error": part.is_error})
+        elif part is not None:
+            if isinstance(part, ToolCallPart) and part.id:
+                calls[part.id] = len(parts)
+            parts.append(part)
+    return parts
+
+
+def streamed_text(events: list[RdsEvent]) -> str:
+    text = ""
+    for ev in events:
+        if kind(ev) == "text":
+            text += ev.answer or ""
+        elif kind(ev) == "replace":
+            text = ev.answer or ""
+    return text
+
+
+def _feedback(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("rating") or value.get("Rating")
+    return str(value) if value else None
+
+
+def row_messages(row: Row) -> list[Message]:
+    """One row as the user's query and the assistant's answer (with tool calls, feedback, failure)."""
+    out: list[Message] = []
+    when = utc(row.created_at)
+    if row.query:
+        files = [f.get("PreviewUrl") or f.get("Id") for f in row.message_files or []]
+        out.append(
+            Message(
+                id=f"{row.id}:query", time=when, role="user", text=row.query, vendor={"files": files} if files else None
+            )
+        )
+    parts = answer_parts(row.events)
+    if rating := _feedback(row.feedback):
+        parts.append(EventPart(name="feedback", status=rating))
+    if (row.generation_status or "").lower() not in _OK:
+        parts.append(_generation(row))
+    text = row.answer or streamed_text(row.events)
+    out.append(
+        Message(
+            id=row.id,
+            time=utc(row.generation_finished_at) or when,
+            role="assistant",
+            text=text,
+            parts=parts,
+            vendor=_vendor(row),
+        )
+    )
+    return out
+
+
+def _generation(row: Row) -> EventPart:
+    status = (row.generation_status or "").lower()
+    start, end = utc(row.generation_started_at), utc(row.generation_finished_at)
+    took = (end - start).total_seconds() if start and end else None
+    failed = status in ("failed", "error", "stopped", "timeout")
+    return EventPart(name="generation", status=row.generation_status, duration_s=took, is_error=failed or None)
+
+
+def _vendor(row: Row) -> dict[str, Any] | None:
+    keep = {"retriever_resources": row.retriever_resources or None, "stream_key": row.stream_key}
+    keep |= {k: v for k, v in (row.model_extra or {}).items() if v not in (None, "", [], {})}
+    found = {k: v for k, v in keep.items() if v is not None}
+    return found or None
