@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import shutil
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -114,6 +116,8 @@ class Sandbox:
         self.ctx = ctx or SandboxContext()
         self.apps = load_apps(self.ctx, families)
         self.ports: dict[str, int] = {}
+        self._state: str | None = None
+        """A throwaway state dir while running: a sandbox run never writes the real one (DataAgent's catalog)."""
 
     def url(self, family: str) -> str:
         return f"http://127.0.0.1:{self.ports[family]}"
@@ -128,14 +132,19 @@ class Sandbox:
             env |= {"ALIBABA_CLOUD_ACCESS_KEY_ID": creds.alibaba_key_id, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": creds.alibaba_key_secret}
         if "dataagent" in self.ports:
             env |= {"TENCENTCLOUD_SECRET_ID": creds.tencent_secret_id, "TENCENTCLOUD_SECRET_KEY": creds.tencent_secret_key}
+            # Tencent has no list API: name the sample sessions so list_threads can show them
+            env["AGENT_THREADS_DATAAGENT_REFS"] = str(self.ctx.options.get("dataagent.sample_refs", ""))
         for family in ("cms", "starops", "dms", "rdsai", "dataagent"):
             if family in self.ports:
                 env[f"AGENT_THREADS_{family.upper()}_ENDPOINT"] = self.url(family)
+        if self._state:
+            env["AGENT_THREADS_STATE_DIR"] = self._state
         return env
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Sandbox]:
         sockets, by_port = self._bind()
+        self._state = tempfile.mkdtemp(prefix="agent-threads-sandbox-")
         config = uvicorn.Config(_dispatch(by_port), log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
         server = uvicorn.Server(config)
         async with anyio.create_task_group() as tg:
@@ -148,6 +157,7 @@ class Sandbox:
             finally:
                 server.should_exit = True
                 server.force_exit = True
+                shutil.rmtree(self._state, ignore_errors=True)
 
     def _bind(self) -> tuple[list[socket.socket], dict[int, ASGIApp]]:
         sockets: list[socket.socket] = []

@@ -1,0 +1,148 @@
+"""DataAgent over HTTP: one TC3-signed, rate-limited client, the read actions with their fallback, ChatAI.
+
+``GetSessionDetails`` has the full records (``Think``, ``TaskList``, ``FinalSummary``) but was dropped from
+the SDK; ``QueryUserSessionDetail`` pages with ``Offset``/``Limit``. Whichever answers as unsupported, the
+other is tried, and the one that worked is remembered for this endpoint (tencent-qoder.md §1.1).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from httpx_sse import ServerSentEvent
+
+from .. import http, sse
+from ..auth.tc3 import TC3Auth
+from ..errors import ProtocolError, ProviderAPIError
+from .base import ProviderSettings, Timeouts
+from .dataagent_limits import RateLimiter
+from .dataagent_wire import (
+    CreatedSession,
+    Record,
+    SessionDetails,
+    UserSessionDetail,
+    checker,
+    is_unsupported,
+    parse,
+    response_body,
+)
+
+log = logging.getLogger("agent_threads.providers.dataagent")
+SERVICE = "dataagent"
+VERSION = "2025-05-13"
+DEFAULT_ENDPOINT = "https://dataagent.tencentcloudapi.com"
+DEFAULT_REGION = "ap-guangzhou"
+READERS = ("GetSessionDetails", "QueryUserSessionDetail")
+QUERY_LIMIT = 50  # the documented example; Tencent does not state a maximum
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    records: list[Record]
+    total: int | None
+    run_record: str | None
+    action: str
+    """The read action that answered (the Feedback encoding depends on it)."""
+
+
+class DataAgentApi:
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        timeouts: Timeouts,
+        policy: http.RetryPolicy,
+        limiter: RateLimiter | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        creds = settings.credentials
+        self.provider = settings.id
+        self.endpoint = (settings.endpoint or DEFAULT_ENDPOINT).rstrip("/")
+        self.region = settings.region or DEFAULT_REGION
+        self.secret_id = creds["secret_id"]
+        auth = TC3Auth(
+            creds["secret_id"],
+            creds["secret_key"],
+            creds.get("token"),
+            service=SERVICE,
+            region=self.region,
+            clock=clock,
+        )
+        self.client = http.make_client(self.endpoint, auth, timeouts, headers={"Content-Type": "application/json"})
+        self.limiter = limiter or RateLimiter()
+        self.client.event_hooks = {"request": [self.limiter.on_request], "response": []}
+        self._policy = policy
+        self._check = checker(self.provider, self.secret_id)
+        self.reader = READERS[0]
+        """The read action that answered last on this endpoint."""
+
+    def _request(self, action: str, params: dict[str, Any]) -> httpx.Request:
+        body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return self.client.build_request(
+            "POST", "/", content=body, headers={"X-TC-Action": action, "X-TC-Version": VERSION}
+        )
+
+    async def call(self, action: str, params: dict[str, Any], *, retry: bool = True) -> dict[str, Any]:
+        """``Response`` of one action. Raises the mapped ProviderError (errors arrive inside HTTP 200)."""
+        request = self._request(action, params)
+        response = await http.send(
+            self.client, request, provider=self.provider, check=self._check, policy=self._policy, retry=retry
+        )
+        return response_body(response, self.provider, self.secret_id)
+
+    async def records(self, instance: str, session: str, offset: int, limit: int) -> RecordPage:
+        """Records ``offset..offset+limit`` of a session, from whichever read action this endpoint supports."""
+        first = self.reader
+        try:
+            return await self._read(first, instance, session, offset, limit)
+        except ProviderAPIError as e:
+            if not is_unsupported(e):
+                raise
+            other = READERS[1 - READERS.index(first)]
+            log.info("%s unavailable on %s (%s); falling back to %s", first, self.endpoint, e.code, other)
+        page = await self._read(other, instance, session, offset, limit)
+        self.reader = other
+        return page
+
+    async def _read(self, action: str, instance: str, session: str, offset: int, limit: int) -> RecordPage:
+        params: dict[str, Any] = {"InstanceId": instance, "SessionId": session}
+        if action == "GetSessionDetails":
+            details = parse(SessionDetails, await self.call(action, params), self.provider, action)
+            every = details.RecordList or []
+            return RecordPage(every[offset : offset + limit], len(every), details.RunRecord, action)
+        params |= {"Limit": min(limit, QUERY_LIMIT), "Offset": offset}
+        page = parse(UserSessionDetail, await self.call(action, params), self.provider, action)
+        return RecordPage(page.RecordList or [], page.TotalCount, page.RunRecord, action)
+
+    async def latest(self, instance: str, session: str, count: int) -> RecordPage:
+        """The last ``count`` records of a session (two calls when it is longer)."""
+        page = await self.records(instance, session, 0, count)
+        if page.total is None or page.total <= len(page.records):
+            return page
+        return await self.records(instance, session, max(0, page.total - count), count)
+
+    async def create_session(self, instance: str) -> str:
+        """A new session id. Not retried: a lost reply must not create two sessions."""
+        body = await self.call("CreateDataAgentSession", {"InstanceId": instance}, retry=False)
+        created = parse(CreatedSession, body, self.provider, "CreateDataAgentSession")
+        return created.SessionId
+
+    @asynccontextmanager
+    async def chat(self, params: dict[str, Any]) -> AsyncIterator[AsyncIterator[ServerSentEvent]]:
+        """Send a question with ChatAI and yield its frames. Never retried: a send is not repeated."""
+        request = self._request("ChatAI", params)
+        opened = http.stream(
+            self.client, request, provider=self.provider, check=self._check, policy=self._policy, retry=False
+        )
+        async with opened as response:
+            if "text/event-stream" not in response.headers.get("content-type", ""):
+                await response.aread()
+                response_body(response, self.provider, self.secret_id)
+                raise ProtocolError("ChatAI answered without an event stream", provider=self.provider)
+            yield sse.events(response, provider=self.provider)

@@ -1,0 +1,84 @@
+"""The client-side limit of 20 requests/s per DataAgent action, on a fake clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+
+from agent_threads.http import RetryPolicy
+from agent_threads.providers.dataagent_limits import RateLimiter
+from agent_threads.sandbox import Sandbox
+
+from .test_dataagent import SALES, actions_sent, cloud, provider_for
+
+__all__ = ["cloud"]
+
+
+class FakeClock:
+    """Time that moves only when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        await anyio.lowlevel.checkpoint()
+
+
+def _max_in_any_second(stamps: list[float]) -> int:
+    return max(sum(1 for t in stamps if start <= t < start + 1.0) for start in stamps)
+
+
+async def test_no_more_than_twenty_requests_start_in_any_second_per_action() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    stamps: list[float] = []
+    for _ in range(95):
+        await limiter.acquire("GetSessionDetails")
+        stamps.append(clock.now)
+    assert _max_in_any_second(stamps) == 20
+    assert stamps[19] == 1000.0 and stamps[20] == 1001.0 and stamps[-1] == 1004.0
+
+
+async def test_concurrent_callers_share_the_limit() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    stamps: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire("ChatAI")
+        stamps.append(clock.now)
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            for _ in range(70):
+                tg.start_soon(one)
+    assert len(stamps) == 70 and _max_in_any_second(stamps) == 20
+
+
+async def test_each_action_has_its_own_budget() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    for action in ("GetSessionDetails", "QueryUserSessionDetail", "ChatAI"):
+        for _ in range(20):
+            await limiter.acquire(action)
+    assert clock.slept == []
+
+
+async def test_the_provider_passes_every_request_through_its_limiter(
+    cloud: Sandbox, tmp_path: Path, fast_retries: RetryPolicy
+) -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(rate=2, per=1.0, clock=clock, sleep=clock.sleep)
+    async with provider_for(cloud, tmp_path, fast_retries, limiter=limiter) as provider:
+        sent = actions_sent(provider)
+        for _ in range(5):
+            await provider.read(SALES, None, 50)
+    assert sent == ["GetSessionDetails"] * 5
+    assert clock.now == 1002.0 and len(clock.slept) == 2
