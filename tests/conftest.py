@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+from pathlib import Path
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
@@ -24,7 +25,7 @@ SECRETS: set[str] = {
     Credentials().tencent_secret_id,
 }
 """Every credential a test hands the server. No tool output or log line may ever contain one."""
-_LOGGERS = ("agent_threads", "httpx", "httpcore", "mcp", "uvicorn")
+_LOGGERS = ("agent_threads", "httpx", "mcp", "uvicorn")  # httpcore logs no header values, only noise
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -68,7 +69,7 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 def sandbox_settings(sandbox: Sandbox, **env: str) -> Settings:
     """Settings for exactly the providers the sandbox serves (never a real vendor)."""
-    settings = load_settings(sandbox.env() | env)
+    settings = load_settings(sandbox.env() | env, home=Path("/nonexistent-home"))  # no real credential files
     return replace(settings, providers=tuple(p for p in settings.providers if p.family in sandbox.ports))
 
 

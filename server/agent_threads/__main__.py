@@ -1,5 +1,7 @@
-"""Command line: ``agent-threads-mcp [--sandbox] [--read-only] [--transport stdio|http]`` and ``demo``.
+"""Command line: ``agent-threads-mcp [serve]`` (stdio, or ``--transport http``), ``demo`` and ``export REF``.
 
+Flags override the environment, which overrides the profiles file: ``--read-only``, ``--providers`` and
+``--config`` are passed on as ``AGENT_THREADS_READ_ONLY``, ``AGENT_THREADS_PROVIDERS`` and ``AGENT_THREADS_CONFIG``.
 stdout is the MCP protocol on stdio: everything else goes to stderr through ``logging``.
 """
 
@@ -9,52 +11,106 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
+if sys.version_info < (3, 11):  # pragma: no cover - anyio installs the backport there
+    from exceptiongroup import BaseExceptionGroup
+
 from .config import Settings, load_settings
+from .errors import AgentThreadsError
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
+log = logging.getLogger("agent_threads")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _add_common(p: argparse.ArgumentParser, *, top: bool) -> None:
+    """Options every command takes. Subcommands default to SUPPRESS so they never reset a flag given earlier."""
+
+    def default(value: Any) -> Any:
+        return value if top else argparse.SUPPRESS
+
+    p.add_argument("--sandbox", action="store_true", default=default(False), help="use the built-in sandbox cloud")
+    p.add_argument("--read-only", action="store_true", default=default(False), help="never send messages")
+    p.add_argument("--providers", metavar="IDS", default=default(None), help="only these provider ids, comma-separated")
+    p.add_argument("--config", metavar="FILE", default=default(None), help="profiles file (TOML)")
+    level = os.environ.get("AGENT_THREADS_LOG_LEVEL", "WARNING")
+    p.add_argument("--log-level", default=default(level), help="stderr log level (default WARNING)")
+
+
+def _add_transport(p: argparse.ArgumentParser, *, top: bool) -> None:
+    def default(value: Any) -> Any:
+        return value if top else argparse.SUPPRESS
+
+    p.add_argument("--transport", choices=["stdio", "http"], default=default("stdio"))
+    p.add_argument("--host", default=default("127.0.0.1"), help="HTTP bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=default(8765), help="HTTP port (default 8765); the endpoint is /mcp")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="agent-threads-mcp", description="MCP server for cloud agents' conversations.")
-    p.add_argument("command", nargs="?", choices=["serve", "demo"], default="serve")
-    p.add_argument("--sandbox", action="store_true", help="serve against the built-in sandbox cloud (no account needed)")
-    p.add_argument("--read-only", action="store_true", help="never send messages (same as AGENT_THREADS_READ_ONLY=1)")
-    p.add_argument("--transport", choices=["stdio", "http"], default="stdio")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--log-level", default=os.environ.get("AGENT_THREADS_LOG_LEVEL", "WARNING"))
+    _add_common(p, top=True)
+    _add_transport(p, top=True)
+    commands = p.add_subparsers(dest="command", metavar="{serve,demo,export}")
+    p.set_defaults(command="serve")
+    serve = commands.add_parser("serve", help="run the MCP server (the default)")
+    _add_common(serve, top=False)
+    _add_transport(serve, top=False)
+    commands.add_parser("demo", help="drive the sandboxed server from a real MCP client and print what it returns")
+    export = commands.add_parser("export", help="write a whole thread as markdown, jsonl or otel")
+    _add_common(export, top=False)
+    export.add_argument("ref", help="thread ref, e.g. qoder:sess_1/sthr_2")
+    export.add_argument("--format", choices=["markdown", "jsonl", "otel"], default="markdown")
+    export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     return p
 
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    if args.command == "demo":
-        from .demo import run_demo  # the demo pulls in the MCP client stack; keep it off the server's start-up
+    try:
+        if args.command == "demo":
+            from .demo import run_demo  # the demo pulls in the MCP client stack; keep it off the server's start-up
 
-        anyio.run(run_demo)
-        return
-    anyio.run(_serve, args)
+            anyio.run(run_demo)
+        elif args.command == "export":
+            anyio.run(_export, args)
+        else:
+            anyio.run(_serve, args)
+    except (AgentThreadsError, BrokenPipeError, BaseExceptionGroup) as e:  # the sandbox wraps errors in a group
+        _exit_for(e)
 
 
-def _apply_flags(settings: Settings, args: argparse.Namespace) -> Settings:
-    return replace(settings, read_only=settings.read_only or args.read_only)
+def _exit_for(error: BaseException) -> None:
+    """Exit with a one-line message for a project error, quietly when stdout's reader left; re-raise the rest."""
+    inner = error
+    while isinstance(inner, BaseExceptionGroup) and len(inner.exceptions) == 1:
+        inner = inner.exceptions[0]
+    if isinstance(inner, BrokenPipeError):  # `export ... | head`: the reader went away
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    if isinstance(inner, AgentThreadsError):
+        sys.exit(f"agent-threads-mcp: {inner.for_model()}")
+    raise error
 
 
-async def _serve(args: argparse.Namespace) -> None:
-    from .app import build_server
-
-    if not args.sandbox:
-        await _run(build_server(_apply_flags(load_settings(), args)), args)
-        return
-    from .sandbox import Sandbox
-
-    async with Sandbox().running() as sandbox:
-        settings = load_settings(sandbox.env() | _passthrough())
-        offered = tuple(p for p in settings.providers if p.family in sandbox.ports)
-        await _run(build_server(_apply_flags(replace(settings, providers=offered), args)), args)
+def _flag_env(args: argparse.Namespace) -> dict[str, str]:
+    """The command-line flags as the environment variables they override."""
+    env: dict[str, str] = {}
+    if args.read_only:
+        env["AGENT_THREADS_READ_ONLY"] = "1"
+    if args.providers is not None:
+        env["AGENT_THREADS_PROVIDERS"] = args.providers
+    if args.config is not None:
+        env["AGENT_THREADS_CONFIG"] = args.config
+    return env
 
 
 def _passthrough() -> dict[str, str]:
@@ -62,11 +118,49 @@ def _passthrough() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.startswith("AGENT_THREADS_") and not k.endswith("_ENDPOINT")}
 
 
-async def _run(server: object, args: argparse.Namespace) -> None:
-    if args.transport == "http":
-        await server.run_streamable_http_async(host=args.host, port=args.port, stateless_http=True)  # type: ignore[attr-defined]
-    else:
-        await server.run_stdio_async()  # type: ignore[attr-defined]
+@asynccontextmanager
+async def _configured(args: argparse.Namespace) -> AsyncIterator[Settings]:
+    """Settings from flags, environment and profiles; with ``--sandbox``, for the sandbox's providers only."""
+    if not args.sandbox:
+        yield load_settings({**os.environ, **_flag_env(args)})
+        return
+    from .sandbox import Sandbox  # uvicorn and the sample data load only when the sandbox is asked for
+
+    async with Sandbox().running() as sandbox:
+        # no profiles file: a sandboxed run must never reach a real account
+        env = sandbox.env() | _passthrough() | _flag_env(args) | {"AGENT_THREADS_CONFIG": os.devnull}
+        settings = load_settings(env)
+        yield replace(settings, providers=tuple(p for p in settings.providers if p.family in sandbox.ports))
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    from .app import build_server  # the MCP server stack loads after the flags are known to be valid
+
+    async with _configured(args) as settings:
+        server = build_server(settings)
+        if args.transport == "http":
+            await _serve_http(server, args)
+        else:
+            await server.run_stdio_async()
+
+
+async def _serve_http(server: MCPServer[Any], args: argparse.Namespace) -> None:
+    """Stateless streamable HTTP at /mcp: any replica can answer any request."""
+    if not os.environ.get("AGENT_THREADS_CURSOR_KEY"):
+        log.warning("AGENT_THREADS_CURSOR_KEY is unset: cursors will not carry over to other replicas or a restart")
+    if args.host not in LOOPBACK:
+        log.warning(
+            "listening on %s without authentication: whoever reaches it acts with this server's accounts", args.host
+        )
+    await server.run_streamable_http_async(host=args.host, port=args.port, stateless_http=True)
+
+
+async def _export(args: argparse.Namespace) -> None:
+    from .export import export  # renderers and the OTel mapping are only needed by this command
+
+    async with _configured(args) as settings:
+        count = await export(settings, args.ref, args.format, args.output)
+    log.info("exported %d messages", count)
 
 
 if __name__ == "__main__":

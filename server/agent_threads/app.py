@@ -9,7 +9,7 @@ from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 
-from . import __version__, providers, tools
+from . import __version__, providers, resources, tools
 from .config import Settings
 from .http import RetryPolicy
 from .providers.base import Provider, ProviderSettings, Timeouts
@@ -52,4 +52,5 @@ def build_server(
         lifespan=_lifespan(settings, policy or RetryPolicy(), factory),
     )
     tools.register(server, settings)
+    resources.register(server)
     return server

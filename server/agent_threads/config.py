@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import profiles
+from .credentials import alibaba_from_files, tencent_from_files
 from .errors import ConfigError
 from .providers.base import ProviderSettings, Timeouts
 
@@ -45,7 +47,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
             missing[family] = result
         else:
             found.extend(result)
-    return Settings(
+    settings = Settings(
         providers=tuple(found),
         read_only=_flag(env, "AGENT_THREADS_READ_ONLY"),
         redact=not _flag(env, "AGENT_THREADS_NO_REDACT"),
@@ -53,6 +55,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
         state_dir=_state_dir(env),
         missing=missing,
     )
+    return profiles.apply(settings, env, home)
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -99,15 +102,24 @@ def _alibaba(env: Mapping[str, str], home: Path) -> list[ProviderSettings] | str
         "access_key_id": env.get("ALIBABA_CLOUD_ACCESS_KEY_ID", ""),
         "access_key_secret": env.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ""),
         "security_token": env.get("ALIBABA_CLOUD_SECURITY_TOKEN", ""),
+        "source": "env",
     }
-    if not (creds["access_key_id"] and creds["access_key_secret"]):
-        return "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"
-    creds = {k: v for k, v in creds.items() if v}
-    region = env.get("ALIBABA_CLOUD_REGION_ID", "cn-hangzhou")
+    if not (creds["access_key_id"] or creds["access_key_secret"]):
+        creds = alibaba_from_files(home, env.get("ALIBABA_CLOUD_PROFILE")) or creds
+    if not (creds["access_key_id"] and creds.get("access_key_secret")):
+        return "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or configure the aliyun CLI (~/.aliyun/config.json)"
+    source = creds.pop("source")
+    region = env.get("ALIBABA_CLOUD_REGION_ID") or creds.pop("region", "") or "cn-hangzhou"
+    creds = {k: v for k, v in creds.items() if v and k != "region"}
     return [
-        ProviderSettings(fam, fam, endpoint=_endpoint(env, fam), region=region, credentials=creds)
+        ProviderSettings(fam, fam, _endpoint(env, fam), region, creds, _alibaba_options(env, fam), source)
         for fam in ("cms", "starops", "dms", "rdsai")
     ]
+
+
+def _alibaba_options(env: Mapping[str, str], family: str) -> dict[str, str]:
+    unit = env.get("AGENT_THREADS_DMS_UNIT")
+    return {"dms_unit": unit} if family == "dms" and unit else {}
 
 
 def _tencent(env: Mapping[str, str], home: Path) -> list[ProviderSettings] | str:
@@ -116,11 +128,20 @@ def _tencent(env: Mapping[str, str], home: Path) -> list[ProviderSettings] | str
         "secret_key": env.get("TENCENTCLOUD_SECRET_KEY", ""),
         "token": env.get("TENCENTCLOUD_SECURITY_TOKEN", ""),
     }
+    source = "env"
     if not (creds["secret_id"] and creds["secret_key"]):
-        return "set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY"
+        profile = env.get("TENCENTCLOUD_PROFILE", "default")
+        found = tencent_from_files(home, profile)
+        if found is None:
+            return "set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (or write ~/.tencentcloud/credentials)"
+        creds, source = found, f"profile:{profile}"
     creds = {k: v for k, v in creds.items() if v}
     region = env.get("TENCENTCLOUD_REGION", "ap-guangzhou")
-    return [ProviderSettings("dataagent", "dataagent", endpoint=_endpoint(env, "dataagent"), region=region, credentials=creds)]
+    options = {"state_dir": str(_state_dir(env))}
+    if env.get("AGENT_THREADS_DATAAGENT_REFS"):
+        options["seed_refs"] = env["AGENT_THREADS_DATAAGENT_REFS"]
+    endpoint = _endpoint(env, "dataagent")
+    return [ProviderSettings("dataagent", "dataagent", endpoint, region, creds, options, source)]
 
 
 _LOADERS = {"qoder": _qoder, "alibaba": _alibaba, "tencent": _tencent}

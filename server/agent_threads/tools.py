@@ -6,11 +6,13 @@ error-looking success.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
@@ -38,8 +40,10 @@ class AppContext:
     def provider(self, provider_id: str) -> Provider:
         if provider_id in self.providers:
             return self.providers[provider_id]
-        family = provider_id.split(".", 1)[0]
+        family, dot, account = provider_id.partition(".")
         why = self.settings.missing.get(family) or self.settings.missing.get(_ACCOUNT.get(family, ""), "")
+        if dot:
+            why = f"no account {account!r} for {family} in the profiles file"
         offered = ", ".join(sorted(self.providers)) or "none"
         raise ConfigError(
             f"Provider {provider_id!r} is not configured{f' ({why})' if why else ''}.",
@@ -197,14 +201,47 @@ async def follow_thread(
 READ = ToolAnnotations(read_only_hint=True, open_world_hint=True)
 
 
+def _argument_texts(settings: Settings) -> dict[str, str]:
+    """Argument descriptions naming only the enabled providers: fewer tokens, and no invitation to call others."""
+    ids = [p.id for p in settings.providers]
+    if not ids:
+        return {"provider": "Provider id from list_providers (none is configured)."}
+    example = FORMS[settings.providers[0].family][-1].replace(settings.providers[0].family, ids[0], 1)
+    return {
+        "provider": f"Provider id: {', '.join(ids)}.",
+        "thread": f"Thread ref from list_threads, e.g. '{example}'.",
+    }
+
+
+def _described(fn: Callable[..., Awaitable[Any]], texts: dict[str, str]) -> Callable[..., Awaitable[Any]]:
+    """``fn`` with the pydantic descriptions of some arguments replaced, bounds kept (the SDK reads __signature__)."""
+    sig = inspect.signature(fn, eval_str=True)
+    params: list[inspect.Parameter] = []
+    for param in sig.parameters.values():
+        if param.name in texts and get_origin(param.annotation) is Annotated:
+            # a later Field in Annotated overrides the earlier one's description and keeps its bounds
+            metadata = (*get_args(param.annotation), Field(description=texts[param.name]))
+            param = param.replace(annotation=Annotated[metadata])  # type: ignore[valid-type]
+        params.append(param)
+
+    @functools.wraps(fn)
+    async def described(*args: Any, **kwargs: Any) -> Any:
+        return await fn(*args, **kwargs)
+
+    described.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    return described
+
+
 def register(server: MCPServer[Any], settings: Settings) -> None:
+    texts = _argument_texts(settings)
     server.add_tool(list_providers, annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False))
-    server.add_tool(list_threads, annotations=READ)
-    server.add_tool(get_thread_messages, annotations=READ)
+    server.add_tool(_described(list_threads, texts), name="list_threads", annotations=READ)
+    server.add_tool(_described(get_thread_messages, texts), name="get_thread_messages", annotations=READ)
     if settings.read_only:
-        server.add_tool(follow_thread, name="stream_chat", annotations=READ)
+        server.add_tool(_described(follow_thread, texts), name="stream_chat", annotations=READ)
     else:
-        server.add_tool(stream_chat, annotations=ToolAnnotations(read_only_hint=False, open_world_hint=True))
+        annotations = ToolAnnotations(read_only_hint=False, open_world_hint=True)
+        server.add_tool(_described(stream_chat, texts), name="stream_chat", annotations=annotations)
 
 
 __all__ = ["AppContext", "ThreadRef", "register"]

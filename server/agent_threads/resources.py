@@ -1,0 +1,137 @@
+"""Transcripts as MCP resources (``thread://{+ref}``) and two prompts built on them.
+
+The template uses reserved expansion, so a ref can be written as it is (``thread://qoder:sess_1/sthr_2``).
+The URI is percent-decoded once: a ref whose ids carry an encoded ``%2F`` is written ``%252F``, which is what
+``thread_uri`` produces. A resource is a whole thread rendered compactly, cut at a token budget with a cursor
+that ``get_thread_messages`` continues from.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import anyio
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+from mcp.server.mcpserver.prompts.base import Message, UserMessage
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, EmbeddedResource, TextResourceContents
+from pydantic import Field
+
+from . import pages
+from .errors import AgentThreadsError, ConfigError, NotFoundError, ProviderConnectionError, ProviderError, UsageError
+from .redact import mask_secrets
+from .refs import ThreadRef, parse_ref
+from .render import Renderer, estimate_tokens
+from .tools import AppContext
+
+TEMPLATE = "thread://{+ref}"
+BUDGET_TOKENS = 16_000
+PROMPT_BUDGET_TOKENS = 12_000
+PAGE_LIMIT = 50
+MAX_PAGES = 200
+
+ThreadParam = Annotated[str, Field(description="Thread ref from list_threads, e.g. 'qoder:sess_1/sthr_2'.")]
+
+SUMMARY = """Summarise the agent conversation {ref}.
+Cover what was asked; what the agent did (main steps, tools, sub-agents); the outcome (done, failed, still \
+running, waiting for input); and anything left open. Quote ids, numbers and error codes exactly. Under 200 words \
+unless asked for more.
+The transcript follows: one line per message, times UTC, long values shortened with …(+N chars). If it ends with \
+a cursor, read the rest with get_thread_messages before concluding."""
+
+FAILURE = """Find where the agent in {ref} failed, and why.
+1. Look for error events (lines with "↳ error"), tool results marked ERROR, failed or cancelled statuses, and the \
+last messages before the thread stopped.
+2. Name the first failure the others follow from: message #seq, time, tool or step, error code and message.
+3. Explain the likely cause from the surrounding messages, and what would fix it or what to check next.
+To see a shortened value whole, call get_thread_messages(thread="{ref}", detail="full", \
+kinds=["event", "tool_call", "tool_call_response"]). If the transcript ends with a cursor, read on before \
+concluding that nothing failed."""
+
+
+def register(server: MCPServer[Any]) -> None:
+    server.resource(
+        TEMPLATE,
+        name="thread",
+        title="Agent thread transcript",
+        description="A whole thread as a compact transcript, e.g. thread://qoder:sess_1/sthr_2 (bounded; the end says "
+        "how to read on).",
+        mime_type="text/plain",
+    )(read_thread)
+    server.prompt("summarize_thread", title="Summarise an agent thread")(summarize_thread)
+    server.prompt("find_failure", title="Find where an agent failed and why")(find_failure)
+
+
+def thread_uri(ref: str) -> str:
+    """The resource URI of a ref (``%`` encoded once more, since the URI is decoded once)."""
+    return "thread://" + quote(ref, safe=":/")
+
+
+async def read_thread(ref: str, ctx: Context) -> str:
+    """A whole thread as a compact transcript, bounded; the end says how to read on."""
+    app: AppContext = ctx.request_context.lifespan_context
+    try:
+        return await transcript(app, parse_ref(ref), BUDGET_TOKENS)
+    except (UsageError, ConfigError, NotFoundError) as e:  # the caller can fix these
+        raise ResourceNotFoundError(mask_secrets(e.for_model(), app.secrets())) from e
+    except AgentThreadsError as e:
+        raise ResourceError(mask_secrets(e.for_model(), app.secrets())) from e
+
+
+async def transcript(app: AppContext, ref: ThreadRef, budget: int) -> str:
+    """Pages of the thread rendered one line per message until the end or the budget. Raises AgentThreadsError."""
+    provider = app.provider(ref.provider)
+    renderer, lines, used = Renderer(), list[str](), 0
+    head, cursor = str(ref), None
+    try:
+        with anyio.fail_after(app.settings.timeouts.tool):
+            for _ in range(MAX_PAGES):
+                # read_page counts each line twice (text plus its structured twin); a resource has only the text
+                view = pages.View("compact", (budget - used) * 2, app.settings.redact)
+                page, _ = await pages.read_page(provider, ref, cursor, PAGE_LIMIT, pages.Filters(), view, app.codec)
+                head = " · ".join(x for x in (page.thread, page.title, page.status, page.note) if x)
+                for message in page.messages:
+                    lines.append(renderer.message(message))
+                    used += estimate_tokens(lines[-1])
+                cursor = page.next_cursor
+                if cursor is None or page.truncated or used >= budget:
+                    break
+    except TimeoutError as e:
+        seconds = app.settings.timeouts.tool
+        raise ProviderConnectionError(
+            f"gave up after {seconds:g}s (AGENT_THREADS_TOOL_TIMEOUT)", provider=ref.provider
+        ) from e
+    return "\n".join([f"{head} · times UTC", *(lines or ["(no messages)"]), _footer(ref, cursor, budget)])
+
+
+def _footer(ref: ThreadRef, cursor: str | None, budget: int) -> str:
+    if cursor is None:
+        return "end of thread"
+    return f"[cut at ~{budget} tokens: get_thread_messages(thread='{ref}', cursor='{cursor}') continues from here]"
+
+
+async def _prompt_transcript(ctx: Context, thread: str) -> EmbeddedResource | str:
+    """The thread for a prompt; a vendor failure degrades to a note (the model can still use the tools)."""
+    app: AppContext = ctx.request_context.lifespan_context
+    try:
+        ref = parse_ref(thread)
+        text = await transcript(app, ref, PROMPT_BUDGET_TOKENS)
+    except (UsageError, ConfigError, NotFoundError) as e:  # the caller can fix these: say so
+        raise MCPError(code=INVALID_PARAMS, message=mask_secrets(e.for_model(), app.secrets())) from e
+    except ProviderError as e:  # a vendor hiccup should not break the prompt: the model can still read on
+        note = mask_secrets(e.for_model(), app.secrets())
+        return f"(The transcript could not be fetched just now: {note} Read it with get_thread_messages.)"
+    contents = TextResourceContents(uri=thread_uri(str(ref)), mime_type="text/plain", text=text)
+    return EmbeddedResource(type="resource", resource=contents)
+
+
+async def summarize_thread(thread: ThreadParam, ctx: Context) -> list[Message]:
+    """Summarise an agent conversation: what was asked, what was done, the outcome, what is left open."""
+    return [UserMessage(SUMMARY.format(ref=thread)), UserMessage(await _prompt_transcript(ctx, thread))]
+
+
+async def find_failure(thread: ThreadParam, ctx: Context) -> list[Message]:
+    """Find where an agent failed and why: the first failure, its cause, and what to check next."""
+    return [UserMessage(FAILURE.format(ref=thread)), UserMessage(await _prompt_transcript(ctx, thread))]
