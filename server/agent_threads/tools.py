@@ -28,7 +28,8 @@ from .providers.base import Provider
 from .redact import mask_secrets
 from .refs import FORMS, ThreadRef, parse_ref
 from .render import Detail
-from .transcript import MessagePage, Role, ThreadList
+from .schemas import MessagePageView, ThreadListView, TurnView
+from .transcript import Role
 
 
 @dataclass
@@ -121,7 +122,7 @@ async def list_threads(
     ] = None,
     cursor: CursorArg = None,
     limit: Annotated[int, Field(ge=1, le=100, description="Entries per page.")] = 20,
-) -> Annotated[CallToolResult, ThreadList]:
+) -> Annotated[CallToolResult, ThreadListView]:
     """List sessions, threads or conversations of a provider; pass `parent` to go one level down."""
     app = _app(ctx)
     async with tool_errors(app):
@@ -148,7 +149,7 @@ async def get_thread_messages(
         Detail, Field(description="brief: short previews; compact (default); full: whole values and vendor extras.")
     ] = "compact",
     budget_tokens: Annotated[int, Field(ge=500, le=20000, description="Upper bound on the size of this result.")] = 8000,
-) -> Annotated[CallToolResult, MessagePage]:
+) -> Annotated[CallToolResult, MessagePageView]:
     """Read one page of a thread as a compact transcript; follow next_cursor for the rest."""
     app = _app(ctx)
     async with tool_errors(app):
@@ -174,7 +175,7 @@ async def stream_chat(
     ] = None,
     checkpoint: Annotated[str | None, Field(description="checkpoint from a previous stream_chat.", max_length=4096)] = None,
     timeout_s: Annotated[float, Field(ge=1, le=900, description="Stop following after this many seconds.")] = 120,
-) -> Annotated[CallToolResult, live.TurnResult]:
+) -> Annotated[CallToolResult, TurnView]:
     """Follow a thread's live reply (sending `message` first if given); progress carries the text so far."""
     app = _app(ctx)
     async with tool_errors(app, at_least=timeout_s + 30):
@@ -193,7 +194,7 @@ async def follow_thread(
     message: Annotated[str | None, Field(description="Not available: this server is read-only.", max_length=100_000)] = None,
     checkpoint: Annotated[str | None, Field(description="checkpoint from a previous stream_chat.", max_length=4096)] = None,
     timeout_s: Annotated[float, Field(ge=1, le=900, description="Stop following after this many seconds.")] = 120,
-) -> Annotated[CallToolResult, live.TurnResult]:
+) -> Annotated[CallToolResult, TurnView]:
     """Follow a thread's live reply (read-only server: nothing is sent); progress carries the text so far."""
     return await stream_chat(ctx, thread, message, checkpoint, timeout_s)
 

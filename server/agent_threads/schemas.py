@@ -1,0 +1,61 @@
+"""Lean output schemas published in ``tools/list``.
+
+Every host puts the tool list into the model's context on every conversation, so the published schemas say
+what programs need (fields and part kinds) without spelling out each part model; the structured content
+itself is the full normalized page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from .transcript import PART_KINDS
+
+
+class MessageView(BaseModel):
+    seq: int
+    id: str | None = None
+    time: str | None = Field(None, description="UTC ISO-8601")
+    role: str
+    author: str | None = None
+    text: str = ""
+    parts: list[dict[str, Any]] = Field([], description=f"Typed parts; 'kind' is one of: {', '.join(PART_KINDS[1:])}.")
+    vendor: dict[str, Any] | None = None
+
+
+class MessagePageView(BaseModel):
+    thread: str
+    title: str | None = None
+    status: str | None = None
+    messages: list[MessageView]
+    next_cursor: str | None = None
+    truncated: bool = False
+    note: str | None = None
+
+
+class TurnView(BaseModel):
+    thread: str
+    messages: list[MessageView]
+    ended: bool
+    stop_reason: str | None = None
+    checkpoint: str | None = None
+
+
+class ThreadEntryView(BaseModel):
+    ref: str
+    title: str | None = None
+    status: str | None = None
+    kind: str | None = None
+    created: str | None = None
+    updated: str | None = None
+    children: bool | None = None
+
+
+class ThreadListView(BaseModel):
+    provider: str
+    parent: str | None = None
+    threads: list[ThreadEntryView]
+    next_cursor: str | None = None
+    note: str | None = None
