@@ -1,4 +1,4 @@
-"""build_server(): the MCPServer, with a lifespan that owns one httpx.AsyncClient per configured provider."""
+"""build_server(): the MCPServer, with a lifespan that owns the providers and their httpx.AsyncClients."""
 
 from __future__ import annotations
 
@@ -24,19 +24,37 @@ get_thread_messages with a ref; follow next_cursor for more. stream_chat follows
 Factory = Callable[[ProviderSettings, Timeouts, RetryPolicy], Provider]
 
 
+class ProviderPool:
+    """Builds each configured provider on first use, so vendor modules and TLS set-up stay off start-up; the
+    lifespan's exit stack closes every client that was made."""
+
+    def __init__(self, settings: Settings, policy: RetryPolicy, factory: Factory, stack: AsyncExitStack) -> None:
+        self._specs = {spec.id: spec for spec in settings.providers}
+        self._settings, self._policy, self._factory, self._stack = settings, policy, factory, stack
+        self._built: dict[str, Provider] = {}
+
+    def ids(self) -> list[str]:
+        return list(self._specs)
+
+    def get(self, provider_id: str) -> Provider | None:
+        if provider_id not in self._built and provider_id in self._specs:
+            provider = self._factory(self._specs[provider_id], self._settings.timeouts, self._policy)
+            self._stack.push_async_callback(provider.client.aclose)
+            self._built[provider_id] = provider
+        return self._built.get(provider_id)
+
+    def all(self) -> list[Provider]:
+        return [p for p in (self.get(i) for i in self._specs) if p is not None]
+
+
 def _lifespan(
     settings: Settings, policy: RetryPolicy, factory: Factory
 ) -> Callable[[MCPServer[Any]], AbstractAsyncContextManager[tools.AppContext]]:
     @asynccontextmanager
     async def lifespan(server: MCPServer[Any]) -> AsyncIterator[tools.AppContext]:
         async with AsyncExitStack() as stack:
-            built: dict[str, Provider] = {}
-            for spec in settings.providers:
-                provider = factory(spec, settings.timeouts, policy)
-                await stack.enter_async_context(provider.client)
-                built[spec.id] = provider
-            log.info("providers ready: %s", ", ".join(built) or "none")
-            yield tools.AppContext(settings=settings, providers=built)
+            log.info("providers configured: %s", ", ".join(p.id for p in settings.providers) or "none")
+            yield tools.AppContext(settings=settings, pool=ProviderPool(settings, policy, factory, stack))
 
     return lifespan
 

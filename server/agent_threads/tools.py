@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, Protocol, get_args, get_origin
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
@@ -32,20 +32,27 @@ from .schemas import MessagePageView, ThreadListView, TurnView
 from .transcript import Role
 
 
+class Pool(Protocol):
+    def ids(self) -> list[str]: ...
+    def get(self, provider_id: str) -> Provider | None: ...
+    def all(self) -> list[Provider]: ...
+
+
 @dataclass
 class AppContext:
     settings: Settings
-    providers: dict[str, Provider]
+    pool: Pool
     codec: CursorCodec = field(default_factory=CursorCodec)
 
     def provider(self, provider_id: str) -> Provider:
-        if provider_id in self.providers:
-            return self.providers[provider_id]
+        provider = self.pool.get(provider_id)
+        if provider is not None:
+            return provider
         family, dot, account = provider_id.partition(".")
         why = self.settings.missing.get(family) or self.settings.missing.get(_ACCOUNT.get(family, ""), "")
         if dot:
             why = f"no account {account!r} for {family} in the profiles file"
-        offered = ", ".join(sorted(self.providers)) or "none"
+        offered = ", ".join(sorted(self.pool.ids())) or "none"
         raise ConfigError(
             f"Provider {provider_id!r} is not configured{f' ({why})' if why else ''}.",
             hint=f"Configured providers: {offered}. list_providers shows what each needs.",
@@ -101,7 +108,7 @@ async def list_providers(ctx: Context) -> Annotated[CallToolResult, ProvidersInf
     """List the configured providers, what each can do, and what the unconfigured ones need."""
     app = _app(ctx)
     info = ProvidersInfo(
-        providers=[p.describe() for p in app.providers.values()], missing=app.settings.missing, read_only=app.settings.read_only
+        providers=[p.describe() for p in app.pool.all()], missing=app.settings.missing, read_only=app.settings.read_only
     )
     lines = [_describe_line(d) for d in info.providers] or ["no provider configured"]
     lines += [f"{fam}: not configured: {need}" for fam, need in info.missing.items()]
