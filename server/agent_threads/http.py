@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import anyio
 import httpx
 
 from .errors import ProviderConnectionError, ProviderError
-from .providers.base import Timeouts
+
+if TYPE_CHECKING:  # a runtime import would make `import agent_threads.http` circular via providers/__init__
+    from .providers.base import Timeouts
 
 log = logging.getLogger("agent_threads.http")
+TRANSPORT: ContextVar[httpx.AsyncBaseTransport | None] = ContextVar("agent_threads_transport", default=None)
+"""A transport every client made in this context uses instead of the network (fuzzing and benchmarks)."""
 Checker = Callable[[httpx.Response], None]
 """Raises the provider's ``ProviderAPIError`` for an error reply (status or body); returns otherwise."""
 
@@ -39,10 +47,21 @@ class RetryPolicy:
         return backoff * (0.5 + self.jitter() / 2)
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context shared by every client: loading the CA bundle takes tens of milliseconds each time, once per
+    configured provider at start-up otherwise (bench: cold start)."""
+    return httpx.create_ssl_context()
+
+
 def make_client(base_url: str, auth: httpx.Auth, timeouts: Timeouts, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
     timeout = httpx.Timeout(timeouts.read, connect=timeouts.connect)
     limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
-    return httpx.AsyncClient(base_url=base_url, auth=auth, timeout=timeout, headers=headers, limits=limits)
+    transport = TRANSPORT.get()
+    return httpx.AsyncClient(
+        base_url=base_url, auth=auth, timeout=timeout, headers=headers, limits=limits, transport=transport,
+        verify=tls_context() if transport is None else True,
+    )
 
 
 async def send(

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from .cursors import CursorCodec
-from .providers.base import Batch, Provider
+from .providers.base import Provider
 from .refs import ThreadRef
 from .render import Detail, Renderer, cut, estimate_tokens, shape
 from .transcript import Message, MessagePage, ThreadEntry, ThreadList
@@ -40,18 +40,14 @@ class View:
     redact: bool = True
 
 
-def _numbered(batch: Batch, first_seq: int) -> list[Message]:
-    return [m if m.seq else m.model_copy(update={"seq": first_seq + i}) for i, m in enumerate(batch.messages, 1)]
-
-
 async def read_page(
     provider: Provider, ref: ThreadRef, cursor: str | None, limit: int, filters: Filters, view: View, codec: CursorCodec
 ) -> tuple[MessagePage, str]:
     scope = f"msgs:{ref}"
     state: dict[str, Any] = codec.decode(scope, cursor) if cursor else {"v": None, "skip": 0, "seq": 0, "n": limit}
     batch = await provider.read(ref, state.get("v"), int(state.get("n", limit)))
-    messages = _numbered(batch, int(state.get("seq", 0)))
-    shown, used, stop = _fit(messages, int(state.get("skip", 0)), filters, view)
+    messages = batch.messages
+    shown, used, stop = _fit(messages, int(state.get("seq", 0)), int(state.get("skip", 0)), filters, view)
     if stop is not None:
         next_state: dict[str, Any] | None = {**state, "skip": stop}
     elif batch.next_state is not None:
@@ -71,16 +67,17 @@ async def read_page(
 
 
 def _fit(
-    messages: list[Message], skip: int, filters: Filters, view: View
+    messages: list[Message], first_seq: int, skip: int, filters: Filters, view: View
 ) -> tuple[list[tuple[Message, str]], int, int | None]:
-    """Shape and render messages until the budget is spent; returns them, tokens used, and where it stopped."""
+    """Shape, number (from ``first_seq`` + 1 where the vendor gave no seq) and render messages until the budget
+    is spent; returns them, tokens used, and where it stopped."""
     renderer = Renderer()
     shown: list[tuple[Message, str]] = []
     used = 0
     for index in range(skip, len(messages)):
         if not filters.keep(messages[index]):
             continue
-        shaped = shape(messages[index], view.detail, redact=view.redact)
+        shaped = shape(messages[index], view.detail, redact=view.redact, seq=first_seq + index + 1)
         line = renderer.message(shaped)
         cost = estimate_tokens(line) * 2  # text plus its structured twin
         if used + cost > view.budget_tokens:

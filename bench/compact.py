@@ -1,0 +1,291 @@
+"""compact_ratio: what the model receives from get_thread_messages over whole threads, against the raw vendor
+JSON behind it, with a check that no fact (user/assistant text, tool name, error code) was lost.
+
+In-process: the sandbox and the server share one event loop; an httpx transport installed through
+``agent_threads.http.TRANSPORT`` records every reply body the providers read while the tool runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import anyio
+import httpx
+from common import BENCH, FAILURES, NoDelaySandbox, clean_env, compact_json, first_line, tokens
+from facts import Fact, Raw, facts, haystack
+from mcp import Client
+from vendors import VENDORS, Vendor
+
+from agent_threads import http
+from agent_threads.app import build_server
+from agent_threads.config import load_settings
+from agent_threads.sandbox import SandboxContext
+
+VOLATILE = {"Checkpoint"}
+"""Query parameters that only say where a replay starts: frames are deduplicated across them."""
+
+
+@dataclass
+class Reply:
+    key: str
+    sse: bool
+    thread: str
+    chunks: list[bytes] = field(default_factory=list[bytes])
+
+
+class _Tee(httpx.AsyncByteStream):
+    def __init__(self, inner: httpx.AsyncByteStream, sink: list[bytes]) -> None:
+        self.inner, self.sink = inner, sink
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self.inner:
+            self.sink.append(chunk)
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class Capture(httpx.AsyncBaseTransport):
+    """A loopback transport that keeps the bytes of every reply read while ``active``."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.active: str | None = None
+        """The thread being read (replies are recorded only then)."""
+        self.replies: list[Reply] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if self.active:
+            sse = "event-stream" in response.headers.get("content-type", "")
+            reply = Reply(request_key(request), sse, self.active)
+            self.replies.append(reply)
+            assert isinstance(response.stream, httpx.AsyncByteStream)
+            response.stream = _Tee(response.stream, reply.chunks)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def request_key(request: httpx.Request) -> str:
+    action = request.headers.get("x-acs-action") or request.headers.get("x-tc-action") or ""
+    query = urlencode(sorted(parse_qsl(request.url.query.decode(), keep_blank_values=True)))
+    body = hashlib.sha256(request.content).hexdigest()[:16] if request.content else ""
+    return f"{request.method} {request.url.path} {action} ?{query} {body}"
+
+
+def _sse_frames(data: bytes) -> list[tuple[str, str]]:
+    """(id, data) of each complete frame."""
+    frames = []
+    for block in data.decode("utf-8", errors="replace").replace("\r\n", "\n").split("\n\n"):
+        lines = block.split("\n")
+        payload = "\n".join(line[5:].lstrip(" ") for line in lines if line.startswith("data:"))
+        ident = next((line[3:].strip() for line in lines if line.startswith("id:")), "")
+        if payload:
+            frames.append((ident, payload))
+    return frames
+
+
+def _stable(key: str) -> str:
+    head, _, rest = key.partition(" ?")
+    query, _, body = rest.partition(" ")
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in VOLATILE]
+    return f"{head} ?{urlencode(kept)} {body}"
+
+
+def raw_replies(replies: list[Reply]) -> dict[str, list[Raw]]:
+    """By thread: each distinct reply once (a budget re-read or a repeated lookup is not counted twice), each SSE
+    frame once (a replay resumed from a checkpoint repeats frames)."""
+    seen: set[Any] = set()
+    out: dict[str, list[Raw]] = {}
+    for reply in replies:
+        body = b"".join(reply.chunks)
+        found = out.setdefault(reply.thread, [])
+        if reply.sse:
+            for ident, payload in _sse_frames(body):
+                key = (_stable(reply.key), ident, payload)
+                if key not in seen:
+                    seen.add(key)
+                    found.append(Raw(reply.key, _parse(payload)))
+        elif reply.key not in seen:
+            seen.add(reply.key)
+            found.append(Raw(reply.key, _parse(body.decode("utf-8", errors="replace"))))
+    return out
+
+
+def _parse(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def raw_tokens(raws: list[Raw]) -> int:
+    return sum(tokens(r.value if isinstance(r.value, str) else compact_json(r.value)) for r in raws)
+
+
+@dataclass
+class Stats:
+    threads: int = 0
+    messages: int = 0
+    pages: int = 0
+    text_tokens: int = 0
+    structured_tokens: int = 0
+    raw_tokens: int = 0
+
+    @property
+    def model_tokens(self) -> int:
+        return self.text_tokens + self.structured_tokens
+
+    def ratio(self, tokens: int | None = None) -> float:
+        return (self.model_tokens if tokens is None else tokens) / self.raw_tokens if self.raw_tokens else float("nan")
+
+    def add(self, other: Stats) -> None:
+        for name in ("threads", "messages", "pages", "text_tokens", "structured_tokens", "raw_tokens"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class Corpus:
+    vendor: str
+    big_ref: str = ""
+    threads: dict[str, Stats] = field(default_factory=dict[str, Stats])
+    facts: int = 0
+    missing: list[Fact] = field(default_factory=list[Fact])
+    error: str | None = None
+
+    def total(self, *, samples_only: bool = False) -> Stats:
+        out = Stats()
+        for ref, stats in self.threads.items():
+            if not (samples_only and ref == self.big_ref):
+                out.add(stats)
+        return out
+
+
+async def _leaves(client: Client, provider: str, parent: str | None = None) -> list[str]:
+    """Every readable thread ref of a provider: entries with children are opened, the others read."""
+    refs: list[str] = []
+    cursor: str | None = None
+    while True:
+        args: dict[str, Any] = {"provider": provider, "limit": 100} | ({"parent": parent} if parent else {})
+        result = await client.call_tool("list_threads", args | ({"cursor": cursor} if cursor else {}))
+        if result.is_error:
+            raise RuntimeError(f"list_threads {provider} {parent or ''}: {_text(result)[:300]}")
+        listing = result.structured_content or {}
+        for entry in listing.get("threads", []):
+            refs.extend(await _leaves(client, provider, entry["ref"]) if entry.get("children") else [entry["ref"]])
+        cursor = listing.get("next_cursor")
+        if not cursor:
+            return refs
+
+
+def _text(result: Any) -> str:
+    return "\n".join(c.text for c in result.content if getattr(c, "type", "") == "text")
+
+
+async def _read_thread(client: Client, ref: str, capture: Capture) -> tuple[Stats, str]:
+    """All pages of one thread: their sizes, and what the model read, normalized for the fact check."""
+    stats, seen = Stats(threads=1), []
+    cursor: str | None = None
+    for _ in range(10_000):
+        capture.active = ref
+        try:
+            result = await client.call_tool(
+                "get_thread_messages", {"thread": ref} | ({"cursor": cursor} if cursor else {})
+            )
+        finally:
+            capture.active = None
+        text = _text(result)
+        if result.is_error:
+            raise RuntimeError(f"get_thread_messages {ref}: {text[:300]}")
+        structured = result.structured_content or {}
+        stats.pages += 1
+        stats.messages += len(structured.get("messages", []))
+        stats.text_tokens += tokens(text)
+        stats.structured_tokens += tokens(compact_json(structured))
+        seen.append(haystack(text, structured))
+        cursor = structured.get("next_cursor")
+        if not cursor:
+            return stats, "\n".join(seen)
+    raise RuntimeError(f"{ref}: more than 10,000 pages")
+
+
+async def measure(vendor: Vendor, big_units: int) -> Corpus:
+    """The corpus of one vendor: every thread its sandbox lists, plus the generated one of ``big_units``."""
+    corpus = Corpus(vendor.name, vendor.big_ref())
+    capture = Capture()
+    reset = http.TRANSPORT.set(capture)
+    read: list[str] = []
+    try:
+        sandbox = NoDelaySandbox(SandboxContext(options={vendor.big_option: big_units}), [vendor.family])
+        if vendor.family not in sandbox.apps:
+            corpus.error = "sandbox module not landed"
+            return corpus
+        async with sandbox.running():
+            settings = load_settings(sandbox.env())
+            settings = replace(settings, providers=tuple(p for p in settings.providers if p.id == vendor.provider))
+            async with Client(build_server(settings)) as client:
+                refs = await _leaves(client, vendor.provider)
+                for ref in [*refs, *([] if corpus.big_ref in refs else [corpus.big_ref])]:
+                    corpus.threads[ref], seen = await _read_thread(client, ref, capture)
+                    read.append(seen)
+    finally:
+        http.TRANSPORT.reset(reset)
+    by_thread = raw_replies(capture.replies)
+    for ref, raws in by_thread.items():
+        corpus.threads[ref].raw_tokens = raw_tokens(raws)
+    found = facts(vendor.name, [r for raws in by_thread.values() for r in raws])
+    everything = "\n".join(read)
+    corpus.facts = len(found)
+    corpus.missing = [f for f in found if not f.found(everything)]
+    return corpus
+
+
+# ---- as a child process -------------------------------------------------------------------------------
+
+
+def _load(data: dict[str, Any]) -> Corpus:
+    threads = {ref: Stats(**stats) for ref, stats in data["threads"].items()}
+    missing = [Fact(f["kind"], tuple(f["options"])) for f in data["missing"]]
+    return Corpus(data["vendor"], data["big_ref"], threads, data["facts"], missing, data["error"])
+
+
+async def in_child(spec: dict[str, int]) -> list[Corpus]:
+    """``measure`` for each vendor of ``spec`` (name -> generated thread size) in a child process."""
+    args = [sys.executable, str(BENCH / "compact.py"), json.dumps(spec)]
+    proc = await asyncio.create_subprocess_exec(
+        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=clean_env({}), limit=1 << 24
+    )
+    try:
+        out, err = await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    if proc.returncode != 0:
+        raise RuntimeError(f"corpus child exited {proc.returncode}: {err.decode(errors='replace')[-500:]}")
+    return [_load(json.loads(line)) for line in out.decode().splitlines() if line.strip()]
+
+
+async def _child(spec: dict[str, int]) -> None:
+    for name, units in spec.items():
+        try:
+            corpus = await measure(VENDORS[name], units)
+        except FAILURES as e:
+            corpus = Corpus(name, error=first_line(e))
+        print(json.dumps(asdict(corpus), ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    logging.disable(logging.WARNING)  # the in-process server and sandbox log every request at INFO
+    anyio.run(_child, json.loads(sys.argv[1]))

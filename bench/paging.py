@@ -1,0 +1,138 @@
+"""paging_vs_floor, paging_vs_official_sdk and rss_mb_100k_messages.
+
+The sandbox runs in its own process with a generated big thread; the server runs as a host runs it (a child
+on stdio) and a raw JSON-RPC client follows ``next_cursor`` to the end. The floor (bare httpx, no parsing)
+and the official SDK read the same thread from the same sandbox, in the same run, interleaved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import anyio
+import httpx
+from common import RpcClient, SandboxProc, peak_rss_mb, server_command, server_process
+from vendors import Vendor
+
+LIMIT = 100
+"""Messages per tool page (the tool's maximum); the floors and SDKs use the same vendor page sizes."""
+BUDGET = 20_000
+"""The largest output budget the tool accepts: a bulk reader's setting (fewer budget cuts and re-reads)."""
+
+
+@dataclass
+class Read:
+    seconds: float
+    messages: int = 0
+    calls: int = 0
+    requests: int = 0
+    bytes: int = 0
+
+
+@dataclass
+class Paging:
+    vendor: str
+    units: int
+    tool: list[Read] = field(default_factory=list[Read])
+    floor: list[Read] = field(default_factory=list[Read])
+    sdk: list[Read] = field(default_factory=list[Read])
+    sdk_same: list[Read] = field(default_factory=list[Read])
+    """The SDK reading the same vendor pages as the tool (when its largest page is bigger)."""
+    sdk_name: str | None = None
+
+    @staticmethod
+    def best(reads: list[Read]) -> float:
+        """The fastest of the runs: the least disturbed by the machine's other work (as ``timeit`` reports)."""
+        return min(r.seconds for r in reads) if reads else float("nan")
+
+    @property
+    def vs_floor(self) -> float:
+        return self.best(self.tool) / self.best(self.floor)
+
+    @property
+    def vs_sdk(self) -> float:
+        return self.best(self.tool) / self.best(self.sdk) if self.sdk else float("nan")
+
+
+async def tool_read(client: RpcClient, sandbox: SandboxProc, vendor: Vendor) -> Read:
+    """One whole read through get_thread_messages, following next_cursor."""
+    before = (await sandbox.stats()).get(vendor.family, 0)
+    read = Read(0.0)
+    args: dict[str, object] = {"thread": vendor.big_ref(), "limit": LIMIT, "budget_tokens": BUDGET}
+    start = time.perf_counter()
+    while True:
+        result = await client.call("get_thread_messages", args)
+        structured = result.get("structuredContent") or {}
+        read.calls += 1
+        read.messages += len(structured.get("messages", [])) or int(structured.get("count", 0))
+        cursor = structured.get("next_cursor")
+        if not cursor:
+            break
+        args = {**args, "cursor": cursor}
+    read.seconds = time.perf_counter() - start
+    read.requests = (await sandbox.stats()).get(vendor.family, 0) - before
+    return read
+
+
+async def floor_read(sandbox: SandboxProc, vendor: Vendor) -> Read:
+    before = (await sandbox.stats()).get(vendor.family, 0)
+    async with httpx.AsyncClient(timeout=120) as client:
+        start = time.perf_counter()
+        size = await vendor.floor(client, sandbox.url(vendor.family), LIMIT)
+        seconds = time.perf_counter() - start
+    return Read(seconds, bytes=size, requests=(await sandbox.stats()).get(vendor.family, 0) - before)
+
+
+async def sdk_read(sandbox: SandboxProc, vendor: Vendor, *, same_pages: bool = False) -> Read:
+    assert vendor.sdk is not None
+    before = (await sandbox.stats()).get(vendor.family, 0)
+    start = time.perf_counter()
+    count = await anyio.to_thread.run_sync(vendor.sdk, sandbox.url(vendor.family), LIMIT, same_pages, None)
+    seconds = time.perf_counter() - start
+    return Read(seconds, messages=count, requests=(await sandbox.stats()).get(vendor.family, 0) - before)
+
+
+async def measure(
+    client: RpcClient,
+    sandbox: SandboxProc,
+    vendor: Vendor,
+    units: int,
+    repeats: int,
+    *,
+    with_sdk: bool = True,
+    same_pages: bool = False,
+) -> Paging:
+    """``repeats`` rounds of tool, floor and SDK reads, interleaved, against one sandbox and one server."""
+    result = Paging(vendor.name, units, sdk_name=vendor.sdk_name)
+    await client.call("get_thread_messages", {"thread": vendor.big_ref(), "limit": 1})  # first-call costs, untimed
+    if with_sdk and vendor.sdk is not None:
+        await anyio.to_thread.run_sync(vendor.sdk, sandbox.url(vendor.family), 1, False, 1)  # the SDK's too
+    for _ in range(repeats):
+        result.tool.append(await tool_read(client, sandbox, vendor))
+        result.floor.append(await floor_read(sandbox, vendor))
+        if with_sdk and vendor.sdk is not None:
+            result.sdk.append(await sdk_read(sandbox, vendor))
+            if same_pages and vendor.sdk_pages_differ:
+                result.sdk_same.append(await sdk_read(sandbox, vendor, same_pages=True))
+    return result
+
+
+@dataclass
+class Rss:
+    vendor: str
+    units: int
+    peak_mb: float
+    idle_mb: float
+    read: Read
+
+
+async def measure_rss(sandbox: SandboxProc, vendor: Vendor, units: int) -> Rss:
+    """Peak RSS (VmHWM) of the server process over a whole read of the big thread."""
+    async with server_process(sandbox.env, server_command([vendor.family])) as client:
+        await client.request("tools/list")
+        idle = peak_rss_mb(client.proc.pid)
+        read = await tool_read(client, sandbox, vendor)
+        await asyncio.sleep(0)
+        return Rss(vendor.name, units, peak_rss_mb(client.proc.pid), idle, read)
