@@ -51,20 +51,52 @@ async def follow(
     return result, _turn_text(result, timeout_s)
 
 
+class _Throttle:
+    """Progress at most every PROGRESS_INTERVAL: the first change after a quiet spell goes out at once (leading
+    edge); changes inside the interval are coalesced and flushed when it ends (trailing edge)."""
+
+    def __init__(self, progress: list[Transcript], report: Report) -> None:
+        self._progress, self._report = progress, report
+        self._wake = anyio.Event()  # replaced only by run(), so a set() is never lost
+        self._pending = False
+        self._last = -PROGRESS_INTERVAL
+
+    async def changed(self) -> None:
+        if anyio.current_time() - self._last >= PROGRESS_INTERVAL:
+            await self._send()
+        else:
+            self._pending = True
+            self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake = anyio.Event()
+            await anyio.sleep(max(0.0, self._last + PROGRESS_INTERVAL - anyio.current_time()))
+            if self._pending:
+                await self._send()
+
+    async def _send(self) -> None:
+        self._pending = False
+        self._last = anyio.current_time()
+        transcript = self._progress[0]
+        await self._report(float(len(transcript.messages)), _so_far(transcript))
+
+
 async def _consume(
     provider: Provider, ref: ThreadRef, message: str | None, raw_checkpoint: str | None, progress: list[Transcript], report: Report
 ) -> None:
     """Fold the stream into ``progress[0]`` as it arrives, so a timeout keeps what came (and the checkpoint)."""
-    last_report = -PROGRESS_INTERVAL
-    async with provider.stream(ref, message, raw_checkpoint) as events:
+    throttle = _Throttle(progress, report)
+    async with anyio.create_task_group() as tg, provider.stream(ref, message, raw_checkpoint) as events:
+        tg.start_soon(throttle.run)
         async for event in events:
             transcript = progress[0] = accumulate(progress[0], event)
             if transcript.ended:
                 break
-            now = anyio.current_time()
-            if isinstance(event, (TextDelta, MessageDone)) and now - last_report >= PROGRESS_INTERVAL:
-                last_report = now
-                await report(float(len(transcript.messages)), _so_far(transcript))
+            if isinstance(event, (TextDelta, MessageDone)):
+                await throttle.changed()
+        tg.cancel_scope.cancel()
 
 
 def _so_far(transcript: Transcript) -> str:
