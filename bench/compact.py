@@ -210,7 +210,7 @@ async def _read_thread(client: Client, ref: str, capture: Capture) -> tuple[Stat
             raise RuntimeError(f"get_thread_messages {ref}: {text[:300]}")
         structured = result.structured_content or {}
         stats.pages += 1
-        stats.messages += len(structured.get("messages", []))
+        stats.messages += len(structured.get("messages", [])) or int(structured.get("count", 0))
         stats.text_tokens += tokens(text)
         stats.structured_tokens += tokens(compact_json(structured))
         seen.append(haystack(text, structured))

@@ -74,7 +74,8 @@ async def _a_thread(client: Client) -> tuple[str, str]:
 
 
 async def _page(client: Client, ref: str, cursor: str | None = None) -> dict[str, Any]:
-    result = await client.call_tool("get_thread_messages", {"thread": ref, "limit": 2, "cursor": cursor})
+    args = {"thread": ref, "limit": 2, "cursor": cursor, "format": "json"}
+    result = await client.call_tool("get_thread_messages", args)
     assert not result.is_error, result.content
     return result.structured_content
 

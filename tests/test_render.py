@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from agent_threads.render import Renderer, cut, estimate_tokens, shape
 from agent_threads.transcript import (
     ArtifactPart,
@@ -11,6 +13,8 @@ from agent_threads.transcript import (
     SubAgentPart,
     ToolCallPart,
 )
+
+from .fakes import T0, sample_messages
 
 
 def test_cut_marks_exactly_how_much_was_left_out() -> None:
@@ -36,7 +40,7 @@ def test_every_part_kind_renders_on_its_own_indented_line() -> None:
     assert Renderer().message(message).splitlines() == [
         "#3 assistant[coordinator]: Done.",
         "  See below.",
-        '  ↳ tool Bash({"cmd":"ls"}) [ok] → a.txt',
+        "  ↳ tool Bash(cmd=ls) → a.txt",
         "  ↳ thinking: check files",
         "  ↳ sub-agent researcher [running] → qoder:s/sthr_2",
         "  ↳ artifact report.md (text/markdown): # R",
@@ -60,11 +64,21 @@ def test_brief_detail_drops_reasoning_and_vendor_extras() -> None:
 
 
 def test_times_are_shortened_against_the_previous_message() -> None:
-    from .fakes import sample_messages
+    messages = sample_messages(2) + [sample_messages(1)[0].model_copy(update={"time": T0 + timedelta(minutes=1)})]
+    compact, full = Renderer(), Renderer("full")
+    assert [compact.message(m).splitlines()[0] for m in messages] == [
+        "#0 2026-05-18 03:40 user: message 0",
+        "#0 assistant: message 1",
+        "#0 03:41 user: message 0",
+    ]
+    assert [full.message(m).splitlines()[0] for m in messages][1] == "#0 03:40:01 assistant: message 1"
 
-    renderer = Renderer()
-    lines = [renderer.message(m).splitlines()[0] for m in sample_messages(2)]
-    assert lines == ["#0 2026-05-18 03:40:00 user: message 0", "#0 03:40:01 assistant: message 1"]
+
+def test_status_only_messages_and_lone_parts_take_one_line() -> None:
+    event = Message(seq=4, role="event", parts=[EventPart(name="session", status="running"), EventPart(name="turn", status="idle")])
+    call = Message(seq=5, role="assistant", parts=[ToolCallPart(name="Q", arguments={"sql": "SELECT 1, 2"}, status="rejected")])
+    assert Renderer().message(event) == "#4 event session [running] · event turn [idle]"
+    assert Renderer().message(call) == '#5 assistant: tool Q(sql="SELECT 1, 2") [rejected]'
 
 
 def test_token_estimate_is_conservative_for_chinese_and_english() -> None:

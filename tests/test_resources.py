@@ -54,7 +54,8 @@ async def test_a_long_thread_is_cut_at_the_budget_and_get_thread_messages_contin
         found = re.search(r"cursor='([^']+)'\) continues from here\]$", text)
         assert found, text[-300:]
         last_shown = max(int(m) for m in re.findall(r"^#(\d+) ", text, re.MULTILINE))
-        page = await client.call_tool("get_thread_messages", {"thread": "qoder:s1/t1", "cursor": found.group(1)})
+        args = {"thread": "qoder:s1/t1", "cursor": found.group(1), "format": "json"}
+        page = await client.call_tool("get_thread_messages", args)
     assert not page.is_error
     assert page.structured_content["messages"][0]["seq"] == last_shown + 1
     assert 30_000 < len(text) < 80_000

@@ -36,7 +36,7 @@ async def _read_all(client: Client, ref: str, **args: Any) -> tuple[list[dict[st
     seen: list[dict[str, Any]] = []
     cursor, calls = None, 0
     while True:
-        result = await client.call_tool("get_thread_messages", {"thread": ref, "cursor": cursor, **args})
+        result = await client.call_tool("get_thread_messages", {"thread": ref, "cursor": cursor, "format": "json", **args})
         assert not result.is_error, _text(result)
         calls += 1
         seen.extend(result.structured_content["messages"])
@@ -74,8 +74,8 @@ async def test_reading_a_thread_page_by_page_yields_every_message_once_in_order(
 async def test_the_budget_cuts_a_page_and_the_cursor_resumes_right_after_the_cut() -> None:
     fake = FakeProvider(threads={"qoder:s/t": sample_messages(60, text="word " * 120 + "{i}")})
     async with Client(_server(fake)) as client:
-        first = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t", "budget_tokens": 2000})
-        seen, _ = await _read_all(client, "qoder:s/t", budget_tokens=2000)
+        first = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t", "budget_tokens": 1000})
+        seen, _ = await _read_all(client, "qoder:s/t", budget_tokens=1000)
     assert first.structured_content["truncated"] is True
     assert "cut at the output budget" in _text(first)
     assert [m["id"] for m in seen] == [f"m{i}" for i in range(60)]
@@ -86,17 +86,28 @@ async def test_the_text_is_a_compact_transcript_not_a_json_copy_of_the_structure
     async with Client(_server(fake)) as client:
         result = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t"})
     text = _text(result)
-    assert text.splitlines()[1] == "#1 2026-05-18 03:40:00 user: message 0"
-    assert "#5 03:40:04 user: message 4\n  ↳ tool Bash({\"cmd\":\"ls\"}) → a.txt" in text
+    assert text.splitlines()[1:4] == ["#1 2026-05-18 03:40 user: message 0", "#2 assistant: message 1", "#3 user: message 2"]
+    assert "#5 user: message 4\n  ↳ tool Bash(cmd=ls) → a.txt" in text
     assert not text.lstrip().startswith("{")
     assert text.endswith("end of thread")
+    assert result.structured_content == {"thread": "qoder:s/t", "title": "Fake thread", "status": "idle", "truncated": False, "count": 5, "first_seq": 1, "last_seq": 5}
+
+
+async def test_the_json_format_puts_the_messages_in_structured_content_and_not_in_the_text() -> None:
+    fake = FakeProvider(threads={"qoder:s/t": sample_messages(5)})
+    async with Client(_server(fake)) as client:
+        result = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t", "format": "json"})
+    assert [m["text"] for m in result.structured_content["messages"]] == [f"message {i}" for i in range(5)]
+    assert "message 3" not in _text(result) and "5 messages (#1…#5) in structuredContent.messages" in _text(result)
 
 
 async def test_long_values_say_how_much_was_cut_and_full_detail_shows_them() -> None:
     fake = FakeProvider(threads={"qoder:s/t": [Message(id="x", role="assistant", text="z" * 5000)]})
     async with Client(_server(fake)) as client:
         compact = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t"})
-        full = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t", "detail": "full", "budget_tokens": 20000})
+        full = await client.call_tool(
+            "get_thread_messages", {"thread": "qoder:s/t", "detail": "full", "budget_tokens": 20000, "format": "json"}
+        )
     assert "…(+3000 chars)" in _text(compact)
     assert "detail='full'" in _text(compact)
     assert full.structured_content["messages"][0]["text"] == "z" * 5000
@@ -115,8 +126,8 @@ async def test_message_text_cannot_forge_the_servers_markup() -> None:
 async def test_filters_keep_only_the_roles_and_kinds_asked_for() -> None:
     fake = FakeProvider(threads={"qoder:s/t": sample_messages(20)})
     async with Client(_server(fake)) as client:
-        users = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t", "roles": ["user"]})
-        tools = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t", "kinds": ["tool_call"]})
+        users = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t", "roles": ["user"], "format": "json"})
+        tools = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t", "kinds": ["tool_call"], "format": "json"})
     assert {m["role"] for m in users.structured_content["messages"]} == {"user"}
     assert [m["seq"] for m in tools.structured_content["messages"]] == [5, 10, 15, 20]
 

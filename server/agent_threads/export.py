@@ -151,7 +151,7 @@ class _Writer(Protocol):
 
 class MarkdownWriter:
     def __init__(self, out: TextIO, ref: str) -> None:
-        self.out, self.ref, self.renderer = out, ref, Renderer()
+        self.out, self.ref, self.renderer = out, ref, Renderer("full")  # every time, to the second
 
     def start(self, title: str | None, status: str | None) -> None:
         meta = [f"- ref: `{self.ref}`"] + ([f"- status: {status}"] if status else []) + ["- times: UTC"]
@@ -164,10 +164,19 @@ class MarkdownWriter:
         if m.text:
             self.out.write(m.text.rstrip("\n") + ("\n\n" if m.parts else "\n"))
         for part in m.parts:
-            self.out.write("- " + part_line(_printable(part)).replace("\n", "\n  ") + "\n")
+            self.out.write("- " + _line(_printable(part)).replace("\n", "\n  ") + "\n")
 
     def end(self, count: int) -> None:
         self.out.write(f"\n---\n{count} messages, exported by agent-threads-mcp.\n")
+
+
+def _line(part: Part) -> str:
+    """The transcript's line for a part, kept faithful: tool arguments as given (not ``k=v``), every status shown."""
+    if isinstance(part, ToolCallPart):
+        status = f" [{part.status}]" if part.status else ""
+        result = f" → {'ERROR ' if part.is_error else ''}{part.result}" if part.result else ""
+        return f"tool {part.name}({part.arguments or ''}){status}{result}"
+    return part_line(part)
 
 
 def _printable(part: Part) -> Part:

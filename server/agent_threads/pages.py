@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from .cursors import CursorCodec
 from .providers.base import Provider
@@ -38,6 +38,8 @@ class View:
     detail: Detail = "compact"
     budget_tokens: int = 8000
     redact: bool = True
+    fmt: Literal["text", "json"] = "text"
+    """text: the transcript is the text, structuredContent only the page's metadata; json: the reverse."""
 
 
 async def read_page(
@@ -63,7 +65,23 @@ async def read_page(
         truncated=stop is not None,
         note=batch.note,
     )
-    return page, _page_text(page, [line for _, line in shown], used, view)
+    lines = [line for _, line in shown] if view.fmt == "text" else [_json_summary(page)]
+    return page, _page_text(page, lines, used, view)
+
+
+def _json_summary(page: MessagePage) -> str:
+    seqs = [m.seq for m in page.messages]
+    span = f" (#{seqs[0]}…#{seqs[-1]})" if seqs else ""
+    return f"{len(seqs)} messages{span} in structuredContent.messages"
+
+
+def structured(page: MessagePage, fmt: Literal["text", "json"]) -> dict[str, Any]:
+    """The structuredContent for a page: the whole page for json, its metadata alone for text."""
+    if fmt == "json":
+        return page.model_dump(mode="json", exclude_none=True)
+    meta = page.model_dump(mode="json", exclude_none=True, exclude={"messages"})
+    seqs = [m.seq for m in page.messages]
+    return meta | {"count": len(seqs)} | ({"first_seq": seqs[0], "last_seq": seqs[-1]} if seqs else {})
 
 
 def _fit(
@@ -71,7 +89,8 @@ def _fit(
 ) -> tuple[list[tuple[Message, str]], int, int | None]:
     """Shape, number (from ``first_seq`` + 1 where the vendor gave no seq) and render messages until the budget
     is spent; returns them, tokens used, and where it stopped."""
-    renderer = Renderer()
+    renderer = Renderer(view.detail)
+    weight = 1 if view.fmt == "text" else 2  # the JSON form runs about twice the text's tokens
     shown: list[tuple[Message, str]] = []
     used = 0
     for index in range(skip, len(messages)):
@@ -79,22 +98,22 @@ def _fit(
             continue
         shaped = shape(messages[index], view.detail, redact=view.redact, seq=first_seq + index + 1)
         line = renderer.message(shaped)
-        cost = estimate_tokens(line) * 2  # text plus its structured twin
+        cost = estimate_tokens(line) * weight
         if used + cost > view.budget_tokens:
             if shown:
                 return shown, used, index
-            shaped, line = _squeeze(shaped, view.budget_tokens // 2)
-            cost = estimate_tokens(line) * 2
+            shaped, line = _squeeze(shaped, view.budget_tokens // weight, view.detail)
+            cost = estimate_tokens(line) * weight
         shown.append((shaped, line))
         used += cost
     return shown, used, None
 
 
-def _squeeze(message: Message, tokens: int) -> tuple[Message, str]:
+def _squeeze(message: Message, tokens: int, detail: Detail) -> tuple[Message, str]:
     """A lone message bigger than the budget: cut its text to fit and say so."""
     room = max(200, tokens * 3)
     cut_msg = message.model_copy(update={"text": cut(message.text, room), "parts": message.parts[:3]})
-    return cut_msg, Renderer().message(cut_msg)
+    return cut_msg, Renderer(detail).message(cut_msg)
 
 
 def _page_text(page: MessagePage, lines: list[str], used: int, view: View) -> str:

@@ -121,11 +121,33 @@ def _shape_part(part: Part, caps: Caps, redact: bool) -> Part | None:
     assert_never(part)
 
 
+_QUIET = frozenset({"success", "succeeded", "successful", "done", "ok", "completed", "complete", "finished", "auto_approved"})
+"""Tool statuses that only say "it worked": left out of the compact line (errors and anything else stay)."""
+
+
+def _args(value: Any) -> str:
+    """Tool arguments: a flat object as ``k=v, …`` (fewer tokens than JSON), anything else as compact JSON."""
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, dict) and all(isinstance(v, (str, int, float, bool)) or v is None for v in value.values()):
+        return ", ".join(f"{k}={_scalar(v)}" for k, v in value.items())
+    return _value(value)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str) and value and not any(c in value for c in ",=()\n") and value.strip() == value:
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def part_line(part: Part) -> str:
     if isinstance(part, ToolCallPart):
-        status = f" [{part.status}]" if part.status else ""
+        status = f" [{part.status}]" if part.status and part.status.lower() not in _QUIET else ""
         result = f" → {'ERROR ' if part.is_error else ''}{part.result}" if part.result else ""
-        return f"tool {part.name}({_value(part.arguments)}){status}{result}"
+        return f"tool {part.name}({_args(part.arguments)}){status}{result}"
     if isinstance(part, ToolResultPart):
         return f"tool result{' ' + part.name if part.name else ''}: {'ERROR ' if part.is_error else ''}{part.result}"
     if isinstance(part, ReasoningPart):
@@ -160,23 +182,34 @@ def _indent(text: str) -> str:
 
 
 class Renderer:
-    """Renders messages one by one, shortening times against the previous one."""
+    """Renders messages one by one. Compact views show ``HH:MM`` only when the minute changes (the date when the
+    day does); ``full`` shows every timestamp to the second."""
 
-    def __init__(self) -> None:
+    def __init__(self, detail: Detail = "compact") -> None:
+        self._full = detail == "full"
         self._day: str | None = None
+        self._minute: str | None = None
 
     def time(self, when: datetime | None) -> str:
         if when is None:
             return ""
         stamp = when.isoformat()  # "YYYY-MM-DDTHH:MM:SS…": slicing is ~5x cheaper than two strftime calls
-        day, clock = stamp[:10], stamp[11:19]
-        if day == self._day:
-            return clock + " "
-        self._day = day
-        return f"{day} {clock} "
+        day, clock = stamp[:10], stamp[11:19] if self._full else stamp[11:16]
+        if day != self._day:
+            self._day, self._minute = day, clock
+            return f"{day} {clock} "
+        if clock == self._minute and not self._full:
+            return ""
+        self._minute = clock
+        return clock + " "
 
     def message(self, m: Message) -> str:
+        head = f"#{m.seq} {self.time(m.time)}"
+        if m.role == "event" and not m.text:  # status changes: one line, no role label
+            return head + " · ".join(_indent(part_line(p)) for p in m.parts)
         who = m.role + (f"[{m.author}]" if m.author else "")
-        lines = [f"#{m.seq} {self.time(m.time)}{who}:" + (f" {_indent(m.text)}" if m.text else "")]
+        if not m.text and len(m.parts) == 1:
+            return f"{head}{who}: {_indent(part_line(m.parts[0]))}"
+        lines = [f"{head}{who}:" + (f" {_indent(m.text)}" if m.text else "")]
         lines.extend(f"  ↳ {_indent(part_line(p))}" for p in m.parts)
         return "\n".join(lines)

@@ -29,7 +29,10 @@ class MessagePageView(BaseModel):
     thread: str
     title: str | None = None
     status: str | None = None
-    messages: list[MessageView]
+    messages: list[MessageView] | None = Field(None, description="With format='json' only.")
+    count: int | None = Field(None, description="Messages on this page (format='text').")
+    first_seq: int | None = None
+    last_seq: int | None = None
     next_cursor: str | None = None
     truncated: bool = False
     note: str | None = None

@@ -156,15 +156,19 @@ async def get_thread_messages(
         Detail, Field(description="brief: short previews; compact (default); full: whole values and vendor extras.")
     ] = "compact",
     budget_tokens: Annotated[int, Field(ge=500, le=20000, description="Upper bound on the size of this result.")] = 8000,
+    format: Annotated[
+        Literal["text", "json"],
+        Field(description="text: a compact transcript (default); json: the messages as structuredContent, for programs."),
+    ] = "text",
 ) -> Annotated[CallToolResult, MessagePageView]:
     """Read one page of a thread as a compact transcript; follow next_cursor for the rest."""
     app = _app(ctx)
     async with tool_errors(app):
         ref = parse_ref(thread)
         filters = pages.Filters(frozenset(roles or ()) or None, frozenset(kinds or ()) or None, since)
-        view = pages.View(detail, budget_tokens, app.settings.redact)
+        view = pages.View(detail, budget_tokens, app.settings.redact, format)
         page, text = await pages.read_page(app.provider(ref.provider), ref, cursor, limit, filters, view, app.codec)
-    return _result(text, page)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=pages.structured(page, format))
 
 
 async def _progress(ctx: Context) -> Callable[[float, str], Awaitable[None]]:

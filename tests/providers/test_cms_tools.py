@@ -49,17 +49,18 @@ async def test_get_thread_messages_reads_a_compact_transcript(sandbox_server: An
     text = _text(result)
     assert not result.is_error, text
     assert text.startswith(f"{family}:sre-copilot/thread_id01 · Root cause of checkout latency alert · idle · times UTC")
-    assert "#1 2026-01-18 02:23:05 user: Why did checkout latency spike at 08:00 UTC?" in text
-    assert "↳ tool IntentRecognition(" in text and "[success] → intent=analyser (confidence high)" in text
-    assert "#4 02:23:14 agent[analyser]: The slowest span is" in text
-    assert "↳ event task_finished [succeeded] (14.6s)" in text
+    assert "#1 2026-01-18 02:23 user: Why did checkout latency spike at 08:00 UTC?" in text
+    intent = "confidence=high, intent=analyser, is_new_turn=true, language=en, title=Root Cause of Alert"
+    assert f"\n#2 assistant: tool IntentRecognition({intent}) → intent=analyser (confidence high)\n" in text
+    assert "\n#4 agent[analyser]: The slowest span is" in text
+    assert "\n#6 event task_finished [succeeded] (14.6s)\n" in text
     assert text.endswith("end of thread")
 
 
 async def test_a_failed_task_shows_as_an_error_line(sandbox_server: Any, family: str) -> None:
     async with Client(sandbox_server) as client:
         result = await _call(client, "get_thread_messages", thread=f"{family}:%E8%BF%90%E7%BB%B4%20%E5%8A%A9%E6%89%8B/%E4%BC%9A%E8%AF%9D%2F001")
-    assert "↳ error task_finished [failed] TASK_FAILED: Invalid task parameter — 请确认实例 ID 和地域" in _text(result)
+    assert "\n#3 03:28 error task_finished [failed] TASK_FAILED: Invalid task parameter — 请确认实例 ID 和地域" in _text(result)
 
 
 async def test_small_pages_follow_next_cursor_to_the_end_without_repeats(sandbox_server: Any, family: str) -> None:
@@ -67,7 +68,7 @@ async def test_small_pages_follow_next_cursor_to_the_end_without_repeats(sandbox
     cursor = None
     async with Client(sandbox_server) as client:
         for _ in range(20):
-            result = await _call(client, "get_thread_messages", thread=f"{family}:sre-copilot/thread_id01", limit=4, cursor=cursor)
+            result = await _call(client, "get_thread_messages", thread=f"{family}:sre-copilot/thread_id01", limit=4, cursor=cursor, format="json")
             seen += [m["seq"] for m in result.structured_content["messages"]]
             cursor = result.structured_content.get("next_cursor")
             if cursor is None:

@@ -28,15 +28,16 @@ async def test_list_threads_pages_dms_sessions_with_an_opaque_cursor(sandbox_ser
 async def test_get_thread_messages_gives_a_compact_dms_transcript(sandbox_server: Any) -> None:
     async with Client(sandbox_server) as client:
         result = await client.call_tool("get_thread_messages", {"thread": Q3})
+        as_json = await client.call_tool("get_thread_messages", {"thread": Q3, "format": "json"})
     assert not result.is_error, _text(result)
     lines = _text(result).splitlines()
     assert lines[0] == "dms:sess_q3_sales_7b1c · Q3 sales growth by region · finished · times UTC"
-    assert lines[1] == "#1 2026-05-18 03:40:05 user: Which region had the highest sales growth in Q3 2025?"
+    assert lines[1] == "#1 2026-05-18 03:40 user: Which region had the highest sales growth in Q3 2025?"
     plan = "  ↳ plan Q3 regional growth: 1. Locate the orders and regions tables [DONE]; 2. Sum Q2 and Q3 revenue by region"
     assert any(line.startswith(plan) for line in lines)
     assert any(line.startswith("  East China grew fastest in Q3 2025") for line in lines)
     assert lines[-1] == "end of thread"
-    messages = result.structured_content["messages"]
+    messages = as_json.structured_content["messages"]
     assert [(m["seq"], m["role"]) for m in messages] == [
         (1, "user"),
         (2, "assistant"),

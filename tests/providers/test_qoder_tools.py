@@ -35,7 +35,7 @@ async def test_get_thread_messages_reads_a_thread_page_by_page(sandbox_server: A
     async with Client(sandbox_server) as client:
         for _ in range(20):
             page = await client.call_tool(
-                "get_thread_messages", {"thread": f"qoder:{SID_B}", "limit": 4, "cursor": cursor}
+                "get_thread_messages", {"thread": f"qoder:{SID_B}", "limit": 4, "cursor": cursor, "format": "json"}
             )
             assert not page.is_error, text(page)
             seen += page.structured_content["messages"]

@@ -30,14 +30,16 @@ async def test_list_threads_pages_rdsai_conversations(sandbox_server: Any) -> No
 async def test_get_thread_messages_pages_rdsai_backwards_with_the_order_stated(sandbox_server: Any) -> None:
     async with Client(sandbox_server) as client:
         first = await client.call_tool("get_thread_messages", {"thread": SLOW, "limit": 2})
-        second = await client.call_tool(
-            "get_thread_messages", {"thread": SLOW, "limit": 2, "cursor": first.structured_content["next_cursor"]}
+        cursor = first.structured_content["next_cursor"]
+        second = await client.call_tool("get_thread_messages", {"thread": SLOW, "limit": 2, "cursor": cursor})
+        second_json = await client.call_tool(
+            "get_thread_messages", {"thread": SLOW, "limit": 2, "cursor": cursor, "format": "json"}
         )
     text = _text(first)
     assert "note: pages run from the newest messages to older ones" in text
-    assert "#-2 2026-05-18 04:50:00 user: And check the replication lag." in text
+    assert "#-2 2026-05-18 04:50 user: And check the replication lag." in text
     assert "  ↳ error reply ToolTimeout: DescribeDBInstanceReplication timed out after 30s" in text
-    assert [m["seq"] for m in second.structured_content["messages"]] == [-4, -3]
+    assert [m["seq"] for m in second_json.structured_content["messages"]] == [-4, -3]
     assert "  ↳ event feedback [dislike]" in _text(second) and "note:" not in _text(second)
 
 
