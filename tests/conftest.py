@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 from pathlib import Path
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from mcp import Client
 
 from agent_threads.app import build_server
@@ -26,6 +28,11 @@ SECRETS: set[str] = {
 }
 """Every credential a test hands the server. No tool output or log line may ever contain one."""
 _LOGGERS = ("agent_threads", "httpx", "mcp", "uvicorn")  # httpcore logs no header values, only noise
+
+settings.register_profile("ci", max_examples=10_000, deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("dev", max_examples=300, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() in ("true", "1") else "dev"))
+"""Hypothesis: deterministic and thorough in CI (CI=true); quicker locally; HYPOTHESIS_PROFILE picks either."""
 
 
 @pytest.hookimpl(tryfirst=True)

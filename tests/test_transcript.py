@@ -62,3 +62,8 @@ def test_times_parse_from_iso_with_nanoseconds_and_from_epoch_units() -> None:
     assert utc("1779075648000", unit=1e-3) == datetime(2026, 5, 18, 3, 40, 48, tzinfo=timezone.utc)
     assert utc("2026-05-18 03:40:48") == datetime(2026, 5, 18, 3, 40, 48, tzinfo=timezone.utc)
     assert utc("not a time") is None and utc("") is None
+
+
+def test_an_epoch_beyond_what_a_datetime_holds_is_no_time_rather_than_a_crash() -> None:
+    for value in (10**20, -(10**20), 10**400, 1e308, "99999999999999999999", 1768702985000000000):
+        assert utc(value) is None, value

@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 import anyio
 from pydantic import BaseModel, Field
 
-from .cursors import CursorCodec
+from .cursors import Codec
+from .errors import AgentThreadsError
 from .providers.base import Provider
 from .refs import ThreadRef
 from .render import Renderer, shape
@@ -32,7 +33,7 @@ async def follow(
     checkpoint: str | None,
     timeout_s: float,
     report: Report,
-    codec: CursorCodec,
+    codec: Codec,
     redact: bool = True,
 ) -> tuple[TurnResult, str]:
     scope = f"chk:{ref}"
@@ -88,15 +89,22 @@ async def _consume(
 ) -> None:
     """Fold the stream into ``progress[0]`` as it arrives, so a timeout keeps what came (and the checkpoint)."""
     throttle = _Throttle(progress, report)
-    async with anyio.create_task_group() as tg, provider.stream(ref, message, raw_checkpoint) as events:
+    failed: list[AgentThreadsError] = []
+    async with anyio.create_task_group() as tg:
         tg.start_soon(throttle.run)
-        async for event in events:
-            transcript = progress[0] = accumulate(progress[0], event)
-            if transcript.ended:
-                break
-            if isinstance(event, (TextDelta, MessageDone)):
-                await throttle.changed()
+        try:
+            async with provider.stream(ref, message, raw_checkpoint) as events:
+                async for event in events:
+                    transcript = progress[0] = accumulate(progress[0], event)
+                    if transcript.ended:
+                        break
+                    if isinstance(event, (TextDelta, MessageDone)):
+                        await throttle.changed()
+        except AgentThreadsError as e:  # raised after the task group, so it is not wrapped in an ExceptionGroup
+            failed.append(e)
         tg.cancel_scope.cancel()
+    if failed:
+        raise failed[0]
 
 
 def _so_far(transcript: Transcript) -> str:

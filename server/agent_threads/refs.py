@@ -21,7 +21,7 @@ FORMS: dict[str, tuple[str, ...]] = {
     "dataagent": ("dataagent:<instance>", "dataagent:<instance>/<session>"),
 }
 _PROVIDER = re.compile(r"^([a-z][a-z0-9]*)(\.[A-Za-z0-9_-]{1,40})?$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1
 _MAX_LEN = 1024
 
 
@@ -64,11 +64,14 @@ def parse_ref(text: str, *, depth: tuple[int, ...] | None = None) -> ThreadRef:
 
 
 def _segment(raw: str, whole: str) -> str:
-    value = unquote(raw, errors="strict") if "%" in raw else raw
+    try:
+        value = unquote(raw, errors="strict") if "%" in raw else raw
+    except UnicodeDecodeError:
+        value = ""  # percent-escapes that are not UTF-8
     bad = not value or value in (".", "..") or _CONTROL.search(value) or _CONTROL.search(raw) or raw != raw.strip()
     if bad:
         raise UsageError(
-            f"Bad segment {raw[:40]!r} in ref {whole[:80]!r}: empty, '.', '..' or control characters.",
+            f"Bad segment {raw[:40]!r} in ref {whole[:80]!r}: empty, '.', '..', control characters or not UTF-8.",
             hint=f"Accepted forms: {accepted_forms()}. Encode '/', '%' and spaces inside an id as %2F, %25, %20.",
         )
     return value

@@ -269,9 +269,12 @@ def utc(value: datetime | str | float | int | None, *, unit: float = 1.0) -> dat
         return None
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, (int, float)) or value.strip().lstrip("-").isdigit():
-        return datetime.fromtimestamp(float(value) * unit, tz=timezone.utc)
-    return _parse_iso(value)
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
+        try:
+            return datetime.fromtimestamp(float(value) * unit, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None  # beyond what a datetime holds: as unusable as an unparsable string
+    return _parse_iso(value) if isinstance(value, str) else None
 
 
 def _parse_iso(value: str) -> datetime | None:

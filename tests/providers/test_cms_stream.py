@@ -118,6 +118,18 @@ async def test_a_dropped_stream_reattaches_without_gap_or_duplicate_and_never_re
     assert await _turn_count(provider, ref) == 3
 
 
+async def test_a_stream_closed_cleanly_before_the_turn_finished_reattaches_instead_of_ending_the_turn(
+    cloud: Sandbox, provider: CmsProvider, family: str
+) -> None:
+    ref = _ref(provider, "report-bot", "weekly-2026-03")
+    cloud.ctx.faults.add(family, "truncated", route="POST /chat", after_bytes=800)
+    result = fold(await _collect(provider, ref, "Cut short?"))
+    assert [kind for _, kind, _ in cloud.ctx.faults.fired] == ["truncated"]
+    assert result.stop_reason == "completed" and [m.role for m in result.messages][-2:] == ["assistant", "event"]
+    assert result.messages[3].text.endswith("the first says to check the slow-query log.")
+    assert await _turn_count(provider, ref) == 2
+
+
 async def test_a_throttled_send_is_retried_before_it_is_accepted(cloud: Sandbox, provider: CmsProvider, family: str) -> None:
     cloud.ctx.faults.add(family, "throttle", route="POST /chat", retry_after=0.5)
     ref = _ref(provider, "report-bot", "weekly-2026-03")

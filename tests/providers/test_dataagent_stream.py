@@ -106,6 +106,18 @@ async def test_a_dropped_chat_stream_is_followed_by_reading_without_sending_agai
     assert [m.text for m in batch.messages].count("What is the average order value?") == 1
 
 
+async def test_a_stream_only_frame_seen_before_the_drop_stays_on_the_reply_read_back(
+    cloud: Sandbox, tmp_path: Path, fast_retries: RetryPolicy
+) -> None:
+    cloud.ctx.faults.add("dataagent", "drop_stream", route="ChatAI", after_bytes=1100)  # after the progress frame
+    async with provider_for(cloud, tmp_path, fast_retries) as provider:
+        turn, _ = await _turn(provider, SALES, "What is the average order value?")
+    assert [f[1] for f in cloud.ctx.faults.fired] == ["drop_stream"]
+    reply = turn.messages[-1]
+    assert turn.ended and reply.text.endswith("up 3% from the month before.")
+    assert [p.name for p in parts_of(reply, EventPart)] == ["progress"]
+
+
 async def test_an_error_envelope_in_the_first_sse_frame_is_raised(
     cloud: Sandbox, tmp_path: Path, fast_retries: RetryPolicy
 ) -> None:

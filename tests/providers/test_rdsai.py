@@ -111,6 +111,22 @@ async def test_a_rejected_tool_call_and_a_failed_generation_are_visible(fast_ret
     assert events == [("reply", "ToolTimeout", True), ("generation", "failed", True)]
 
 
+async def test_drifted_snake_case_rows_read_the_same_and_keep_the_unknown_event_and_extra_field(
+    fast_retries: RetryPolicy,
+) -> None:
+    async with rdsai(fast_retries) as (provider, sandbox):
+        plain = await provider.read(parse_ref(SLOW), None, 50)
+        sandbox.ctx.faults.add("rdsai", "drift", route="GetMessages")
+        drifted = await provider.read(parse_ref(SLOW), None, 50)
+    assert [f[1] for f in sandbox.ctx.faults.fired] == ["drift"]
+    assert [(m.id, m.role, m.text) for m in drifted.messages] == [(m.id, m.role, m.text) for m in plain.messages]
+    for before, after in zip(plain.messages, drifted.messages):
+        unknown = [p for p in after.parts if isinstance(p, EventPart) and p.name == "node_finished"]
+        assert [p for p in after.parts if p not in unknown] == before.parts
+        assert len(unknown) == (after.role == "assistant")
+        assert after.role == "user" or (after.vendor or {}).get("SchemaVersion") == "2026-05-01"
+
+
 async def test_a_big_conversation_pages_back_to_its_first_row(fast_retries: RetryPolicy) -> None:
     async with rdsai(fast_retries, **{"rdsai.big_conversation_rows": 450}) as (provider, _):
         pages = await read_pages(provider, f"rdsai:{stable_id('big')}", 200)

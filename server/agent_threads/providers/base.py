@@ -61,6 +61,10 @@ class Timeouts:
     stream_idle: float = 300.0
     tool: float = 900.0
 
+    def stream(self) -> httpx.Timeout:
+        """For an event stream: connect as usual, then each read may wait ``stream_idle`` (agents think quietly)."""
+        return httpx.Timeout(self.read, connect=self.connect, read=self.stream_idle)
+
 
 class Provider(Protocol):
     id: str

@@ -169,9 +169,12 @@ class CmsProvider:
                         raise
                     log.info("chat stream of %s/%s dropped (%s); reconnecting", name, thread_id, e.message)
                     continue
-            if not fold.ended:
+            if fold.ended:
+                return
+            if not fold.progressed:  # a re-attach brought nothing new: no turn is running
                 yield TurnEnd("stream closed", fold.checkpoint)
-            return
+                return
+            log.info("chat stream of %s/%s closed before the turn finished; reconnecting", name, thread_id)
 
     async def _events(self, response: httpx.Response, fold: ChatFold) -> AsyncIterator[StreamEvent]:
         if "text/event-stream" not in response.headers.get("content-type", ""):

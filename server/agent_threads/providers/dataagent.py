@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import NotFoundError, UsageError
 from ..http import RetryPolicy
 from ..refs import ThreadRef
 from ..transcript import StreamEvent, ThreadEntry, utc
@@ -83,7 +83,7 @@ class DataAgentProvider:
     async def read(self, ref: ThreadRef, state: State | None, limit: int) -> Batch:
         instance, session = _session_of(ref)
         offset = int((state or {}).get("o", 0))
-        page = await self.api.records(instance, session, offset, limit)
+        page = await self._records(ref, offset, limit)
         running, run_id = running_record(page.run_record)
         end = offset + len(page.records)
         more = bool(page.records) and (end < page.total if page.total is not None else len(page.records) >= limit)
@@ -94,6 +94,15 @@ class DataAgentProvider:
         return Batch(
             messages, {"o": end} if more else None, title, "running" if running else "idle", _note(page, running)
         )
+
+    async def _records(self, ref: ThreadRef, offset: int, limit: int) -> RecordPage:
+        """A page of the session's records; Tencent's not-found names no session, so this one names the ref."""
+        try:
+            return await self.api.records(*_session_of(ref), offset, limit)
+        except NotFoundError as e:
+            raise NotFoundError(
+                f"{ref}: {e.message}", provider=e.provider, status=e.status, code=e.code, request_id=e.request_id
+            ) from e
 
     async def _remember(
         self, instance: str, session: str, page: RecordPage, title: str | None, status: str, more: bool

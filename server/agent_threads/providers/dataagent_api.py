@@ -75,6 +75,7 @@ class DataAgentApi:
             clock=clock,
         )
         self.client = http.make_client(self.endpoint, auth, timeouts, headers={"Content-Type": "application/json"})
+        self.stream_timeout = timeouts.stream()
         self.limiter = limiter or RateLimiter()
         self.client.event_hooks = {"request": [self.limiter.on_request], "response": []}
         self._policy = policy
@@ -137,6 +138,7 @@ class DataAgentApi:
     async def chat(self, params: dict[str, Any]) -> AsyncIterator[AsyncIterator[ServerSentEvent]]:
         """Send a question with ChatAI and yield its frames. Never retried: a send is not repeated."""
         request = self._request("ChatAI", params)
+        request.extensions["timeout"] = self.stream_timeout.as_dict()
         opened = http.stream(
             self.client, request, provider=self.provider, check=self._check, policy=self._policy, retry=False
         )

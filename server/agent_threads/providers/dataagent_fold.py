@@ -13,7 +13,7 @@ from typing import Any
 from httpx_sse import ServerSentEvent
 from pydantic import ValidationError
 
-from ..errors import UsageError
+from ..errors import ProtocolError, UsageError
 from ..transcript import EventPart, Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TextDelta, TurnEnd
 from .dataagent_map import assistant_parts, error_part, parse_json, scrub, summary_part
 from .dataagent_wire import Record, raise_for_envelope
@@ -61,7 +61,7 @@ class ChatFold:
         self.ended = False
 
     @property
-    def _reply_id(self) -> str:
+    def reply_id(self) -> str:
         return f"{self.reply.RecordId}:a"
 
     def checkpoint(self) -> str:
@@ -75,6 +75,8 @@ class ChatFold:
         if data == "[DONE]":
             return self._finish()
         payload = parse_json(data)
+        if isinstance(payload, str) and data[0] in "{[":
+            raise ProtocolError(f"a ChatAI frame is broken JSON: {data[:60]!r}", provider=self._provider)
         if isinstance(payload, dict) and ("Response" in payload or isinstance(payload.get("Error"), dict)):
             envelope = payload if "Response" in payload else {"Response": payload}
             payload = raise_for_envelope(envelope, self._provider, self._secret_id)
@@ -89,42 +91,42 @@ class ChatFold:
             return self._start(frame)
         if kind in ("think", "thinking", "reasoning") and isinstance(content, str):
             self.reply.Think = (self.reply.Think or "") + content
-            return [TextDelta(self._reply_id, content, reasoning=True)]
+            return [TextDelta(self.reply_id, content, reasoning=True)]
         if kind in ("text", "answer", "delta") and isinstance(content, str):
             self.reply.Answer = (self.reply.Answer or "") + content
-            return [TextDelta(self._reply_id, content)]
+            return [TextDelta(self.reply_id, content)]
         if kind in ("task", "tasklist", "plan"):
             return self._plan(frame.get("TaskList", content))
         if kind == "summary":
             self.reply.FinalSummary = _text(frame.get("FinalSummary", content))
             summary = summary_part(self.reply.FinalSummary)
-            return [PartAdded(self._reply_id, summary)] if summary else []
+            return [PartAdded(self.reply_id, summary)] if summary else []
         if kind == "error":
             self.reply.ErrorContext = _text(frame.get("ErrorContext", content))
             error = error_part(self.reply.ErrorContext)
-            return [PartAdded(self._reply_id, error)] if error else []
+            return [PartAdded(self.reply_id, error)] if error else []
         unknown = EventPart(name=kind, message=_text(content if content is not None else frame)[:_PREVIEW])
         self.extra.append(unknown)
-        return [PartAdded(self._reply_id, unknown)]
+        return [PartAdded(self.reply_id, unknown)]
 
     def _start(self, frame: dict[str, Any]) -> list[StreamEvent]:
         self.record_id = str(frame.get("RecordId") or "") or None
         if self.record_id:
             self.reply = self.reply.model_copy(update={"RecordId": self.record_id})
         question = Message(id=f"{self.reply.RecordId}:q", role="user", text=str(frame.get("Question") or self.question))
-        return [MessageDone(question), MessageStart(self._reply_id, "assistant")]
+        return [MessageDone(question), MessageStart(self.reply_id, "assistant")]
 
     def _plan(self, tasks: Any) -> list[StreamEvent]:
         value = parse_json(tasks) if isinstance(tasks, str) else tasks
         try:
             self.reply.TaskList = Record.model_validate({"TaskList": value}).TaskList
         except ValidationError:
-            return [PartAdded(self._reply_id, EventPart(name="task", message=_text(tasks)[:_PREVIEW]))]
+            return [PartAdded(self.reply_id, EventPart(name="task", message=_text(tasks)[:_PREVIEW]))]
         return [MessageDone(self.message())]
 
     def message(self) -> Message:
         parts = [*assistant_parts(self.reply, "ChatAI", running=not self.ended), *self.extra]
-        return Message(id=self._reply_id, role="assistant", text=self.reply.Answer or "", parts=parts)
+        return Message(id=self.reply_id, role="assistant", text=self.reply.Answer or "", parts=parts)
 
     def _finish(self) -> list[StreamEvent]:
         if self.ended:

@@ -1,8 +1,8 @@
 """Live DataAgent turns: send with ChatAI (creating the session first when the ref names only an instance),
 or follow a reply by reading the session until ``RunRecord`` is empty.
 
-ChatAI cannot be re-attached: when its stream breaks after the send was accepted, the reply is followed
-by polling the read actions instead, and the question is never sent again.
+ChatAI cannot be re-attached: when its stream breaks (or turns unreadable) after the send was accepted, the
+reply is followed by polling the read actions instead, and the question is never sent again.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator
 
 import anyio
 
-from ..errors import ProviderConnectionError, UsageError
+from ..errors import ProtocolError, ProviderConnectionError, UsageError
 from ..refs import ThreadRef
 from ..transcript import EventPart, Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TurnEnd
 from .dataagent_api import DataAgentApi, RecordPage
@@ -72,13 +72,21 @@ async def send(
                     yield event
                 if fold.ended:
                     return
-    except ProviderConnectionError as e:
+    except (ProviderConnectionError, ProtocolError) as e:
         if not accepted:
             raise
         log.info("ChatAI stream broke (%s); following the reply by reading the session", type(e).__name__)
     after = Checkpoint(session, fold.record_id) if fold.record_id else None
     async for event in follow(api, instance, session, after, interval):
-        yield event
+        yield _keep_streamed(event, fold)
+
+
+def _keep_streamed(event: StreamEvent, fold: ChatFold) -> StreamEvent:
+    """The stored reply lacks the stream-only frames (unknown types) seen before the break: keep them on it."""
+    if not isinstance(event, MessageDone) or event.message.id != fold.reply_id or not fold.extra:
+        return event
+    missing = [part for part in fold.extra if part not in event.message.parts]
+    return MessageDone(event.message.model_copy(update={"parts": [*event.message.parts, *missing]}))
 
 
 def _pending(records: list[Record], after: Checkpoint | None) -> list[Record]:

@@ -47,6 +47,7 @@ class DmsProvider:
         self.policy = policy
         self.unit = settings.options.get("dms_unit") or DEFAULT_UNIT
         self.client = alibaba.make_client(settings, timeouts, DEFAULT_ENDPOINT)
+        self.stream_timeout = timeouts.stream()
         self._check = alibaba.checker(self.id)
 
     def describe(self) -> dict[str, Any]:
@@ -87,6 +88,7 @@ class DmsProvider:
         """GetChatContent from a checkpoint (0: the start), one parsed event at a time."""
         params = {"SessionId": session.session_id, "AgentId": session.agent_id, "Checkpoint": str(checkpoint or 0)}
         request = alibaba.rpc_request(self.client, "GetChatContent", VERSION, {"DMSUnit": self.unit, **params})
+        request.extensions["timeout"] = self.stream_timeout.as_dict()
         async with http.stream(
             self.client, request, provider=self.id, check=self._check, policy=self.policy
         ) as response:

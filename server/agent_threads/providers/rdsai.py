@@ -51,6 +51,7 @@ class RdsAiProvider:
         self.settings = settings
         self.policy = policy
         self.client = alibaba.make_client(settings, timeouts, default_endpoint(settings.region))
+        self.stream_timeout = timeouts.stream()
         self.check = alibaba.checker(self.id)
 
     def describe(self) -> dict[str, Any]:

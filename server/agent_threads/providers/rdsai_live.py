@@ -34,6 +34,7 @@ class Source(Protocol):
     client: httpx.AsyncClient
     check: http.Checker
     settings: ProviderSettings
+    stream_timeout: httpx.Timeout
 
     async def rows(self, conversation: str, first_id: str | None, limit: int) -> tuple[list[Row], bool]: ...
 
@@ -134,6 +135,7 @@ class ChatFollow:
             "Inputs": {"RegionId": region} if region else None,
         }
         request = alibaba.rpc_request(self.source.client, "ChatMessages", VERSION, params)
+        request.extensions["timeout"] = self.source.stream_timeout.as_dict()
         src = self.source
         async with http.stream(
             src.client, request, provider=src.id, check=src.check, policy=src.policy, retry=False

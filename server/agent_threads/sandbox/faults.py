@@ -1,7 +1,8 @@
 """Fault injection as ASGI middleware around a vendor app.
 
 Throttling and server errors are answered in the vendor's own envelope (the vendor module says how);
-slow replies, malformed or truncated bodies and dropped streams are the same for every vendor.
+slow replies, malformed or truncated bodies and dropped streams are the same for every vendor. On an event
+stream, ``malformed`` and ``truncated`` act on its first ``after_bytes`` bytes (a live stream may never end).
 Schema drift is the vendor module's business (``ctx.faults.take(family, key, ("drift",))``).
 """
 
@@ -68,19 +69,44 @@ def _dropping(send: Send, after_bytes: int) -> Send:
 
 
 async def _rewrite_body(app: ASGIApp, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
-    start: dict[str, object] = {}
-    chunks: list[bytes] = []
-
-    async def capture(message: dict[str, object]) -> None:  # type: ignore[type-arg]
-        if message["type"] == "http.response.start":
-            start.update(message)
-        else:
-            chunks.append(bytes(message.get("body", b"")))  # type: ignore[arg-type]
-
-    await app(scope, receive, capture)  # type: ignore[arg-type]
-    body = b"".join(chunks)
-    body = body[: len(body) // 2] if fault.kind == "truncated" else b'{"data": [{"id": "evt_' + body[:20]
+    start, body = await _capture(app, scope, receive, fault.after_bytes)
+    stream = _is_event_stream(start)
+    if fault.kind == "truncated":
+        body = body[: len(body) // 2]
+    else:  # malformed: broken JSON; on an event stream, as the data of one frame
+        broken = b'{"data": [{"id": "evt_' + body[:20]
+        body = b"data: " + broken.replace(b"\r", b" ").replace(b"\n", b" ") + b"\n\n" if stream else broken
     headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]  # type: ignore[union-attr]
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": start.get("status", 200), "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _is_event_stream(start: dict[str, object]) -> bool:
+    headers = dict(start.get("headers", []))  # type: ignore[call-overload]
+    return bytes(headers.get(b"content-type", b"")).startswith(b"text/event-stream")
+
+
+async def _capture(app: ASGIApp, scope: Scope, receive: Receive, limit: int) -> tuple[dict[str, object], bytes]:
+    """The app's whole response; of an event stream (which may never end on its own) the first ``limit`` bytes."""
+    start: dict[str, object] = {}
+    body = bytearray()
+    enough = anyio.Event()
+
+    async def capture(message: dict[str, object]) -> None:  # type: ignore[type-arg]
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        body.extend(bytes(message.get("body", b"")))  # type: ignore[arg-type]
+        if _is_event_stream(start) and len(body) >= limit:
+            enough.set()
+
+    async def run() -> None:
+        await app(scope, receive, capture)  # type: ignore[arg-type]
+        enough.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run)
+        await enough.wait()
+        tg.cancel_scope.cancel()
+    return start, bytes(body)

@@ -4,7 +4,8 @@ GetConversations pages with ``LastId`` and answers ``HasMore`` as the string ``"
 when ``ctx.options["rdsai.has_more_bool"]`` is set); GetMessages pages backwards from ``FirstId``, each page
 oldest first, ``HasMore`` a bool. ChatMessages streams a Dify-style reply with PascalCase keys (what the SDK's
 model reads) and stores it as a new row. ``ctx.options["rdsai.chat_error"] = (code, message)`` makes the
-stream open with an ``error`` event instead.
+stream open with an ``error`` event instead. The ``drift`` fault serves GetMessages rows in Dify's snake_case, with
+an extra field and an event type no client knows.
 """
 
 from __future__ import annotations
@@ -69,7 +70,10 @@ class RdsAiCloud:
             end = ids.index(params["FirstId"])
         limit = _limit(params)
         begin = max(0, end - limit)
-        return {"Data": rows[begin:end], "HasMore": begin > 0, "Limit": limit}
+        page = rows[begin:end]
+        if self.ctx.faults.take("rdsai", "GetMessages", ("drift",)):
+            page = [_drifted(row) for row in page]
+        return {"Data": page, "HasMore": begin > 0, "Limit": limit}
 
     async def chat(self, params: dict[str, str]) -> Response:
         query = params.get("Query")
@@ -106,6 +110,34 @@ class RdsAiCloud:
         }
         for n, payload in enumerate(_stream_events(row, answer)):
             yield _frame(n, base | payload)
+
+
+_SNAKE = {
+    "Id": "id",
+    "ConversationId": "conversation_id",
+    "Query": "query",
+    "Answer": "answer",
+    "CreatedAt": "created_at",
+    "GenerationStatus": "generation_status",
+    "Events": "events",
+    "MessageFiles": "message_files",
+}
+_SNAKE_EVENT = {
+    "ToolName": "tool_name",
+    "ToolArguments": "tool_input",
+    "CallId": "call_id",
+    "ApprovalStatus": "approval_status",
+}
+UNKNOWN_EVENT = {"event": "node_finished", "answer": "", "NodeType": "llm", "ElapsedTime": 1.2}
+"""The event type a drifted row carries that no client knows."""
+
+
+def _drifted(row: Row) -> Row:
+    """A row in a newer shape: Dify's snake_case names, an extra field, and an unknown event before the text."""
+    events = [{_SNAKE_EVENT.get(k, k): v for k, v in ev.items()} for ev in row["Events"]]
+    events.insert(len(events) - 1, dict(UNKNOWN_EVENT))
+    renamed = {_SNAKE.get(k, k): v for k, v in row.items()}
+    return renamed | {"events": events, "SchemaVersion": "2026-05-01"}
 
 
 def _answer(query: str) -> tuple[str, list[dict[str, Any]]]:
