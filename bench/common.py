@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -20,7 +19,6 @@ from typing import Any
 
 import httpx
 
-from agent_threads.sandbox import Sandbox
 
 if sys.version_info >= (3, 11):
     from builtins import BaseExceptionGroup
@@ -88,20 +86,6 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
     except asyncio.TimeoutError:
         proc.kill()
         await proc.wait()
-
-
-class NoDelaySandbox(Sandbox):
-    """The sandbox with TCP_NODELAY on its listening sockets (accepted ones inherit it).
-
-    Without it, every keep-alive reply on loopback waits ~40 ms: uvicorn writes the head and the body
-    separately, Nagle holds the body until the client's delayed ACK (proposed fix: the same two lines in
-    ``sandbox/core.py`` ``Sandbox._bind``)."""
-
-    def _bind(self) -> tuple[list[socket.socket], dict[int, Any]]:
-        sockets, by_port = super()._bind()
-        for sock in sockets:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sockets, by_port
 
 
 # ---- the sandbox, in its own process ----------------------------------------------------------------

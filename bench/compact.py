@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import anyio
 import httpx
-from common import BENCH, FAILURES, NoDelaySandbox, clean_env, compact_json, first_line, tokens
+from common import BENCH, FAILURES, clean_env, compact_json, first_line, tokens
 from facts import Fact, Raw, facts, haystack
 from mcp import Client
 from vendors import VENDORS, Vendor
@@ -27,7 +27,7 @@ from vendors import VENDORS, Vendor
 from agent_threads import http
 from agent_threads.app import build_server
 from agent_threads.config import load_settings
-from agent_threads.sandbox import SandboxContext
+from agent_threads.sandbox import Sandbox, SandboxContext
 
 VOLATILE = {"Checkpoint"}
 """Query parameters that only say where a replay starts: frames are deduplicated across them."""
@@ -227,7 +227,7 @@ async def measure(vendor: Vendor, big_units: int) -> Corpus:
     reset = http.TRANSPORT.set(capture)
     read: list[str] = []
     try:
-        sandbox = NoDelaySandbox(SandboxContext(options={vendor.big_option: big_units}), [vendor.family])
+        sandbox = Sandbox(SandboxContext(options={vendor.big_option: big_units}), [vendor.family])
         if vendor.family not in sandbox.apps:
             corpus.error = "sandbox module not landed"
             return corpus

@@ -12,9 +12,8 @@ from collections import Counter
 from typing import Any
 
 import anyio
-from common import NoDelaySandbox
 
-from agent_threads.sandbox import SandboxContext
+from agent_threads.sandbox import Sandbox, SandboxContext
 from agent_threads.sandbox.core import ASGIApp, Receive, Scope, Send
 
 
@@ -28,7 +27,7 @@ def counted(app: ASGIApp, family: str, counts: Counter[str]) -> ASGIApp:
 
 
 async def main(spec: dict[str, Any]) -> None:
-    sandbox = NoDelaySandbox(SandboxContext(options=spec.get("options") or {}), spec.get("families"))
+    sandbox = Sandbox(SandboxContext(options=spec.get("options") or {}), spec.get("families"))
     counts: Counter[str] = Counter()
     sandbox.apps = {family: counted(app, family, counts) for family, app in sandbox.apps.items()}
     async with sandbox.running():

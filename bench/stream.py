@@ -18,10 +18,10 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from common import NoDelaySandbox, percentile, server_command, server_process
+from common import percentile, server_command, server_process
 from vendors import qoder_ref
 
-from agent_threads.sandbox import SandboxContext
+from agent_threads.sandbox import Sandbox, SandboxContext
 from agent_threads.sandbox.core import ASGIApp, Receive, Scope, Send
 
 STEP_S = 0.05
@@ -98,7 +98,7 @@ def _analyse(writes: Writes, notes: list[tuple[float, str]], result: Stream) -> 
 async def measure(turns: int) -> Stream:
     result = Stream()
     writes = Writes()
-    sandbox = NoDelaySandbox(SandboxContext(options={"qoder.turn_step_delay": STEP_S}), ["qoder"])
+    sandbox = Sandbox(SandboxContext(options={"qoder.turn_step_delay": STEP_S}), ["qoder"])
     if "qoder" not in sandbox.apps:
         result.error = "qoder sandbox not landed"
         return result

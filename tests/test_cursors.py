@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent_threads.cursors import CursorCodec
+from agent_threads.cursors import CursorCodec, CursorStore
 from agent_threads.errors import UsageError
 
 
@@ -35,3 +35,21 @@ def test_a_cursor_from_another_server_key_is_rejected() -> None:
     cursor = CursorCodec(b"one").encode("x", {"skip": 1})
     with pytest.raises(UsageError):
         CursorCodec(b"two").decode("x", cursor)
+
+
+def test_a_handle_returns_its_state_only_for_its_own_scope() -> None:
+    store = CursorStore()
+    handle = store.encode("msgs:qoder:s/t1", {"skip": 3})
+    assert len(handle) == 10 and store.decode("msgs:qoder:s/t1", handle) == {"skip": 3}
+    for scope, cursor in (("msgs:qoder:s/t2", handle), ("msgs:qoder:s/t1", handle[:-1] + "x"), ("msgs:qoder:s/t1", "")):
+        with pytest.raises(UsageError):
+            store.decode(scope, cursor)
+
+
+def test_the_store_keeps_only_the_newest_handles() -> None:
+    store = CursorStore(size=2)
+    first = store.encode("x", {"n": 1})
+    store.encode("x", {"n": 2})
+    store.encode("x", {"n": 3})
+    with pytest.raises(UsageError):
+        store.decode("x", first)

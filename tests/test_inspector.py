@@ -82,7 +82,7 @@ async def test_the_inspector_lists_the_tools_calls_every_read_tool_and_reads_a_r
         "get_thread_messages",
         "stream_chat",
     }
-    assert page["structuredContent"]["thread"] == ref and page["content"][0]["text"].startswith(ref)
+    assert page["content"][0]["text"].startswith(ref) and page["structuredContent"]["count"] > 0
     assert [t["uriTemplate"] for t in templates["resourceTemplates"]] == ["thread://{+ref}"]
     assert resource["contents"][0]["text"].startswith(ref)
     assert prompt["messages"][1]["content"]["resource"]["text"].startswith(ref)

@@ -90,7 +90,7 @@ async def test_the_text_is_a_compact_transcript_not_a_json_copy_of_the_structure
     assert "#5 user: message 4\n  ↳ tool Bash(cmd=ls) → a.txt" in text
     assert not text.lstrip().startswith("{")
     assert text.endswith("end of thread")
-    assert result.structured_content == {"thread": "qoder:s/t", "title": "Fake thread", "status": "idle", "truncated": False, "count": 5, "first_seq": 1, "last_seq": 5}
+    assert result.structured_content == {"count": 5, "first_seq": 1, "last_seq": 5, "truncated": False}
 
 
 async def test_the_json_format_puts_the_messages_in_structured_content_and_not_in_the_text() -> None:
@@ -149,7 +149,7 @@ async def test_an_unconfigured_provider_error_names_what_is_configured_and_what_
 async def test_a_cursor_from_one_thread_is_refused_on_another_before_any_vendor_call() -> None:
     fake = FakeProvider(threads={"qoder:s/a": sample_messages(150), "qoder:s/b": sample_messages(3)})
     async with Client(_server(fake)) as client:
-        first = await client.call_tool("get_thread_messages", {"thread": "qoder:s/a"})
+        first = await client.call_tool("get_thread_messages", {"thread": "qoder:s/a", "format": "json"})
         reads = len(fake.reads)
         other = await client.call_tool("get_thread_messages", {"thread": "qoder:s/b", "cursor": first.structured_content["next_cursor"]})
     assert other.is_error and "Pass next_cursor back exactly" in _text(other)

@@ -137,8 +137,9 @@ async def _serve(args: argparse.Namespace) -> None:
     from .app import build_server  # the MCP server stack loads after the flags are known to be valid
 
     async with _configured(args) as settings:
-        server = build_server(settings)
-        if args.transport == "http":
+        http = args.transport == "http"  # replicas must read each other's cursors: they carry their state
+        server = build_server(replace(settings, sealed_cursors=settings.sealed_cursors or http))
+        if http:
             await _serve_http(server, args)
         else:
             await server.run_stdio_async()

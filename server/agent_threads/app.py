@@ -11,6 +11,7 @@ from mcp.server.mcpserver import MCPServer
 
 from . import __version__, providers, resources, tools
 from .config import Settings
+from .cursors import CursorCodec, CursorStore
 from .http import RetryPolicy
 from .providers.base import Provider, ProviderSettings, Timeouts
 
@@ -54,7 +55,8 @@ def _lifespan(
     async def lifespan(server: MCPServer[Any]) -> AsyncIterator[tools.AppContext]:
         async with AsyncExitStack() as stack:
             log.info("providers configured: %s", ", ".join(p.id for p in settings.providers) or "none")
-            yield tools.AppContext(settings=settings, pool=ProviderPool(settings, policy, factory, stack))
+            codec = CursorCodec() if settings.sealed_cursors else CursorStore()
+            yield tools.AppContext(settings=settings, pool=ProviderPool(settings, policy, factory, stack), codec=codec)
 
     return lifespan
 

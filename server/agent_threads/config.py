@@ -32,6 +32,8 @@ class Settings:
     redact: bool = True
     timeouts: Timeouts = field(default_factory=Timeouts)
     state_dir: Path = field(default_factory=lambda: _state_dir({}))
+    sealed_cursors: bool = False
+    """Self-contained cursors (HTTP replicas, restarts) instead of short handles kept by this process."""
     missing: dict[str, str] = field(default_factory=dict[str, str])
     """Families that are not configured, with what they would need."""
 
@@ -53,6 +55,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
         redact=not _flag(env, "AGENT_THREADS_NO_REDACT"),
         timeouts=_timeouts(env),
         state_dir=_state_dir(env),
+        sealed_cursors=bool(env.get("AGENT_THREADS_CURSOR_KEY")),
         missing=missing,
     )
     return profiles.apply(settings, env, home)

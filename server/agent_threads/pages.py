@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from .cursors import CursorCodec
+from .cursors import Codec
 from .providers.base import Provider
 from .refs import ThreadRef
 from .render import Detail, Renderer, cut, estimate_tokens, shape
@@ -43,7 +43,7 @@ class View:
 
 
 async def read_page(
-    provider: Provider, ref: ThreadRef, cursor: str | None, limit: int, filters: Filters, view: View, codec: CursorCodec
+    provider: Provider, ref: ThreadRef, cursor: str | None, limit: int, filters: Filters, view: View, codec: Codec
 ) -> tuple[MessagePage, str]:
     scope = f"msgs:{ref}"
     state: dict[str, Any] = codec.decode(scope, cursor) if cursor else {"v": None, "skip": 0, "seq": 0, "n": limit}
@@ -76,12 +76,13 @@ def _json_summary(page: MessagePage) -> str:
 
 
 def structured(page: MessagePage, fmt: Literal["text", "json"]) -> dict[str, Any]:
-    """The structuredContent for a page: the whole page for json, its metadata alone for text."""
+    """The structuredContent for a page: the whole page for json; for text, only what the text does not say."""
     if fmt == "json":
         return page.model_dump(mode="json", exclude_none=True)
-    meta = page.model_dump(mode="json", exclude_none=True, exclude={"messages"})
-    seqs = [m.seq for m in page.messages]
-    return meta | {"count": len(seqs)} | ({"first_seq": seqs[0], "last_seq": seqs[-1]} if seqs else {})
+    seqs = [m.seq for m in page.messages]  # thread, title and status are in the text: not twice
+    meta: dict[str, Any] = {"count": len(seqs), "truncated": page.truncated}
+    meta |= {"next_cursor": page.next_cursor} if page.next_cursor else {}
+    return meta | ({"first_seq": seqs[0], "last_seq": seqs[-1]} if seqs else {})
 
 
 def _fit(
@@ -131,7 +132,7 @@ def _page_text(page: MessagePage, lines: list[str], used: int, view: View) -> st
 
 
 async def list_page(
-    provider: Provider, parent: ThreadRef | None, cursor: str | None, limit: int, codec: CursorCodec
+    provider: Provider, parent: ThreadRef | None, cursor: str | None, limit: int, codec: Codec
 ) -> tuple[ThreadList, str]:
     scope = f"list:{provider.id}:{parent or ''}"
     state = codec.decode(scope, cursor).get("v") if cursor else None

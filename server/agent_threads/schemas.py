@@ -26,7 +26,10 @@ class MessageView(BaseModel):
 
 
 class MessagePageView(BaseModel):
-    thread: str
+    """format='json': the whole page. format='text': count, seqs, truncated and next_cursor (the transcript is
+    the text)."""
+
+    thread: str | None = None
     title: str | None = None
     status: str | None = None
     messages: list[MessageView] | None = Field(None, description="With format='json' only.")

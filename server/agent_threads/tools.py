@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from . import live, pages
 from .config import Settings
-from .cursors import CursorCodec
+from .cursors import Codec, CursorStore
 from .errors import AgentThreadsError, ConfigError, UsageError
 from .providers.base import Provider
 from .redact import mask_secrets
@@ -42,7 +42,7 @@ class Pool(Protocol):
 class AppContext:
     settings: Settings
     pool: Pool
-    codec: CursorCodec = field(default_factory=CursorCodec)
+    codec: Codec = field(default_factory=CursorStore)
 
     def provider(self, provider_id: str) -> Provider:
         provider = self.pool.get(provider_id)
@@ -144,7 +144,7 @@ async def get_thread_messages(
     ctx: Context,
     thread: ThreadArg,
     cursor: CursorArg = None,
-    limit: Annotated[int, Field(ge=1, le=100, description="Vendor messages fetched per page.")] = 50,
+    limit: Annotated[int, Field(ge=1, le=100, description="Vendor messages fetched per page.")] = 100,
     roles: Annotated[list[Role] | None, Field(description="Only these roles.", max_length=6)] = None,
     kinds: Annotated[
         list[Literal["text", "tool_call", "tool_call_response", "reasoning", "sub_agent", "artifact", "plan", "event", "data"]]
