@@ -207,16 +207,16 @@ async def run_all(mode: Mode) -> Report:
 # ---- output -------------------------------------------------------------------------------------------
 
 NOTES = {
-    "compact_ratio": "`structuredContent` repeats the whole page as JSON (about 2/3 of what the model receives), "
-    "and the per-message header is 25-43 % of the text",
+    "compact_ratio": "what is left is the transcript text itself (structuredContent is now page metadata, ~3 %); "
+    "RDS AI and DataAgent run highest: their rows carry long tool arguments and reasoning",
     "paging_vs_floor": "CPU per page in the server (vendor JSON to models, shaping and rendering, MCP framing: "
     "~10-15 ms for 100 messages) against a sandbox that serves a page in ~2 ms",
     "paging_vs_official_sdk": "STAROps: the same per-page CPU as above, against an SDK that pages in ~6 ms a "
     "request (the tool is slower even on the same pages); qca is 4x slower than the tool",
     "coldstart_vs_floor": "importing `agent_threads` and registering its tools (~75 ms) on top of the floor's "
     "~1 s; the quick run's 3 rounds are noisy, the full run's 15 are the figure to trust",
-    "stream_delta_p50_ms": "the progress throttle (`live.PROGRESS_INTERVAL` = 0.25 s) holds a delta back until "
-    "0.25 s after the previous notification; the pipeline itself takes a few ms",
+    "stream_delta_p50_ms": "coalescing to at most 4 notifications a second (issue 5's requirement) holds a delta "
+    "inside a 0.25 s window until the window ends; the first delta after a quiet spell goes out at once",
     "rss_mb_100k_messages": "",
 }
 

@@ -119,14 +119,14 @@ def _squeeze(message: Message, tokens: int, detail: Detail) -> tuple[Message, st
 
 def _page_text(page: MessagePage, lines: list[str], used: int, view: View) -> str:
     head = " · ".join(x for x in (page.thread, page.title, page.status) if x)
-    out = [f"{head} · times UTC"]
+    out = [head]
     if page.note:
         out.append(f"note: {page.note}")
     out.extend(lines or ["(no messages on this page match)"])
     if page.truncated:
         out.append(f"[cut at the output budget (~{view.budget_tokens} tokens); next_cursor continues right after the last message shown]")
     if any("…(+" in line for line in lines) and view.detail != "full":
-        out.append("[values marked …(+N chars) were shortened; detail='full' with the same cursor shows them whole]")
+        out.append("[…(+N chars): shortened; detail='full' with the same cursor shows it all]")
     out.append(f"next_cursor: {page.next_cursor}" if page.next_cursor else "end of thread")
     return "\n".join(out)
 

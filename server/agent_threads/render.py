@@ -44,7 +44,7 @@ class Caps:
 
 CAPS: dict[str, Caps] = {
     "brief": Caps(text=280, value=80, reasoning=0),
-    "compact": Caps(text=2000, value=240, reasoning=400),
+    "compact": Caps(text=2000, value=200, reasoning=240),
     "full": Caps(text=1_000_000, value=1_000_000, reasoning=1_000_000),
 }
 

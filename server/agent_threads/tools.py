@@ -161,7 +161,7 @@ async def get_thread_messages(
         Field(description="text: a compact transcript (default); json: the messages as structuredContent, for programs."),
     ] = "text",
 ) -> Annotated[CallToolResult, MessagePageView]:
-    """Read one page of a thread as a compact transcript; follow next_cursor for the rest."""
+    """Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest."""
     app = _app(ctx)
     async with tool_errors(app):
         ref = parse_ref(thread)
