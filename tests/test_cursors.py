@@ -41,7 +41,8 @@ def test_a_handle_returns_its_state_only_for_its_own_scope() -> None:
     store = CursorStore()
     handle = store.encode("msgs:qoder:s/t1", {"skip": 3})
     assert len(handle) == 10 and store.decode("msgs:qoder:s/t1", handle) == {"skip": 3}
-    for scope, cursor in (("msgs:qoder:s/t2", handle), ("msgs:qoder:s/t1", handle[:-1] + "x"), ("msgs:qoder:s/t1", "")):
+    edited = handle[:-1] + ("x" if handle[-1] != "x" else "y")
+    for scope, cursor in (("msgs:qoder:s/t2", handle), ("msgs:qoder:s/t1", edited), ("msgs:qoder:s/t1", "")):
         with pytest.raises(UsageError):
             store.decode(scope, cursor)
 
