@@ -8,6 +8,7 @@ stdout is the MCP protocol on stdio: everything else goes to stderr through ``lo
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -139,10 +140,18 @@ async def _serve(args: argparse.Namespace) -> None:
     async with _configured(args) as settings:
         http = args.transport == "http"  # replicas must read each other's cursors: they carry their state
         server = build_server(replace(settings, sealed_cursors=settings.sealed_cursors or http))
+        _tune_gc()
         if http:
             await _serve_http(server, args)
         else:
             await server.run_stdio_async()
+
+
+def _tune_gc() -> None:
+    """A page allocates tens of thousands of short-lived objects: at the default threshold (700) the collector
+    ran ~900 times in a 10,000-message read, over a tenth of the server's CPU. What start-up built is frozen out of its scans."""
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 async def _serve_http(server: MCPServer[Any], args: argparse.Namespace) -> None:

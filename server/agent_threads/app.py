@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
+import anyio
 from mcp.server.mcpserver import MCPServer
 
 from . import __version__, providers, resources, tools
@@ -14,6 +15,7 @@ from .config import Settings
 from .cursors import CursorCodec, CursorStore
 from .http import RetryPolicy
 from .providers.base import Provider, ProviderSettings, Timeouts
+from .readahead import ReadAhead
 
 log = logging.getLogger("agent_threads")
 
@@ -53,10 +55,14 @@ def _lifespan(
 ) -> Callable[[MCPServer[Any]], AbstractAsyncContextManager[tools.AppContext]]:
     @asynccontextmanager
     async def lifespan(server: MCPServer[Any]) -> AsyncIterator[tools.AppContext]:
-        async with AsyncExitStack() as stack:
+        async with AsyncExitStack() as stack, anyio.create_task_group() as tg:
             log.info("providers configured: %s", ", ".join(p.id for p in settings.providers) or "none")
             codec = CursorCodec() if settings.sealed_cursors else CursorStore()
-            yield tools.AppContext(settings=settings, pool=ProviderPool(settings, policy, factory, stack), codec=codec)
+            pool = ProviderPool(settings, policy, factory, stack)
+            try:
+                yield tools.AppContext(settings=settings, pool=pool, codec=codec, ahead=ReadAhead(tg))
+            finally:
+                tg.cancel_scope.cancel()  # pages still being read ahead are not waited for
 
     return lifespan
 

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from . import readahead
 from .cursors import Codec
-from .providers.base import Provider
+from .providers.base import Batch, Provider, State
+from .readahead import ReadAhead
 from .refs import ThreadRef
 from .render import Detail, Renderer, cut, estimate_tokens, shape
 from .transcript import Message, MessagePage, ThreadEntry, ThreadList
@@ -43,19 +45,29 @@ class View:
 
 
 async def read_page(
-    provider: Provider, ref: ThreadRef, cursor: str | None, limit: int, filters: Filters, view: View, codec: Codec
+    provider: Provider,
+    ref: ThreadRef,
+    cursor: str | None,
+    limit: int,
+    filters: Filters,
+    view: View,
+    codec: Codec,
+    ahead: ReadAhead | None = None,
 ) -> tuple[MessagePage, str]:
     scope = f"msgs:{ref}"
     state: dict[str, Any] = codec.decode(scope, cursor) if cursor else {"v": None, "skip": 0, "seq": 0, "n": limit}
-    batch = await provider.read(ref, state.get("v"), int(state.get("n", limit)))
+    size = int(state.get("n", limit))
+    batch = await _vendor_page(provider, ref, state.get("v"), size, ahead)
     messages = batch.messages
     shown, used, stop = _fit(messages, int(state.get("seq", 0)), int(state.get("skip", 0)), filters, view)
+    next_state: dict[str, Any] | None = None
     if stop is not None:
-        next_state: dict[str, Any] | None = {**state, "skip": stop}
+        next_state = {**state, "skip": stop}
+        if ahead is not None:
+            ahead.keep(readahead.key(provider.id, str(ref), state.get("v"), size), batch)
     elif batch.next_state is not None:
-        next_state = {"v": batch.next_state, "skip": 0, "seq": int(state.get("seq", 0)) + len(messages), "n": state.get("n", limit)}
-    else:
-        next_state = None
+        next_state = {"v": batch.next_state, "skip": 0, "seq": int(state.get("seq", 0)) + len(messages), "n": size}
+        _read_ahead(provider, ref, batch.next_state, size, ahead)
     page = MessagePage(
         thread=str(ref),
         title=batch.title,
@@ -67,6 +79,16 @@ async def read_page(
     )
     lines = [line for _, line in shown] if view.fmt == "text" else [_json_summary(page)]
     return page, _page_text(page, lines, used, view)
+
+
+async def _vendor_page(provider: Provider, ref: ThreadRef, state: State | None, size: int, ahead: ReadAhead | None) -> Batch:
+    found = await ahead.take(readahead.key(provider.id, str(ref), state, size)) if ahead is not None else None
+    return found if found is not None else await provider.read(ref, state, size)
+
+
+def _read_ahead(provider: Provider, ref: ThreadRef, state: State, size: int, ahead: ReadAhead | None) -> None:
+    if ahead is not None:
+        ahead.start(readahead.key(provider.id, str(ref), state, size), lambda: provider.read(ref, state, size))
 
 
 def _json_summary(page: MessagePage) -> str:

@@ -25,6 +25,7 @@ from .config import Settings
 from .cursors import Codec, CursorStore
 from .errors import AgentThreadsError, ConfigError, UsageError
 from .providers.base import Provider
+from .readahead import ReadAhead
 from .redact import mask_secrets
 from .refs import FORMS, ThreadRef, parse_ref
 from .render import Detail
@@ -43,6 +44,7 @@ class AppContext:
     settings: Settings
     pool: Pool
     codec: Codec = field(default_factory=CursorStore)
+    ahead: ReadAhead | None = None
 
     def provider(self, provider_id: str) -> Provider:
         provider = self.pool.get(provider_id)
@@ -167,7 +169,7 @@ async def get_thread_messages(
         ref = parse_ref(thread)
         filters = pages.Filters(frozenset(roles or ()) or None, frozenset(kinds or ()) or None, since)
         view = pages.View(detail, budget_tokens, app.settings.redact, format)
-        page, text = await pages.read_page(app.provider(ref.provider), ref, cursor, limit, filters, view, app.codec)
+        page, text = await pages.read_page(app.provider(ref.provider), ref, cursor, limit, filters, view, app.codec, app.ahead)
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=pages.structured(page, format))
 
 

@@ -128,7 +128,8 @@ def checker(provider_id: str) -> http.Checker:
 
     def check(response: httpx.Response) -> None:
         if response.is_success:
-            if "json" not in response.headers.get("content-type", ""):
+            # an in-band failure needs a Success/success key: a page without one is not parsed twice
+            if "json" not in response.headers.get("content-type", "") or b'uccess"' not in response.content:
                 return
             body = _json_object(response)
             if not _failed_in_band(body):

@@ -237,7 +237,7 @@ def pair_tools(messages: list[Message]) -> list[Message]:
             for j, part in enumerate(kept):
                 if isinstance(part, ToolCallPart) and part.id:
                     where[part.id] = (len(out), j)
-            out.append(message.model_copy(update={"parts": kept}))
+            out.append(message if len(kept) == len(message.parts) else message.model_copy(update={"parts": kept}))
     return out
 
 
