@@ -158,6 +158,12 @@ def test_successful_replies_pass_the_check() -> None:
     check(httpx.Response(200, text="data: {}\n\n", headers={"content-type": "text/event-stream"}))
 
 
+def test_only_a_top_level_success_false_fails_a_reply() -> None:
+    page = {"data": [{"messages": [{"events": [{"type": "tool", "payload": {"success": False}}]}]}], "Success": True}
+    alibaba.checker("starops")(_reply(200, page))  # a failed step inside a page is content, not a failed call
+    alibaba.checker("starops")(_reply(200, [{"Success": False}]))  # not an object: the provider's parse reports it
+
+
 def test_an_error_met_inside_an_event_stream_maps_from_its_body_alone() -> None:
     error = alibaba.body_error("starops", {"code": "Throttling", "message": "busy"})
     assert isinstance(error, RateLimitError) and error.status is None

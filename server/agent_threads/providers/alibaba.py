@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .. import http
 from ..auth.acs3 import Acs3Auth, encode
@@ -118,6 +119,23 @@ def _json_object(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+class _Envelope(BaseModel):
+    """Only the top-level success flag: validating into it skips building the page (a full parse is ~2x dearer)."""
+
+    model_config = ConfigDict(extra="ignore")
+    Success: Any = None
+    success: Any = None
+
+
+def _envelope(response: httpx.Response) -> dict[str, Any]:
+    if b'uccess"' not in response.content:  # no Success key anywhere: nothing to parse
+        return {}
+    try:
+        return _Envelope.model_validate_json(response.content).model_dump(exclude_unset=True)
+    except ValidationError:  # not a JSON object: the provider's own parse reports it
+        return {}
+
+
 def _failed_in_band(body: dict[str, Any]) -> bool:
     success = body.get("Success", body.get("success"))
     return success is False or (isinstance(success, str) and success.lower() == "false")
@@ -128,12 +146,9 @@ def checker(provider_id: str) -> http.Checker:
 
     def check(response: httpx.Response) -> None:
         if response.is_success:
-            # an in-band failure needs a Success/success key: a page without one is not parsed twice
-            if "json" not in response.headers.get("content-type", "") or b'uccess"' not in response.content:
+            if "json" not in response.headers.get("content-type", "") or not _failed_in_band(_envelope(response)):
                 return
             body = _json_object(response)
-            if not _failed_in_band(body):
-                return
         else:
             body = _json_object(response)
         raise api_error(provider_id, response, body)
@@ -238,13 +253,16 @@ def _permission_hint(provider_id: str, request: httpx.Request | None, body: dict
     return "The credentials are valid but lack RAM permission for this action; grant it or use another account."
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def epoch_time(value: str | float | None, unit: Literal["s", "ms", "ns"] = "s") -> datetime | None:
     """A UTC time from an epoch number (or numeric string) in seconds, milliseconds or nanoseconds; None if unset."""
     if value is None or value == "":
         return None
     try:
         number = int(value) if not isinstance(value, float) else value
-        micros = {"s": number * 1_000_000, "ms": number * 1000, "ns": number // 1000}[unit]
-        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros)
+        micros = number // 1000 if unit == "ns" else number * (1000 if unit == "ms" else 1_000_000)
+        return _EPOCH + timedelta(microseconds=micros)
     except (ValueError, OverflowError):
         return None
