@@ -37,6 +37,7 @@ from common import (
     RpcClient,
     SandboxProc,
     first_line,
+    percentile,
     sandbox_process,
     server_command,
     server_process,
@@ -304,6 +305,14 @@ def _other_rows(report: Report) -> list[str]:
                 f"p50 {_f(s.p(50, per_delta=True), 1)} ms · p99 {_f(s.p(99, per_delta=True), 1)} ms",
             )
         )
+        if s.paced_ms:
+            rows.append(
+                _row(
+                    f"stream, per delta on a turn paced at {stream.PACED_STEP_S:g} s (slower than the throttle's "
+                    f"window: none held back), {len(s.paced_ms)} deltas",
+                    f"p50 {_f(percentile(s.paced_ms, 50), 2)} ms · p99 {_f(percentile(s.paced_ms, 99), 2)} ms",
+                )
+            )
         rows.append(
             _row(
                 f"stream, pipeline (progress received − its frame written), {len(s.pipeline_ms)} notifications",

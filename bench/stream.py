@@ -6,7 +6,8 @@ monotonic clock on Linux); the server runs as a child on stdio and a raw JSON-RP
 
 Two figures: **per delta** (the headline: each delta, from its write until the first notification showing
 its text; this includes the server's progress throttle, ``live.PROGRESS_INTERVAL``, which holds back deltas
-arriving within 0.25 s of the previous notification) and **pipeline** (each notification, since the frame
+arriving within 0.25 s of the previous notification), **paced** (the same per delta on a turn whose deltas come
+0.3 s apart, which the throttle never holds back) and **pipeline** (each notification, since the frame
 whose text it shows was written: the cost of the path sandbox -> provider -> fold -> MCP -> client alone).
 """
 
@@ -26,6 +27,9 @@ from agent_threads.sandbox.core import ASGIApp, Receive, Scope, Send
 
 STEP_S = 0.05
 """Seconds between the sandbox's deltas (12 characters each): 20 deltas a second, an ordinary model's pace."""
+PACED_STEP_S = 0.3
+"""A pace slower than ``live.PROGRESS_INTERVAL``: every delta goes out on the throttle's leading edge, so its
+latency is the path sandbox -> provider -> fold -> MCP -> client alone."""
 
 
 @dataclass
@@ -70,6 +74,8 @@ def stamped(app: ASGIApp, writes: Writes) -> ASGIApp:
 class Stream:
     pipeline_ms: list[float] = field(default_factory=list[float])
     per_delta_ms: list[float] = field(default_factory=list[float])
+    paced_ms: list[float] = field(default_factory=list[float])
+    """Per delta, deltas PACED_STEP_S apart: slower than the throttle's window, so none is held back."""
     deltas: int = 0
     notifications: int = 0
     error: str | None = None
@@ -96,14 +102,26 @@ def _analyse(writes: Writes, notes: list[tuple[float, str]], result: Stream) -> 
 
 
 async def measure(turns: int) -> Stream:
+    """``turns`` turns at an ordinary model's pace, then one at a pace the throttle never holds back."""
     result = Stream()
+    writes, notes = await _turns(turns, STEP_S, result)
+    _analyse(writes, notes, result)
+    if result.error is None:
+        paced = Stream()
+        writes, notes = await _turns(1, PACED_STEP_S, paced)
+        _analyse(writes, notes, paced)
+        result.paced_ms = paced.per_delta_ms
+    return result
+
+
+async def _turns(turns: int, step: float, result: Stream) -> tuple[Writes, list[tuple[float, str]]]:
     writes = Writes()
-    sandbox = Sandbox(SandboxContext(options={"qoder.turn_step_delay": STEP_S}), ["qoder"])
+    notes: list[tuple[float, str]] = []
+    sandbox = Sandbox(SandboxContext(options={"qoder.turn_step_delay": step}), ["qoder"])
     if "qoder" not in sandbox.apps:
         result.error = "qoder sandbox not landed"
-        return result
+        return writes, notes
     sandbox.apps["qoder"] = stamped(sandbox.apps["qoder"], writes)
-    notes: list[tuple[float, str]] = []
 
     def on_notify(message: dict[str, Any], received: float) -> None:
         if message.get("method") == "notifications/progress":
@@ -117,5 +135,4 @@ async def measure(turns: int) -> Stream:
             await client.request(
                 "tools/call", {"name": "stream_chat", "arguments": args, "_meta": {"progressToken": f"t{turn}"}}
             )
-    _analyse(writes, notes, result)
-    return result
+    return writes, notes
