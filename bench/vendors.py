@@ -180,12 +180,13 @@ async def _rpc(
 
 
 async def dms_floor(client: httpx.AsyncClient, base: str, limit: int) -> int:
-    """Per page, as the provider: DescribeDataAgentSession, then GetChatContent from the last checkpoint until
-    (limit + 1) // 2 turns have ended (a CHAT_FINISH frame), then close the replay."""
+    """As the provider: DescribeDataAgentSession on the first page (and again on the last, when there are more);
+    per page, GetChatContent from the last checkpoint until (limit + 1) // 2 turns have ended (a CHAT_FINISH
+    frame), then close the replay."""
     session = {"DMSUnit": "cn-hangzhou", "SessionId": DMS_SESSION}
-    size, checkpoint = 0, "0"
+    size = len((await _rpc(client, base, "DescribeDataAgentSession", DMS, session)).content)
+    checkpoint = "0"
     while True:
-        size += len((await _rpc(client, base, "DescribeDataAgentSession", DMS, session)).content)
         turns, more, last = 0, False, checkpoint
         params = session | {"AgentId": "agent_7f3a", "Checkpoint": checkpoint}
         headers = {"x-acs-action": "GetChatContent", "x-acs-version": DMS, "accept": "text/event-stream"}
@@ -204,6 +205,8 @@ async def dms_floor(client: httpx.AsyncClient, base: str, limit: int) -> int:
                 if more:
                     break
         if not more:
+            if checkpoint != "0":
+                size += len((await _rpc(client, base, "DescribeDataAgentSession", DMS, session)).content)
             return size
         checkpoint = last
 
@@ -246,21 +249,19 @@ def dataagent_ref() -> str:
 
 
 async def dataagent_floor(client: httpx.AsyncClient, base: str, limit: int) -> int:
-    """The provider reads GetSessionDetails (the whole session) once per page of ``limit`` records."""
+    """The provider reads GetSessionDetails (the whole session) on the first page of ``limit`` records, keeps it
+    for the pages between, and reads it again on the last page when there is more than one."""
     from agent_threads.auth.tc3 import TC3Auth
 
     instance, session = _dataagent_ids()
     auth = TC3Auth(CREDS.tencent_secret_id, CREDS.tencent_secret_key, service="dataagent", region="ap-guangzhou")
     headers = {"X-TC-Action": "GetSessionDetails", "X-TC-Version": "2025-05-13", "Content-Type": "application/json"}
     content = f'{{"InstanceId":"{instance}","SessionId":"{session}"}}'.encode()
-    size, offset = 0, 0
-    while True:
-        body = (await client.post(f"{base}/", content=content, headers=headers, auth=auth)).content
-        size += len(body)
-        total = int(_find(rb'"RecordCount": ?(\d+)', body) or 0)
-        offset += limit
-        if offset >= total:
-            return size
+    body = (await client.post(f"{base}/", content=content, headers=headers, auth=auth)).content
+    size = len(body)
+    if int(_find(rb'"RecordCount": ?(\d+)', body) or 0) > limit:
+        size += len((await client.post(f"{base}/", content=content, headers=headers, auth=auth)).content)
+    return size
 
 
 VENDORS: dict[str, Vendor] = {

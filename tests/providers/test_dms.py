@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import pytest
 from agent_threads.config import load_settings
 from agent_threads.errors import NotFoundError, ProviderAPIError, UsageError
 from agent_threads.http import RetryPolicy
 from agent_threads.providers.base import ProviderSettings, State, Timeouts
 from agent_threads.providers.dms import DmsProvider, create
+from agent_threads.providers.lookups import TTL, Lookups
 from agent_threads.refs import ThreadRef, parse_ref
 from agent_threads.sandbox import Sandbox, SandboxContext
 from agent_threads.transcript import ArtifactPart, DataPart, EventPart, Message, PlanPart, ReasoningPart
@@ -200,3 +202,58 @@ async def test_a_session_ref_has_no_threads_under_it(fast_retries: RetryPolicy) 
     async with dms(fast_retries) as (provider, _):
         with pytest.raises(UsageError):
             await provider.list_threads(ThreadRef("dms", ("sess_q3_sales_7b1c",)), None, 10)
+
+
+def _actions(provider: DmsProvider) -> list[str]:
+    """The x-acs-action of every request the provider sends from now on."""
+    sent: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        sent.append(request.headers["x-acs-action"])
+
+    provider.client.event_hooks["request"].append(hook)
+    return sent
+
+
+def _details_asked(sent: list[str]) -> int:
+    return sent.count("DescribeDataAgentSession")
+
+
+async def test_the_pages_between_the_first_and_the_last_do_not_describe_the_session_again(
+    fast_retries: RetryPolicy,
+) -> None:
+    async with dms(fast_retries, **{"dms.big_thread_events": 30}) as (provider, _):
+        sent = _actions(provider)
+        ref = parse_ref("dms:sess_big_thread_0001")
+        first = await provider.read(ref, None, 1)
+        second = await provider.read(ref, first.next_state, 1)
+        assert _details_asked(sent) == 1 and second.next_state is not None
+        last = await provider.read(ref, second.next_state, 1)
+    assert last.next_state is None and _details_asked(sent) == 2  # the last page asks again
+    assert (first.title, second.title, last.title) == ("Big session (30 events)", None, None)
+
+
+async def test_a_message_sent_between_pages_still_shows_with_its_reply(fast_retries: RetryPolicy) -> None:
+    async with dms(fast_retries) as (provider, _):
+        ref = parse_ref(Q3)
+        page = await provider.read(ref, None, 1)
+        messages = list(page.messages)
+        await provider.send_message(await provider.session(ref.parts[0]), "And Q4?")
+        while page.next_state is not None:
+            page = await provider.read(ref, page.next_state, 1)
+            messages.extend(page.messages)
+    users = [m.text for m in messages if m.role == "user"]
+    assert len(users) == 3 and (messages[-2].role, messages[-2].text) == ("user", "And Q4?")
+    assert messages[-1].role == "assistant" and "You asked: And Q4?" in messages[-1].text
+
+
+async def test_a_kept_session_older_than_its_ttl_is_described_again(fast_retries: RetryPolicy) -> None:
+    now = [0.0]
+    async with dms(fast_retries, **{"dms.big_thread_events": 30}) as (provider, _):
+        provider.details = Lookups(clock=lambda: now[0])
+        sent = _actions(provider)
+        ref = parse_ref("dms:sess_big_thread_0001")
+        first = await provider.read(ref, None, 1)
+        now[0] += TTL + 1
+        await provider.read(ref, first.next_state, 1)
+    assert _details_asked(sent) == 2

@@ -98,7 +98,7 @@ class DataAgentProvider:
     async def _records(self, ref: ThreadRef, offset: int, limit: int) -> RecordPage:
         """A page of the session's records; Tencent's not-found names no session, so this one names the ref."""
         try:
-            return await self.api.records(*_session_of(ref), offset, limit)
+            return await self.api.records(*_session_of(ref), offset, limit, reuse=offset > 0)
         except NotFoundError as e:
             raise NotFoundError(
                 f"{ref}: {e.message}", provider=e.provider, status=e.status, code=e.code, request_id=e.request_id

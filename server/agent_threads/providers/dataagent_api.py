@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -33,6 +34,7 @@ from .dataagent_wire import (
     parse,
     response_body,
 )
+from .lookups import Lookups
 
 log = logging.getLogger("agent_threads.providers.dataagent")
 SERVICE = "dataagent"
@@ -82,6 +84,8 @@ class DataAgentApi:
         self._check = checker(self.provider, self.secret_id)
         self.reader = READERS[0]
         """The read action that answered last on this endpoint."""
+        self.details: Lookups[SessionDetails] = Lookups()
+        """GetSessionDetails replies (every record of a session) as a read's first page fetched them."""
 
     def _request(self, action: str, params: dict[str, Any]) -> httpx.Request:
         body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -97,29 +101,45 @@ class DataAgentApi:
         )
         return response_body(response, self.provider, self.secret_id)
 
-    async def records(self, instance: str, session: str, offset: int, limit: int) -> RecordPage:
-        """Records ``offset..offset+limit`` of a session, from whichever read action this endpoint supports."""
+    async def records(self, instance: str, session: str, offset: int, limit: int, *, reuse: bool = False) -> RecordPage:
+        """Records ``offset..offset+limit`` of a session, from whichever read action this endpoint supports;
+        ``reuse``: a later page of a read, which may take the GetSessionDetails reply its first page kept."""
         first = self.reader
         try:
-            return await self._read(first, instance, session, offset, limit)
+            return await self._read(first, instance, session, offset, limit, reuse)
         except ProviderAPIError as e:
             if not is_unsupported(e):
                 raise
             other = READERS[1 - READERS.index(first)]
             log.info("%s unavailable on %s (%s); falling back to %s", first, self.endpoint, e.code, other)
-        page = await self._read(other, instance, session, offset, limit)
+        page = await self._read(other, instance, session, offset, limit, reuse)
         self.reader = other
         return page
 
-    async def _read(self, action: str, instance: str, session: str, offset: int, limit: int) -> RecordPage:
+    async def _read(self, action: str, instance: str, session: str, offset: int, limit: int, reuse: bool) -> RecordPage:
         params: dict[str, Any] = {"InstanceId": instance, "SessionId": session}
         if action == "GetSessionDetails":
-            details = parse(SessionDetails, await self.call(action, params), self.provider, action)
+            details = await self._details(params, offset + limit, reuse)
             every = details.RecordList or []
             return RecordPage(every[offset : offset + limit], len(every), details.RunRecord, action)
         params |= {"Limit": min(limit, QUERY_LIMIT), "Offset": offset}
         page = parse(UserSessionDetail, await self.call(action, params), self.provider, action)
         return RecordPage(page.RecordList or [], page.TotalCount, page.RunRecord, action)
+
+    async def _details(self, params: dict[str, Any], end: int, reuse: bool) -> SessionDetails:
+        """GetSessionDetails, or the reply kept for this session when ``reuse`` and the page ends before it does
+        (a page reaching the end asks again: records added since the read began must show)."""
+        key = f"{params['InstanceId']}/{params['SessionId']}"
+        fetch = partial(self._session_details, params)
+        if reuse:
+            details, kept = await self.details.get(key, fetch)
+            if not kept or end < len(details.RecordList or []):
+                return details
+        return await self.details.refresh(key, fetch)
+
+    async def _session_details(self, params: dict[str, Any]) -> SessionDetails:
+        action = "GetSessionDetails"
+        return parse(SessionDetails, await self.call(action, params), self.provider, action)
 
     async def latest(self, instance: str, session: str, count: int) -> RecordPage:
         """The last ``count`` records of a session (two calls when it is longer)."""

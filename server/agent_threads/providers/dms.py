@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing, asynccontextmanager
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -24,6 +25,7 @@ from .base import Batch, Capabilities, Listing, ProviderSettings, State, Timeout
 from .dms_history import Position, Turn, assemble, collect_turns
 from .dms_live import Follow
 from .dms_wire import ChatEvent, Described, Sent, Session, SessionDetail, SessionList, epoch
+from .lookups import Lookups
 
 VERSION = "2025-04-14"
 DEFAULT_ENDPOINT = "dms.{region}.aliyuncs.com"
@@ -49,6 +51,8 @@ class DmsProvider:
         self.client = alibaba.make_client(settings, timeouts, DEFAULT_ENDPOINT)
         self.stream_timeout = timeouts.stream()
         self._check = alibaba.checker(self.id)
+        self.details: Lookups[SessionDetail] = Lookups()
+        """Sessions' details as a read's first page fetched them, for the pages that follow."""
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -138,14 +142,25 @@ class DmsProvider:
         )
 
     async def read(self, ref: ThreadRef, state: State | None, limit: int) -> Batch:
-        detail = await self.session(ref.parts[0])
+        session_id = ref.parts[0]
+        detail, kept = await self._detail(session_id, fresh=state is None)
         pos = Position.load(state)
         turns, over = await self._replay(detail, pos.cp, max(1, (limit + 1) // 2))
+        if over and kept:  # the last page: a message sent since the read began must show
+            detail, _ = await self._detail(session_id, fresh=True)
         messages, next_state = assemble(detail, pos, turns, over)
         running = bool(turns) and not turns[-1].finished
         note = "the last turn is still running; stream_chat follows it" if running and over else None
         status = (detail.session_status or detail.agent_status or "").lower() or None
-        return Batch(messages, next_state, title=detail.title, status=status, note=note)
+        title = detail.title if state is None else None  # the first page named the session
+        return Batch(messages, next_state, title=title, status=status, note=note)
+
+    async def _detail(self, session_id: str, *, fresh: bool) -> tuple[SessionDetail, bool]:
+        """The session's details, and whether they are the ones kept since an earlier page of this read."""
+        fetch = partial(self.session, session_id)
+        if fresh:
+            return await self.details.refresh(session_id, fetch), False
+        return await self.details.get(session_id, fetch)
 
     async def _replay(self, detail: SessionDetail, cp: int | None, want: int) -> tuple[list[Turn], bool]:
         """The page's turns; a replay that drops is reopened from the page's checkpoint and read again."""

@@ -1,0 +1,89 @@
+"""DataAgent reads of many pages: GetSessionDetails (the whole session) is asked once a read, not once a page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+
+from agent_threads.http import RetryPolicy
+from agent_threads.providers.base import State
+from agent_threads.providers.dataagent import DataAgentProvider
+from agent_threads.providers.lookups import TTL, Lookups
+from agent_threads.sandbox import Sandbox
+from agent_threads.transcript import TurnEnd
+
+from .test_dataagent import SALES, actions_sent, cloud, provider_for
+
+__all__ = ["cloud"]
+DETAILS = "GetSessionDetails"
+
+
+async def _page(provider: DataAgentProvider, state: State | None) -> tuple[list[str], State | None]:
+    """One record a page: the questions it shows and the state of the next."""
+    batch = await provider.read(SALES, state, 1)
+    return [m.text for m in batch.messages if m.role == "user"], batch.next_state
+
+
+async def _send(provider: DataAgentProvider, question: str) -> None:
+    with anyio.fail_after(10):
+        async with provider.stream(SALES, question, None) as events:
+            async for event in events:
+                if isinstance(event, TurnEnd):
+                    return
+
+
+async def test_the_pages_between_the_first_and_the_last_ask_for_nothing(
+    cloud: Sandbox, tmp_path: Path, fast_retries: RetryPolicy
+) -> None:
+    async with provider_for(cloud, tmp_path, fast_retries) as provider:
+        sent = actions_sent(provider)
+        _, state = await _page(provider, None)
+        assert sent == [DETAILS]
+        _, state = await _page(provider, state)
+        assert sent == [DETAILS]  # the second page took the reply the first one kept
+        _, state = await _page(provider, state)
+    assert state is None
+    assert sent == [DETAILS, DETAILS]  # the last page asked again: the session may have grown
+
+
+async def test_a_record_added_between_pages_still_shows_before_the_end(
+    cloud: Sandbox, tmp_path: Path, fast_retries: RetryPolicy
+) -> None:
+    async with provider_for(cloud, tmp_path, fast_retries) as provider:
+        first, state = await _page(provider, None)
+        second, state = await _page(provider, state)
+        await _send(provider, "Any late question?")
+        rest: list[str] = []
+        while state is not None:
+            shown, state = await _page(provider, state)
+            rest.extend(shown)
+    assert first + second + rest == [
+        "who are you",
+        "Which 5 products had the highest revenue in Q3 2025?",
+        "Break that down by region and month",
+        "Any late question?",
+    ]
+
+
+async def test_a_kept_reply_older_than_its_ttl_is_asked_for_again(
+    cloud: Sandbox, tmp_path: Path, fast_retries: RetryPolicy
+) -> None:
+    now = [0.0]
+    async with provider_for(cloud, tmp_path, fast_retries) as provider:
+        provider.api.details = Lookups(clock=lambda: now[0])
+        sent = actions_sent(provider)
+        _, state = await _page(provider, None)
+        now[0] += TTL + 1
+        await _page(provider, state)
+    assert sent == [DETAILS, DETAILS]
+
+
+async def test_a_new_read_from_the_first_page_never_takes_a_kept_reply(
+    cloud: Sandbox, tmp_path: Path, fast_retries: RetryPolicy
+) -> None:
+    async with provider_for(cloud, tmp_path, fast_retries) as provider:
+        sent = actions_sent(provider)
+        await _page(provider, None)
+        await _page(provider, None)
+    assert sent == [DETAILS, DETAILS]
