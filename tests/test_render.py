@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from agent_threads.render import Renderer, cut, estimate_tokens, shape
+from agent_threads.redact import mask
+from agent_threads.render import Renderer, cut, estimate_tokens, part_line, quiet, shape, tidy_json
 from agent_threads.transcript import (
     ArtifactPart,
     EventPart,
@@ -12,6 +13,7 @@ from agent_threads.transcript import (
     ReasoningPart,
     SubAgentPart,
     ToolCallPart,
+    ToolResultPart,
 )
 
 from .fakes import T0, sample_messages
@@ -44,7 +46,7 @@ def test_every_part_kind_renders_on_its_own_indented_line() -> None:
         "  ↳ thinking: check files",
         "  ↳ sub-agent researcher [running] → qoder:s/sthr_2",
         "  ↳ artifact report.md (text/markdown): # R",
-        "  ↳ plan: 1. query [done]; 2. chart [failed]",
+        "  ↳ plan: 1. query; 2. chart [failed]",  # every step has a status: "done" goes quiet
         "  ↳ error task E42: boom (1.5s)",
     ]
 
@@ -84,3 +86,49 @@ def test_status_only_messages_and_lone_parts_take_one_line() -> None:
 def test_token_estimate_is_conservative_for_chinese_and_english() -> None:
     assert estimate_tokens("hello world " * 100) >= 300
     assert estimate_tokens("你好世界" * 100) >= 400
+
+
+def test_a_flat_json_result_reads_as_key_value_pairs_in_its_own_order() -> None:
+    assert tidy_json('{"CpuUsage": "92%", "Since": "08:10", "Count": 4210, "Ok": true}') == (
+        "CpuUsage=92%, Since=08:10, Count=4210, Ok=true"
+    )
+    assert tidy_json('{"b": "x, y", "c": " pad", "d": "", "e": null}') == 'b="x, y", c=" pad", d="", e=null'
+
+
+def test_nested_json_results_lose_only_their_layout() -> None:
+    raw = '{"rows": [[1, "a"], [2, "b"]],\n "more": {"x": 1}}'
+    assert tidy_json(raw) == '{"rows":[[1,"a"],[2,"b"]],"more":{"x":1}}'
+
+
+def test_a_result_the_secret_masking_would_read_differently_as_pairs_stays_json() -> None:
+    secret = '{"password": "open sesame", "user": "ann"}'
+    assert mask(tidy_json(secret)) == '{"password":"***","user":"ann"}'  # "password=open sesame" would leak "sesame"
+    assert tidy_json('{"Key": "MySQL_MemCpuUsage"}') == '{"Key":"MySQL_MemCpuUsage"}'  # "Key=…" would be masked
+
+
+def test_results_that_are_not_json_are_left_as_they_are() -> None:
+    for text in ("pong", "{not json", "[1, 2", "  plain  ", "{}x"):
+        assert tidy_json(text) == text
+
+
+def test_compact_views_tidy_json_results_and_full_keeps_them_as_the_vendor_sent_them() -> None:
+    raw = '{\n  "Status": "Running",\n  "Replicas": 2\n}'
+    message = Message(role="assistant", parts=[ToolCallPart(id="t1", name="Describe", result=raw), ToolResultPart(result=raw)])
+    compact, full = shape(message, "compact"), shape(message, "full")
+    assert [p.result for p in compact.parts] == ["Status=Running, Replicas=2"] * 2  # type: ignore[union-attr]
+    assert [p.result for p in full.parts] == [raw, raw]  # type: ignore[union-attr]
+
+
+def test_done_statuses_are_left_out_only_when_every_step_has_one() -> None:
+    assert quiet(["DONE", "FAILED", "success", "RUNNING", "pending"]) == [None, "FAILED", None, "RUNNING", "pending"]
+    assert quiet(["DONE", None]) == ["DONE", None]
+    assert quiet(["DONE", " "]) == ["DONE", " "]
+    assert quiet([None, "DONE", "DONE"], skip_first=True) == [None, None, None]
+
+
+def test_a_plan_line_shows_what_did_not_simply_finish() -> None:
+    steps = [PlanStep(title="Find tables", status="success"), PlanStep(title="Join", status="failed")]
+    assert part_line(PlanPart(title="Q3", status="failed", steps=steps)) == "plan Q3 [failed]: 1. Find tables; 2. Join [failed]"
+    assert part_line(PlanPart(title="Q3", status="success", steps=steps[:1])) == "plan Q3: Find tables"
+    partly = [PlanStep(title="a", status="DONE"), PlanStep(title="b")]
+    assert part_line(PlanPart(steps=partly)) == "plan: 1. a [DONE]; 2. b"  # b has none: a's "done" stays

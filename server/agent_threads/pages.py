@@ -101,10 +101,9 @@ def structured(page: MessagePage, fmt: Literal["text", "json"]) -> dict[str, Any
     """The structuredContent for a page: the whole page for json; for text, only what the text does not say."""
     if fmt == "json":
         return page.model_dump(mode="json", exclude_none=True)
-    seqs = [m.seq for m in page.messages]  # thread, title and status are in the text: not twice
-    meta: dict[str, Any] = {"count": len(seqs), "truncated": page.truncated}
+    meta: dict[str, Any] = {"count": len(page.messages)}  # thread, title, status and each #seq are in the text
     meta |= {"next_cursor": page.next_cursor} if page.next_cursor else {}
-    return meta | ({"first_seq": seqs[0], "last_seq": seqs[-1]} if seqs else {})
+    return meta | ({"truncated": True} if page.truncated else {})
 
 
 def _fit(

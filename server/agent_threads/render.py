@@ -40,12 +40,14 @@ class Caps:
     text: int
     value: int
     reasoning: int
+    tidy: bool = True
+    """Tool results that are JSON lose their layout (a flat object reads as ``k=v, …``)."""
 
 
 CAPS: dict[str, Caps] = {
     "brief": Caps(text=280, value=80, reasoning=0),
     "compact": Caps(text=2000, value=200, reasoning=240),
-    "full": Caps(text=1_000_000, value=1_000_000, reasoning=1_000_000),
+    "full": Caps(text=1_000_000, value=1_000_000, reasoning=1_000_000, tidy=False),
 }
 
 
@@ -103,11 +105,14 @@ def _shape_part(part: Part, caps: Caps, redact: bool) -> Part | None:
     def c(text: str | None, limit: int = caps.value) -> str | None:
         return None if text is None else cut(clean(text, redact=redact), limit)
 
+    def result(text: str | None) -> str | None:
+        return c(tidy_json(text) if caps.tidy and text else text)
+
     if isinstance(part, ToolCallPart):
         args = c(_value(part.arguments)) if part.arguments is not None else None
-        return _with(part, {"arguments": args, "result": c(part.result)})
+        return _with(part, {"arguments": args, "result": result(part.result)})
     if isinstance(part, ToolResultPart):
-        return _with(part, {"result": c(part.result)})
+        return _with(part, {"result": result(part.result)})
     if isinstance(part, ReasoningPart):
         return _with(part, {"text": c(part.text, caps.reasoning)}) if caps.reasoning else None
     if isinstance(part, (SubAgentPart, ArtifactPart)):
@@ -159,13 +164,48 @@ def part_line(part: Part) -> str:
         meta = ", ".join(x for x in (part.mime, f"{part.size} bytes" if part.size else None, part.uri) if x)
         return f"artifact {part.name}" + (f" ({meta})" if meta else "") + (f": {part.text}" if part.text else "")
     if isinstance(part, PlanPart):
-        steps = "; ".join(f"{i}. {s.title}" + (f" [{s.status}]" if s.status else "") for i, s in enumerate(part.steps, 1))
-        return f"plan{' ' + part.title if part.title else ''}: {steps}"
+        return _plan_line(part)
     if isinstance(part, EventPart):
         return _event_line(part)
     if isinstance(part, DataPart):
         return f"data{' ' + part.category if part.category else ''}: {part.data}"
     assert_never(part)
+
+
+def _plan_line(part: PlanPart) -> str:
+    status, *statuses = quiet([part.status, *(s.status for s in part.steps)], skip_first=part.status is None)
+    titles = [s.title for s in part.steps] if len(part.steps) != 1 else [part.steps[0].title]
+    numbered = [f"{i}. {t}" if len(titles) > 1 else t for i, t in enumerate(titles, 1)]
+    steps = "; ".join(t + (f" [{st}]" if st else "") for t, st in zip(numbered, statuses))
+    head = "plan" + (f" {part.title}" if part.title else "") + (f" [{status}]" if status else "")
+    return f"{head}: {steps}"
+
+
+def quiet(statuses: list[str | None], *, skip_first: bool = False) -> list[str | None]:
+    """Statuses of a plan and its steps with those that only say done left out, when each has one (where some
+    step has none, a step without one must not read as done); ``skip_first``: the plan itself has no status."""
+    judged = statuses[1:] if skip_first else statuses
+    if not judged or not all(s and s.strip() for s in judged):
+        return statuses
+    return [None if s is None or s.strip().lower() in _QUIET else s for s in statuses]
+
+
+def tidy_json(text: str) -> str:
+    """A JSON result without its layout: a flat object as ``k=v, …`` (as tool arguments show) unless the secret
+    masking would read that form differently; other JSON compact; anything else unchanged."""
+    stripped = text.strip()
+    if not stripped.startswith(("{", "[")):
+        return text
+    try:
+        value: Any = json.loads(stripped)
+    except ValueError:
+        return text
+    compact = _value(value)
+    if isinstance(value, dict) and value and all(v is None or isinstance(v, (str, int, float, bool)) for v in value.values()):
+        pairs = ", ".join(f"{k}={_scalar(v)}" for k, v in value.items())
+        if mask(pairs) == pairs and mask(compact) == compact:
+            return pairs
+    return compact
 
 
 def _event_line(part: EventPart) -> str:

@@ -26,16 +26,14 @@ class MessageView(BaseModel):
 
 
 class MessagePageView(BaseModel):
-    """format='json': the whole page. format='text': count, seqs, truncated and next_cursor (the transcript is
-    the text)."""
+    """format='json': the whole page. format='text': count, next_cursor, and truncated when the budget cut the
+    page (the transcript, with each message's #seq, is the text)."""
 
     thread: str | None = None
     title: str | None = None
     status: str | None = None
     messages: list[MessageView] | None = Field(None, description="With format='json' only.")
     count: int | None = Field(None, description="Messages on this page (format='text').")
-    first_seq: int | None = None
-    last_seq: int | None = None
     next_cursor: str | None = None
     truncated: bool = False
     note: str | None = None

@@ -70,6 +70,7 @@ class PlanStep(BaseModel):
 class PlanPart(_Part):
     kind: Literal["plan"] = "plan"
     title: str | None = None
+    status: str | None = Field(None, description="The plan's (task's) own status, as the vendor gave it.")
     steps: list[PlanStep] = []
 
 

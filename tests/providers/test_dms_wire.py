@@ -57,6 +57,13 @@ def test_a_plan_accepts_steps_as_strings_or_objects_with_other_key_names() -> No
     assert plan_part({"goal": "G", "Steps": [{"description": "d"}]}).title == "G"
 
 
+def test_a_plan_keeps_each_step_status_as_the_vendor_sent_it() -> None:
+    raw = '{"title": "T", "steps": [{"title": "a", "status": "DONE"}, {"title": "b", "status": "FAILED"}, "c"]}'
+    plan = data_part("PLAN", raw)
+    assert isinstance(plan, PlanPart)
+    assert [s.status for s in plan.steps] == ["DONE", "FAILED", None]  # the compact view quiets "DONE", not the model
+
+
 def test_epoch_values_in_seconds_or_milliseconds_give_the_same_time() -> None:
     assert epoch(1779075600) == epoch("1779075600000") == datetime(2026, 5, 18, 3, 40, tzinfo=timezone.utc)
     assert epoch(None) is None and epoch("2026-05-18T03:40:00Z") == epoch(1779075600)

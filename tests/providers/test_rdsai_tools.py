@@ -36,7 +36,7 @@ async def test_get_thread_messages_pages_rdsai_backwards_with_the_order_stated(s
             "get_thread_messages", {"thread": SLOW, "limit": 2, "cursor": cursor, "format": "json"}
         )
     text = _text(first)
-    assert "note: pages run from the newest messages to older ones" in text
+    assert "note: newest page first, each chronological; seq counts back from the newest (-1)" in text
     assert "#-2 2026-05-18 04:50 user: And check the replication lag." in text
     assert "  ↳ error reply ToolTimeout: DescribeDBInstanceReplication timed out after 30s" in text
     assert [m["seq"] for m in second_json.structured_content["messages"]] == [-4, -3]

@@ -77,3 +77,15 @@ def test_a_dify_style_stream_in_lowercase_folds_to_the_final_message() -> None:
     assert turn.messages[0].text == "Hi there" and turn.stop_reason == "message_end"
     assert turn.messages[0].parts == [ToolCallPart(name="Ping", arguments="{}", result="pong")]
     assert isinstance(out[-3], MessageDone) and out[-1] == TurnEnd("message_end")
+
+
+def test_json_tool_results_are_kept_as_sent_on_the_call_and_on_an_orphan_result() -> None:
+    events = [
+        RdsEvent(event="tool_call", tool_name="Describe", call_id="c1"),
+        RdsEvent(event="tool_result", call_id="c1", answer='{"Status": "Running", "Cpu": 20}'),
+        RdsEvent(event="tool_result", call_id="c9", answer='{"Rows": [1, 2]}'),
+    ]
+    assert answer_parts(events) == [
+        ToolCallPart(id="c1", name="Describe", result='{"Status": "Running", "Cpu": 20}'),
+        ToolResultPart(id="c9", result='{"Rows": [1, 2]}'),
+    ]  # render.tidy_json lays them out compactly in the compact view; detail="full" shows them as sent

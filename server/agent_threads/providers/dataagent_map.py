@@ -76,8 +76,8 @@ def plan_part(task: Task) -> PlanPart:
         steps.append(
             PlanStep(title=f"{name}: {detail}" if failed and detail else name, status=step.Status, detail=detail)
         )
-    title = (task.Name or f"task {task.Id}") + (f" [{task.Status}]" if task.Status else "")
-    return PlanPart(title=title, steps=steps)
+    title = task.Name or f"task {task.Id}"
+    return PlanPart(title=title, status=task.Status, steps=steps)
 
 
 def summary_part(final_summary: str | None) -> DataPart | None:

@@ -26,9 +26,8 @@ from .rdsai_wire import Conversation, Conversations, Messages, Row, row_messages
 
 VERSION = "2025-05-07"
 MAINLAND = frozenset({"cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-guangzhou", "cn-wulanchabu"})
-ORDER_NOTE = (
-    "pages run from the newest messages to older ones; each page is chronological; seq counts back from the newest (-1)"
-)
+ORDER_NOTE = "newest page first, each chronological; seq counts back from the newest (-1)"
+"""The first page's note when older pages follow (a conversation shown whole needs none: its last seq is -1)."""
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -62,7 +61,8 @@ class RdsAiProvider:
             "endpoint": str(self.client.base_url).rstrip("/"),
             "region": self.settings.region,
             "can": ["list", "read", "stream", "send"],
-            "note": "refs rdsai:<conversation>; stream_chat needs a message (the API streams only a reply to a query)",
+            "note": "refs rdsai:<conversation>; seq counts back from the newest message (-1); "
+            "stream_chat needs a message (the API streams only a reply to a query)",
         }
 
     async def call(self, action: str, params: dict[str, Any], model: type[M]) -> M:
@@ -110,7 +110,7 @@ class RdsAiProvider:
         messages = [m for row in rows for m in row_messages(row)]
         numbered = [m.model_copy(update={"seq": i - len(messages) - shown}) for i, m in enumerate(messages)]
         next_state = {"first": rows[0].id, "shown": shown + len(messages)} if older else None
-        return Batch(numbered, next_state, note=None if state else ORDER_NOTE)
+        return Batch(numbered, next_state, note=ORDER_NOTE if older and not state else None)
 
     @asynccontextmanager
     async def stream(
