@@ -107,6 +107,7 @@ async def measure(
     """``repeats`` rounds of tool, floor and SDK reads, interleaved, against one sandbox and one server."""
     result = Paging(vendor.name, units, sdk_name=vendor.sdk_name)
     await client.call("get_thread_messages", {"thread": vendor.big_ref(), "limit": 1})  # first-call costs, untimed
+    await _settled(sandbox, vendor)  # its read-ahead of page 2 must not land in the first timed read's count
     if with_sdk and vendor.sdk is not None:
         await anyio.to_thread.run_sync(vendor.sdk, sandbox.url(vendor.family), 1, False, 1)  # the SDK's too
     for _ in range(repeats):
@@ -117,6 +118,17 @@ async def measure(
             if same_pages and vendor.sdk_pages_differ:
                 result.sdk_same.append(await sdk_read(sandbox, vendor, same_pages=True))
     return result
+
+
+async def _settled(sandbox: SandboxProc, vendor: Vendor) -> None:
+    """Wait until the sandbox's request count for the vendor stops moving (a read-ahead still in flight)."""
+    count = (await sandbox.stats()).get(vendor.family, 0)
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        now = (await sandbox.stats()).get(vendor.family, 0)
+        if now == count:
+            return
+        count = now
 
 
 @dataclass

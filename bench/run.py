@@ -208,16 +208,17 @@ async def run_all(mode: Mode) -> Report:
 # ---- output -------------------------------------------------------------------------------------------
 
 NOTES = {
-    "compact_ratio": "what is left is the transcript text itself (structuredContent is now page metadata, ~3 %); "
+    "compact_ratio": "what is left is the transcript text itself (structuredContent is page metadata, <1 %); "
     "RDS AI and DataAgent run highest: their rows carry long tool arguments and reasoning",
-    "paging_vs_floor": "CPU per page in the server (vendor JSON to models, shaping and rendering, MCP framing: "
-    "~10-15 ms for 100 messages) against a sandbox that serves a page in ~2 ms",
-    "paging_vs_official_sdk": "STAROps: the same per-page CPU as above, against an SDK that pages in ~6 ms a "
-    "request (the tool is slower even on the same pages); qca is 4x slower than the tool",
+    "paging_vs_floor": "the server is CPU-bound at ~9-11 ms per 100-message page (vendor HTTP ~2.5, JSON parse "
+    "~1.5, mapping to messages ~3.5, shaping and rendering ~3, MCP framing ~1) against a floor of ~4.5 ms a "
+    "page (sandbox + bare httpx); no single cost is large enough to close a 2x gap",
+    "paging_vs_official_sdk": "STAROps: the same per-page CPU, against an SDK that parses 100-turn pages into "
+    "plain tea models (25 requests; the tool's 100-message pages need 100); qca is 5x slower than the tool",
     "coldstart_vs_floor": "importing `agent_threads` and registering its tools (~75 ms) on top of the floor's "
     "~1 s; the quick run's 3 rounds are noisy, the full run's 15 are the figure to trust",
     "stream_delta_p50_ms": "coalescing to at most 4 notifications a second (issue 5's requirement) holds a delta "
-    "inside a 0.25 s window until the window ends; the first delta after a quiet spell goes out at once",
+    "inside a 0.25 s window until the window ends; deltas paced slower than that reach the client in ~3 ms",
     "rss_mb_100k_messages": "",
 }
 

@@ -19,7 +19,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from common import percentile, server_command, server_process
+from common import RpcClient, percentile, server_command, server_process
 from vendors import qoder_ref
 
 from agent_threads.sandbox import Sandbox, SandboxContext
@@ -58,11 +58,13 @@ class Writes:
             self.at.setdefault(text, []).append(now)  # the final form: the server reports it too (MessageDone)
 
 
-def stamped(app: ASGIApp, writes: Writes) -> ASGIApp:
+def stamped(app: ASGIApp, writes: list[Writes]) -> ASGIApp:
+    """``app`` stamping every body frame it writes into ``writes[0]`` (swapped between phases)."""
+
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
         async def stamping(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.body" and message.get("body"):
-                writes.frame(message["body"], time.perf_counter())
+                writes[0].frame(message["body"], time.perf_counter())
             await send(message)
 
         await app(scope, receive, stamping)
@@ -102,37 +104,35 @@ def _analyse(writes: Writes, notes: list[tuple[float, str]], result: Stream) -> 
 
 
 async def measure(turns: int) -> Stream:
-    """``turns`` turns at an ordinary model's pace, then one at a pace the throttle never holds back."""
-    result = Stream()
-    writes, notes = await _turns(turns, STEP_S, result)
-    _analyse(writes, notes, result)
-    if result.error is None:
-        paced = Stream()
-        writes, notes = await _turns(1, PACED_STEP_S, paced)
-        _analyse(writes, notes, paced)
-        result.paced_ms = paced.per_delta_ms
-    return result
-
-
-async def _turns(turns: int, step: float, result: Stream) -> tuple[Writes, list[tuple[float, str]]]:
-    writes = Writes()
-    notes: list[tuple[float, str]] = []
-    sandbox = Sandbox(SandboxContext(options={"qoder.turn_step_delay": step}), ["qoder"])
+    """``turns`` turns at an ordinary model's pace, then one at a pace the throttle never holds back (same
+    sandbox and server: the pace is a sandbox option read at every step)."""
+    result, paced = Stream(), Stream()
+    context = SandboxContext(options={"qoder.turn_step_delay": STEP_S})
+    sandbox = Sandbox(context, ["qoder"])
     if "qoder" not in sandbox.apps:
         result.error = "qoder sandbox not landed"
-        return writes, notes
+        return result
+    writes, notes = [Writes()], [list[tuple[float, str]]()]
     sandbox.apps["qoder"] = stamped(sandbox.apps["qoder"], writes)
 
     def on_notify(message: dict[str, Any], received: float) -> None:
         if message.get("method") == "notifications/progress":
             text = str((message.get("params") or {}).get("message", ""))
-            notes.append((received, text.split(": ", 1)[1] if ": " in text else text))
+            notes[0].append((received, text.split(": ", 1)[1] if ": " in text else text))
 
     async with sandbox.running(), server_process(sandbox.env(), server_command(["qoder"]), on_notify) as client:
         for turn in range(turns):
-            question = f"Turn {turn}: summarise the open incidents of the checkout service for this week, briefly."
-            args = {"thread": qoder_ref(), "message": question, "timeout_s": 60}
-            await client.request(
-                "tools/call", {"name": "stream_chat", "arguments": args, "_meta": {"progressToken": f"t{turn}"}}
-            )
-    return writes, notes
+            await _turn(client, turn)
+        _analyse(writes[0], notes[0], result)
+        writes[0], notes[0] = Writes(), []
+        context.options["qoder.turn_step_delay"] = PACED_STEP_S
+        await _turn(client, turns)
+        _analyse(writes[0], notes[0], paced)
+    result.paced_ms = paced.per_delta_ms
+    return result
+
+
+async def _turn(client: RpcClient, turn: int) -> None:
+    question = f"Turn {turn}: summarise the open incidents of the checkout service for this week, briefly."
+    args = {"thread": qoder_ref(), "message": question, "timeout_s": 60}
+    await client.request("tools/call", {"name": "stream_chat", "arguments": args, "_meta": {"progressToken": f"t{turn}"}})
