@@ -13,7 +13,7 @@ from agent_threads.errors import ProviderConnectionError
 from agent_threads.providers.base import Batch, ProviderSettings
 from agent_threads.readahead import ReadAhead, key
 
-from .fakes import FakeProvider, fake_factory, sample_messages
+from .fakes import FakeProvider, fake_factory, reply_events, sample_messages
 
 
 class Clock:
@@ -152,3 +152,25 @@ async def test_a_thread_that_ends_is_not_read_past_its_end(pages: int) -> None:
             args["cursor"] = result.structured_content.get("next_cursor")
     assert args["cursor"] is None
     assert len(fake.reads) == pages
+
+
+async def test_forgetting_a_thread_drops_only_its_pages() -> None:
+    async with anyio.create_task_group() as tg:
+        ahead = ReadAhead(tg)
+        ahead.keep(key("qoder", "qoder:s1", {"i": 1}, 100), _batch("a"))
+        ahead.keep(key("qoder", "qoder:s2", {"i": 1}, 100), _batch("b"))
+        ahead.forget("qoder", "qoder:s1")
+        assert await ahead.take(key("qoder", "qoder:s1", {"i": 1}, 100)) is None
+        assert await ahead.take(key("qoder", "qoder:s2", {"i": 1}, 100)) is not None
+
+
+async def test_a_turn_followed_on_a_thread_makes_its_next_page_be_read_again() -> None:
+    fake = FakeProvider(threads={"qoder:s1": sample_messages(40, text="a fairly long line of text number {i} " * 8)})
+    fake.stream_events = reply_events()
+    async with Client(_server(fake)) as client:
+        first = await client.call_tool("get_thread_messages", {"thread": "qoder:s1", "budget_tokens": 500})
+        chat = await client.call_tool("stream_chat", {"thread": "qoder:s1", "message": "and now?"})
+        assert not chat.is_error
+        cursor = first.structured_content["next_cursor"]
+        await client.call_tool("get_thread_messages", {"thread": "qoder:s1", "cursor": cursor, "budget_tokens": 500})
+    assert len(fake.reads) == 2  # the page kept for the cut was dropped: the vendor is asked again

@@ -70,6 +70,11 @@ class ReadAhead:
             return
         self._tg.start_soon(self._fetch, k, self._add(k), fetch)
 
+    def forget(self, provider: str, ref: str) -> None:
+        """Drop every page of a thread (a message was sent to it: what was fetched may lack the reply)."""
+        for k in [k for k in self._entries if k[:2] == (provider, ref)]:
+            del self._entries[k]
+
     def _add(self, k: Key) -> _Entry:
         self._entries.pop(k, None)
         entry = self._entries[k] = _Entry(self._clock())

@@ -195,9 +195,13 @@ async def stream_chat(
         if message is not None and app.settings.read_only:
             raise UsageError("This server is read-only: sending is switched off.", hint="Omit message to follow.")
         ref = parse_ref(thread)
-        result, text = await live.follow(
-            app.provider(ref.provider), ref, message, checkpoint, timeout_s, await _progress(ctx), app.codec, app.settings.redact
-        )
+        try:
+            result, text = await live.follow(
+                app.provider(ref.provider), ref, message, checkpoint, timeout_s, await _progress(ctx), app.codec, app.settings.redact
+            )
+        finally:  # pages of this thread read ahead before or during the turn may lack what it added
+            if app.ahead is not None:
+                app.ahead.forget(ref.provider, str(ref))
     return _result(text, result)
 
 
