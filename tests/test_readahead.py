@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -8,7 +9,7 @@ import pytest
 from mcp import Client
 
 from agent_threads.app import build_server
-from agent_threads.config import Settings
+from agent_threads.config import Settings, load_settings
 from agent_threads.errors import ProviderConnectionError
 from agent_threads.providers.base import Batch, ProviderSettings
 from agent_threads.readahead import ReadAhead, key
@@ -99,9 +100,9 @@ def _text(result: Any) -> str:
     return "\n".join(c.text for c in result.content)
 
 
-def _server(fake: FakeProvider) -> Any:
-    settings = Settings(providers=(ProviderSettings("qoder", "qoder", credentials={"token": "t" * 20}),))
-    return build_server(replace(settings), factory=fake_factory({"qoder": fake}))
+def _server(fake: FakeProvider, **settings: Any) -> Any:
+    base = Settings(providers=(ProviderSettings("qoder", "qoder", credentials={"token": "t" * 20}),))
+    return build_server(replace(base, **settings), factory=fake_factory({"qoder": fake}))
 
 
 async def test_following_cursors_asks_the_vendor_for_each_page_once() -> None:
@@ -174,3 +175,14 @@ async def test_a_turn_followed_on_a_thread_makes_its_next_page_be_read_again() -
         cursor = first.structured_content["next_cursor"]
         await client.call_tool("get_thread_messages", {"thread": "qoder:s1", "cursor": cursor, "budget_tokens": 500})
     assert len(fake.reads) == 2  # the page kept for the cut was dropped: the vendor is asked again
+
+
+async def test_with_read_ahead_off_each_call_asks_the_vendor_itself() -> None:
+    flag = {"AGENT_THREADS_NO_READ_AHEAD": "1"}
+    assert load_settings(flag, home=Path("/nonexistent-home")).read_ahead is False
+    fake = FakeProvider(threads={"qoder:s1": sample_messages(40, text="a fairly long line of text number {i} " * 8)})
+    async with Client(_server(fake, read_ahead=False)) as client:
+        first = await client.call_tool("get_thread_messages", {"thread": "qoder:s1", "budget_tokens": 500})
+        cursor = first.structured_content["next_cursor"]
+        await client.call_tool("get_thread_messages", {"thread": "qoder:s1", "cursor": cursor, "budget_tokens": 500})
+    assert len(fake.reads) == 2

@@ -60,7 +60,8 @@ def _lifespan(
             codec = CursorCodec() if settings.sealed_cursors else CursorStore()
             pool = ProviderPool(settings, policy, factory, stack)
             try:
-                yield tools.AppContext(settings=settings, pool=pool, codec=codec, ahead=ReadAhead(tg))
+                ahead = ReadAhead(tg) if settings.read_ahead else None
+                yield tools.AppContext(settings=settings, pool=pool, codec=codec, ahead=ahead)
             finally:
                 tg.cancel_scope.cancel()  # pages still being read ahead are not waited for
 

@@ -30,6 +30,8 @@ class Settings:
     providers: tuple[ProviderSettings, ...] = ()
     read_only: bool = False
     redact: bool = True
+    read_ahead: bool = True
+    """Fetch the vendor page a next_cursor points to while the model reads the current one."""
     timeouts: Timeouts = field(default_factory=Timeouts)
     state_dir: Path = field(default_factory=lambda: _state_dir({}))
     sealed_cursors: bool = False
@@ -53,6 +55,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
         providers=tuple(found),
         read_only=_flag(env, "AGENT_THREADS_READ_ONLY"),
         redact=not _flag(env, "AGENT_THREADS_NO_REDACT"),
+        read_ahead=not _flag(env, "AGENT_THREADS_NO_READ_AHEAD"),
         timeouts=_timeouts(env),
         state_dir=_state_dir(env),
         sealed_cursors=bool(env.get("AGENT_THREADS_CURSOR_KEY")),
