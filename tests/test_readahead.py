@@ -127,7 +127,8 @@ async def test_a_page_cut_by_the_budget_continues_without_a_new_vendor_read() ->
         first = await client.call_tool("get_thread_messages", {"thread": "qoder:s1", "budget_tokens": 500})
         assert first.structured_content["truncated"] is True
         cursor = first.structured_content["next_cursor"]
-        second = await client.call_tool("get_thread_messages", {"thread": "qoder:s1", "cursor": cursor, "budget_tokens": 500})
+        args = {"thread": "qoder:s1", "cursor": cursor, "budget_tokens": 500}
+        second = await client.call_tool("get_thread_messages", args)
     shown = first.structured_content["count"]
     assert _text(second).splitlines()[1].startswith(f"#{shown + 1} ")  # right after the last message shown
     assert len(fake.reads) == 1

@@ -23,7 +23,7 @@ def test_mask_hides_each_kind_of_secret(text: str, masked: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "plain words, no secrets", "key=abc (too short to be one)", '"token": "ab"', "a = b; x == y", "查询 token 失败"],
+    ["", "plain words, no secrets", "key=abc (too short)", '"token": "ab"', "a = b; x == y", "查询 token 失败"],
 )
 def test_mask_leaves_ordinary_text_alone(text: str) -> None:
     assert mask(text) == text

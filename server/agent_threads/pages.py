@@ -81,7 +81,9 @@ async def read_page(
     return page, _page_text(page, lines, used, view)
 
 
-async def _vendor_page(provider: Provider, ref: ThreadRef, state: State | None, size: int, ahead: ReadAhead | None) -> Batch:
+async def _vendor_page(
+    provider: Provider, ref: ThreadRef, state: State | None, size: int, ahead: ReadAhead | None
+) -> Batch:
     found = await ahead.take(readahead.key(provider.id, str(ref), state, size)) if ahead is not None else None
     return found if found is not None else await provider.read(ref, state, size)
 

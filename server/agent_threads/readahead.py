@@ -42,7 +42,9 @@ class _Entry:
 
 
 class ReadAhead:
-    def __init__(self, tg: TaskGroup, *, ttl: float = TTL, size: int = SIZE, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, tg: TaskGroup, *, ttl: float = TTL, size: int = SIZE, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._tg, self._ttl, self._size, self._clock = tg, ttl, size, clock
         self._entries: OrderedDict[Key, _Entry] = OrderedDict()
 

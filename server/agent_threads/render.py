@@ -201,7 +201,8 @@ def tidy_json(text: str) -> str:
     except ValueError:
         return text
     compact = _value(value)
-    if isinstance(value, dict) and value and all(v is None or isinstance(v, (str, int, float, bool)) for v in value.values()):
+    flat = isinstance(value, dict) and all(v is None or isinstance(v, (str, int, float, bool)) for v in value.values())
+    if flat and value:
         pairs = ", ".join(f"{k}={_scalar(v)}" for k, v in value.items())
         if mask(pairs) == pairs and mask(compact) == compact:
             return pairs
