@@ -13,7 +13,7 @@ from agent_threads.providers.lookups import TTL, Lookups
 from agent_threads.sandbox import Sandbox
 from agent_threads.transcript import TurnEnd
 
-from .test_dataagent import SALES, actions_sent, cloud, provider_for
+from .test_dataagent import INSTANCE, SALES, SESSION_BIG, actions_sent, cloud, provider_for
 
 __all__ = ["cloud"]
 DETAILS = "GetSessionDetails"
@@ -87,3 +87,15 @@ async def test_a_new_read_from_the_first_page_never_takes_a_kept_reply(
         await _page(provider, None)
         await _page(provider, None)
     assert sent == [DETAILS, DETAILS]
+
+
+async def test_the_latest_records_of_a_long_session_cost_one_session_details_call(
+    cloud: Sandbox, tmp_path: Path, fast_retries: RetryPolicy
+) -> None:
+    cloud.ctx.options["dataagent.big_session_records"] = 30
+    async with provider_for(cloud, tmp_path, fast_retries) as provider:
+        sent = actions_sent(provider)
+        page = await provider.api.latest(INSTANCE, SESSION_BIG, 20)
+    assert sent == [DETAILS]  # the reply held all 30 records: the tail is taken from it, not asked for again
+    assert (len(page.records), page.total) == (20, 30)
+    assert page.records[0].RecordId == "big-000010" and page.records[-1].RecordId == "big-000029"

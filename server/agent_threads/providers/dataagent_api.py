@@ -126,14 +126,15 @@ class DataAgentApi:
         page = parse(UserSessionDetail, await self.call(action, params), self.provider, action)
         return RecordPage(page.RecordList or [], page.TotalCount, page.RunRecord, action)
 
-    async def _details(self, params: dict[str, Any], end: int, reuse: bool) -> SessionDetails:
+    async def _details(self, params: dict[str, Any], end: int | None, reuse: bool) -> SessionDetails:
         """GetSessionDetails, or the reply kept for this session when ``reuse`` and the page ends before it does
-        (a page reaching the end asks again: records added since the read began must show)."""
+        (a page reaching the end asks again: records added since the read began must show); ``end`` None: any
+        kept reply will do (it was fetched moments ago by the same call)."""
         key = f"{params['InstanceId']}/{params['SessionId']}"
         fetch = partial(self._session_details, params)
         if reuse:
             details, kept = await self.details.get(key, fetch)
-            if not kept or end < len(details.RecordList or []):
+            if not kept or end is None or end < len(details.RecordList or []):
                 return details
         return await self.details.refresh(key, fetch)
 
@@ -142,11 +143,17 @@ class DataAgentApi:
         return parse(SessionDetails, await self.call(action, params), self.provider, action)
 
     async def latest(self, instance: str, session: str, count: int) -> RecordPage:
-        """The last ``count`` records of a session (two calls when it is longer)."""
+        """The last ``count`` records of a session (a second call when it is longer and the endpoint pages;
+        a GetSessionDetails reply already held every record, so its tail is taken from it)."""
         page = await self.records(instance, session, 0, count)
         if page.total is None or page.total <= len(page.records):
             return page
-        return await self.records(instance, session, max(0, page.total - count), count)
+        start = max(0, page.total - count)
+        if page.action == "GetSessionDetails":
+            details = await self._details({"InstanceId": instance, "SessionId": session}, None, reuse=True)
+            every = details.RecordList or []
+            return RecordPage(every[start : start + count], len(every), details.RunRecord, page.action)
+        return await self.records(instance, session, start, count)
 
     async def create_session(self, instance: str) -> str:
         """A new session id. Not retried: a lost reply must not create two sessions."""
