@@ -103,10 +103,10 @@ def _analyse(writes: Writes, notes: list[tuple[float, str]], result: Stream) -> 
             result.per_delta_ms.append((min(later) - written) * 1000)
 
 
-async def measure(turns: int) -> Stream:
-    """``turns`` turns at an ordinary model's pace, then one at a pace the throttle never holds back (same
-    sandbox and server: the pace is a sandbox option read at every step)."""
-    result, paced = Stream(), Stream()
+async def measure(turns: int, *, paced: bool = True) -> Stream:
+    """``turns`` turns at an ordinary model's pace, then (``paced``) one at a pace the throttle never holds back
+    (same sandbox and server: the pace is a sandbox option read at every step)."""
+    result, slow = Stream(), Stream()
     context = SandboxContext(options={"qoder.turn_step_delay": STEP_S})
     sandbox = Sandbox(context, ["qoder"])
     if "qoder" not in sandbox.apps:
@@ -124,11 +124,13 @@ async def measure(turns: int) -> Stream:
         for turn in range(turns):
             await _turn(client, turn)
         _analyse(writes[0], notes[0], result)
+        if not paced:
+            return result
         writes[0], notes[0] = Writes(), []
         context.options["qoder.turn_step_delay"] = PACED_STEP_S
         await _turn(client, turns)
-        _analyse(writes[0], notes[0], paced)
-    result.paced_ms = paced.per_delta_ms
+        _analyse(writes[0], notes[0], slow)
+    result.paced_ms = slow.per_delta_ms
     return result
 
 
