@@ -149,7 +149,8 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def _tune_gc() -> None:
     """A page allocates tens of thousands of short-lived objects: at the default threshold (700) the collector
-    ran ~900 times in a 10,000-message read, over a tenth of the server's CPU. What start-up built is frozen out of its scans."""
+    ran ~900 times in a 10,000-message read, over a tenth of the server's CPU. What start-up built is frozen
+    out of its scans."""
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
 

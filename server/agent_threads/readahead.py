@@ -51,7 +51,7 @@ class ReadAhead:
     async def take(self, k: Key) -> Batch | None:
         """The page fetched (or being fetched) for ``k``, if it is fresh and its fetch succeeded."""
         entry = self._entries.get(k)
-        if entry is None or self._clock() - entry.at > self._ttl:
+        if entry is None or not self._fresh(entry):
             self._entries.pop(k, None)
             return None
         await entry.done.wait()
@@ -68,7 +68,7 @@ class ReadAhead:
 
     def start(self, k: Key, fetch: Callable[[], Awaitable[Batch]]) -> None:
         """Fetch ``k`` in the background unless it is already kept or on its way."""
-        if k in self._entries and self._clock() - self._entries[k].at <= self._ttl:
+        if k in self._entries and self._fresh(self._entries[k]):
             return
         self._tg.start_soon(self._fetch, k, self._add(k), fetch)
 
@@ -76,6 +76,9 @@ class ReadAhead:
         """Drop every page of a thread (a message was sent to it: what was fetched may lack the reply)."""
         for k in [k for k in self._entries if k[:2] == (provider, ref)]:
             del self._entries[k]
+
+    def _fresh(self, entry: _Entry) -> bool:
+        return self._clock() - entry.at <= self._ttl
 
     def _add(self, k: Key) -> _Entry:
         self._entries.pop(k, None)

@@ -137,9 +137,15 @@ def _args(value: Any) -> str:
             value = json.loads(value)
         except ValueError:
             return value
+    pairs = _pairs(value)
+    return pairs if pairs is not None else _value(value)
+
+
+def _pairs(value: Any) -> str | None:
+    """A flat object as ``k=v, …``; None for anything else."""
     if isinstance(value, dict) and all(isinstance(v, (str, int, float, bool)) or v is None for v in value.values()):
         return ", ".join(f"{k}={_scalar(v)}" for k, v in value.items())
-    return _value(value)
+    return None
 
 
 def _scalar(value: Any) -> str:
@@ -174,8 +180,7 @@ def part_line(part: Part) -> str:
 
 def _plan_line(part: PlanPart) -> str:
     status, *statuses = quiet([part.status, *(s.status for s in part.steps)], skip_first=part.status is None)
-    titles = [s.title for s in part.steps] if len(part.steps) != 1 else [part.steps[0].title]
-    numbered = [f"{i}. {t}" if len(titles) > 1 else t for i, t in enumerate(titles, 1)]
+    numbered = [f"{i}. {s.title}" if len(part.steps) > 1 else s.title for i, s in enumerate(part.steps, 1)]
     steps = "; ".join(t + (f" [{st}]" if st else "") for t, st in zip(numbered, statuses))
     head = "plan" + (f" {part.title}" if part.title else "") + (f" [{status}]" if status else "")
     return f"{head}: {steps}"
@@ -201,12 +206,8 @@ def tidy_json(text: str) -> str:
     except ValueError:
         return text
     compact = _value(value)
-    flat = isinstance(value, dict) and all(v is None or isinstance(v, (str, int, float, bool)) for v in value.values())
-    if flat and value:
-        pairs = ", ".join(f"{k}={_scalar(v)}" for k, v in value.items())
-        if mask(pairs) == pairs and mask(compact) == compact:
-            return pairs
-    return compact
+    pairs = _pairs(value) if value else None
+    return pairs if pairs is not None and mask(pairs) == pairs and mask(compact) == compact else compact
 
 
 def _event_line(part: EventPart) -> str:

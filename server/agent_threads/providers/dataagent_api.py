@@ -54,6 +54,12 @@ class RecordPage:
     """The read action that answered (the Feedback encoding depends on it)."""
 
 
+def _slice(details: SessionDetails, offset: int, limit: int) -> RecordPage:
+    """Records ``offset..offset+limit`` of a GetSessionDetails reply (it holds the whole session)."""
+    every = details.RecordList or []
+    return RecordPage(every[offset : offset + limit], len(every), details.RunRecord, "GetSessionDetails")
+
+
 class DataAgentApi:
     def __init__(
         self,
@@ -119,9 +125,7 @@ class DataAgentApi:
     async def _read(self, action: str, instance: str, session: str, offset: int, limit: int, reuse: bool) -> RecordPage:
         params: dict[str, Any] = {"InstanceId": instance, "SessionId": session}
         if action == "GetSessionDetails":
-            details = await self._details(params, offset + limit, reuse)
-            every = details.RecordList or []
-            return RecordPage(every[offset : offset + limit], len(every), details.RunRecord, action)
+            return _slice(await self._details(params, offset + limit, reuse), offset, limit)
         params |= {"Limit": min(limit, QUERY_LIMIT), "Offset": offset}
         page = parse(UserSessionDetail, await self.call(action, params), self.provider, action)
         return RecordPage(page.RecordList or [], page.TotalCount, page.RunRecord, action)
@@ -151,8 +155,7 @@ class DataAgentApi:
         start = max(0, page.total - count)
         if page.action == "GetSessionDetails":
             details = await self._details({"InstanceId": instance, "SessionId": session}, None, reuse=True)
-            every = details.RecordList or []
-            return RecordPage(every[start : start + count], len(every), details.RunRecord, page.action)
+            return _slice(details, start, count)
         return await self.records(instance, session, start, count)
 
     async def create_session(self, instance: str) -> str:
