@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
+from mcp.types import CallToolResult, TextContent
 
 from agent_threads.errors import NotFoundError
 from agent_threads.providers.base import Batch, Capabilities, Listing, ProviderSettings, State
@@ -26,6 +27,11 @@ from agent_threads.transcript import (
 )
 
 T0 = datetime(2026, 5, 18, 3, 40, tzinfo=timezone.utc)
+
+
+def result_text(result: CallToolResult) -> str:
+    """The text content of a tool result, blocks joined by newlines."""
+    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 def sample_messages(n: int, *, text: str = "message {i}") -> list[Message]:

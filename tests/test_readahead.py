@@ -15,6 +15,7 @@ from agent_threads.providers.base import Batch, ProviderSettings
 from agent_threads.readahead import ReadAhead, key
 
 from .fakes import FakeProvider, fake_factory, reply_events, sample_messages
+from .fakes import result_text as _text
 
 
 class Clock:
@@ -94,10 +95,6 @@ async def test_only_the_newest_pages_are_kept() -> None:
             ahead.keep(key("qoder", "qoder:s1", {"i": i}, 100), _batch(str(i)))
         assert await ahead.take(key("qoder", "qoder:s1", {"i": 0}, 100)) is None
         assert await ahead.take(key("qoder", "qoder:s1", {"i": 2}, 100)) is not None
-
-
-def _text(result: Any) -> str:
-    return "\n".join(c.text for c in result.content)
 
 
 def _server(fake: FakeProvider, **settings: Any) -> Any:

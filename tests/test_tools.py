@@ -17,7 +17,7 @@ from agent_threads.transcript import Message
 from agent_threads.errors import NotFoundError
 
 from .conftest import register_secret
-from .fakes import FakeProvider, fake_factory, reply_events, sample_messages
+from .fakes import FakeProvider, fake_factory, reply_events, sample_messages, result_text as _text
 
 TOKEN = register_secret("qoder-secret-token-123456")
 SNAPSHOT = Path(__file__).parent / "__snapshots__" / "list_tools.json"
@@ -26,10 +26,6 @@ SNAPSHOT = Path(__file__).parent / "__snapshots__" / "list_tools.json"
 def _server(fake: FakeProvider, **settings: Any):  # type: ignore[no-untyped-def]
     base = Settings(providers=(ProviderSettings("qoder", "qoder", credentials={"token": TOKEN}),), missing={"tencent": "set X"})
     return build_server(replace(base, **settings), factory=fake_factory({"qoder": fake}))
-
-
-def _text(result: Any) -> str:
-    return "\n".join(c.text for c in result.content)
 
 
 async def _read_all(client: Client, ref: str, **args: Any) -> tuple[list[dict[str, Any]], int]:

@@ -10,14 +10,12 @@ from mcp import Client
 
 from agent_threads.sandbox import Sandbox
 
+from ..fakes import result_text as _text
+
 
 @pytest.fixture(params=["cms", "starops"])
 def family(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-def _text(result: Any) -> str:
-    return "\n".join(c.text for c in result.content)
 
 
 async def _call(client: Client, tool: str, **args: Any) -> Any:

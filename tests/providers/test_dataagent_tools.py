@@ -7,7 +7,7 @@ from typing import Any
 
 import anyio
 from mcp import Client
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult
 
 from agent_threads.app import build_server
 from agent_threads.http import RetryPolicy
@@ -15,12 +15,9 @@ from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.dataagent_data import DATA_SOURCE_KEY, INSTANCE, SAMPLE_REFS, SESSION_SALES
 
 from ..conftest import sandbox_settings
+from ..fakes import result_text as _text
 
 SALES = f"dataagent:{INSTANCE}/{SESSION_SALES}"
-
-
-def _text(result: CallToolResult) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 async def _call(server: Any, name: str, args: dict[str, Any]) -> CallToolResult:

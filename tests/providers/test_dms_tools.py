@@ -7,11 +7,9 @@ from typing import Any
 import anyio
 from mcp import Client
 
+from ..fakes import result_text as _text
+
 Q3 = "dms:sess_q3_sales_7b1c"
-
-
-def _text(result: Any) -> str:
-    return "\n".join(c.text for c in result.content)
 
 
 async def test_list_threads_pages_dms_sessions_with_an_opaque_cursor(sandbox_server: Any) -> None:

@@ -7,12 +7,9 @@ from typing import Any
 import anyio
 from agent_threads.sandbox.rdsai_data import stable_id
 from mcp import Client
+from ..fakes import result_text as _text
 
 SLOW = f"rdsai:{stable_id('slow')}"
-
-
-def _text(result: Any) -> str:
-    return "\n".join(c.text for c in result.content)
 
 
 async def test_list_threads_pages_rdsai_conversations(sandbox_server: Any) -> None:
