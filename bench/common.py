@@ -19,7 +19,6 @@ from typing import Any
 
 import httpx
 
-
 if sys.version_info >= (3, 11):
     from builtins import BaseExceptionGroup
 else:  # anyio depends on the backport on 3.10

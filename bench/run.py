@@ -201,7 +201,9 @@ async def run_all(mode: Mode) -> Report:
     command = server_command(coldstart.FAMILIES)
     report.cold = await _guard(report, "coldstart", 300, lambda: coldstart.measure(mode.coldstart_rounds, command))
     phase("cold start")
-    report.stream = await _guard(report, "stream", 300, lambda: stream.measure(mode.stream_turns, paced=mode.stream_paced))
+    report.stream = await _guard(
+        report, "stream", 300, lambda: stream.measure(mode.stream_turns, paced=mode.stream_paced)
+    )
     phase("stream")
     report.seconds = time.perf_counter() - start
     return report

@@ -137,4 +137,6 @@ async def measure(turns: int, *, paced: bool = True) -> Stream:
 async def _turn(client: RpcClient, turn: int) -> None:
     question = f"Turn {turn}: summarise the open incidents of the checkout service for this week, briefly."
     args = {"thread": qoder_ref(), "message": question, "timeout_s": 60}
-    await client.request("tools/call", {"name": "stream_chat", "arguments": args, "_meta": {"progressToken": f"t{turn}"}})
+    await client.request(
+        "tools/call", {"name": "stream_chat", "arguments": args, "_meta": {"progressToken": f"t{turn}"}}
+    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-from pathlib import Path
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,7 +31,9 @@ _LOGGERS = ("agent_threads", "httpx", "mcp", "uvicorn")  # httpcore logs no head
 
 settings.register_profile("ci", max_examples=10_000, deadline=None, derandomize=True, print_blob=True)
 settings.register_profile("dev", max_examples=300, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() in ("true", "1") else "dev"))
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() in ("true", "1") else "dev")
+)
 """Hypothesis: deterministic and thorough in CI (CI=true); quicker locally; HYPOTHESIS_PROFILE picks either."""
 
 
@@ -115,4 +117,6 @@ def leaks(texts: list[str]) -> list[str]:
     blob = "\n".join(texts)
     found = [secret[:4] + "…" for secret in sorted(SECRETS) if secret in blob]
     lowered = blob.lower()
-    return found + [m for m in ("authorization: bearer ", "authorization: acs3-", "authorization: tc3-") if m in lowered]
+    return found + [
+        m for m in ("authorization: bearer ", "authorization: acs3-", "authorization: tc3-") if m in lowered
+    ]

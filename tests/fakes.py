@@ -15,10 +15,10 @@ from agent_threads.errors import NotFoundError
 from agent_threads.providers.base import Batch, Capabilities, Listing, ProviderSettings, State
 from agent_threads.refs import ThreadRef
 from agent_threads.transcript import (
+    Mark,
     Message,
     MessageDone,
     MessageStart,
-    Mark,
     StreamEvent,
     TextDelta,
     ThreadEntry,
@@ -74,10 +74,14 @@ class FakeProvider:
         start = int((state or {}).get("i", 0))
         size = min(limit, self.page_size_cap)
         more = start + size < len(msgs)
-        return Batch(msgs[start : start + size], {"i": start + size} if more else None, title="Fake thread", status="idle")
+        return Batch(
+            msgs[start : start + size], {"i": start + size} if more else None, title="Fake thread", status="idle"
+        )
 
     @asynccontextmanager
-    async def stream(self, ref: ThreadRef, message: str | None, checkpoint: str | None) -> AsyncIterator[AsyncIterator[StreamEvent]]:
+    async def stream(
+        self, ref: ThreadRef, message: str | None, checkpoint: str | None
+    ) -> AsyncIterator[AsyncIterator[StreamEvent]]:
         if message is not None:
             self.sent.append(message)
 

@@ -13,13 +13,14 @@ from urllib.parse import unquote
 
 import anyio
 import httpx
+from mcp import Client
+
 from agent_threads.app import build_server
 from agent_threads.http import TRANSPORT, RetryPolicy
 from agent_threads.refs import FORMS
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.dataagent_data import INSTANCE
 from agent_threads.sandbox.qoder_data import SID_A
-from mcp import Client
 
 from .conftest import sandbox_settings
 

@@ -18,14 +18,34 @@ INI_SECRET = register_secret("ini-secret-0000")
 
 def _cli(home: Path, current: str = "default", **extra: Any) -> Path:
     profiles = [
-        {"name": "default", "mode": "AK", "access_key_id": "LTAIclidefault000000", "access_key_secret": CLI_SECRET, "region_id": "cn-shanghai"},
-        {"name": "temp", "mode": "StsToken", "access_key_id": "STS.tempkey000000000", "access_key_secret": STS_SECRET,
-         "sts_token": "sts-token-0000", "region_id": "ap-southeast-1"},
-        {"name": "role", "mode": "RamRoleArn", "access_key_id": "LTAIrole000000000000", "access_key_secret": "x", "ram_role_arn": "acs:ram::1:role/r"},
+        {
+            "name": "default",
+            "mode": "AK",
+            "access_key_id": "LTAIclidefault000000",
+            "access_key_secret": CLI_SECRET,
+            "region_id": "cn-shanghai",
+        },
+        {
+            "name": "temp",
+            "mode": "StsToken",
+            "access_key_id": "STS.tempkey000000000",
+            "access_key_secret": STS_SECRET,
+            "sts_token": "sts-token-0000",
+            "region_id": "ap-southeast-1",
+        },
+        {
+            "name": "role",
+            "mode": "RamRoleArn",
+            "access_key_id": "LTAIrole000000000000",
+            "access_key_secret": "x",
+            "ram_role_arn": "acs:ram::1:role/r",
+        },
     ]
     folder = home / ".aliyun"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "config.json").write_text(json.dumps({"current": current, "profiles": profiles, **extra}), encoding="utf-8")
+    (folder / "config.json").write_text(
+        json.dumps({"current": current, "profiles": profiles, **extra}), encoding="utf-8"
+    )
     return home
 
 
@@ -33,8 +53,12 @@ def _ini(home: Path, name: str = "credentials.ini") -> Path:
     folder = home / ".alibabacloud"
     folder.mkdir(parents=True, exist_ok=True)
     text = (
-        "[default]\ntype = access_key\naccess_key_id = LTAIinidefault000000\naccess_key_secret = " + INI_SECRET + "  # comment\n\n"
-        "[sts]\ntype = sts\naccess_key_id = STS.ini0000000000000\naccess_key_secret = " + STS_SECRET + "\nsecurity_token = ini-token\n\n"
+        "[default]\ntype = access_key\naccess_key_id = LTAIinidefault000000\naccess_key_secret = "
+        + INI_SECRET
+        + "  # comment\n\n"
+        "[sts]\ntype = sts\naccess_key_id = STS.ini0000000000000\naccess_key_secret = "
+        + STS_SECRET
+        + "\nsecurity_token = ini-token\n\n"
         "[ecs]\ntype = ecs_ram_role\nrole_name = r\n"
     )
     (folder / name).write_text(text, encoding="utf-8")
@@ -63,7 +87,10 @@ def test_alibaba_cloud_profile_picks_another_profile_and_the_env_region_wins(tmp
 
 
 def test_environment_keys_win_over_files(tmp_path: Path) -> None:
-    env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIenv0000000000000", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": register_secret("env-secret-0000")}
+    env = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIenv0000000000000",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": register_secret("env-secret-0000"),
+    }
     specs = _alibaba(env, _cli(tmp_path))
     assert specs[0].credentials["access_key_id"] == "LTAIenv0000000000000"
     assert (specs[0].source, specs[0].region) == ("env", "cn-hangzhou")
@@ -110,7 +137,11 @@ def test_a_missing_or_broken_config_yields_nothing(tmp_path: Path) -> None:
 
 
 def test_the_dms_unit_comes_from_agent_threads_dms_unit() -> None:
-    env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s", "AGENT_THREADS_DMS_UNIT": "ap-southeast-1"}
+    env = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "id",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s",
+        "AGENT_THREADS_DMS_UNIT": "ap-southeast-1",
+    }
     settings = load_settings(env, home=Path("/nonexistent-home"))
     by_id = {p.id: p for p in settings.providers}
     assert by_id["dms"].options == {"dms_unit": "ap-southeast-1"} and by_id["cms"].options == {}

@@ -14,8 +14,8 @@ from mcp import Client
 
 from agent_threads.app import build_server
 from agent_threads.config import Settings
-from agent_threads.export import ExportFailed, export, otel_messages, write_thread
 from agent_threads.errors import ConfigError
+from agent_threads.export import ExportFailed, export, otel_messages, write_thread
 from agent_threads.providers.base import Batch, ProviderSettings, State
 from agent_threads.refs import ThreadRef, parse_ref
 from agent_threads.sandbox import Sandbox

@@ -8,7 +8,16 @@ from agent_threads.refs import ThreadRef, parse_ref
 
 @pytest.mark.parametrize(
     "text",
-    ["qoder:sess_1", "qoder:sess_1/sthr_2", "cms:emp/thr", "starops:e", "dms:s1", "rdsai:c1", "dataagent:ins/sess", "qoder.cn:s"],
+    [
+        "qoder:sess_1",
+        "qoder:sess_1/sthr_2",
+        "cms:emp/thr",
+        "starops:e",
+        "dms:s1",
+        "rdsai:c1",
+        "dataagent:ins/sess",
+        "qoder.cn:s",
+    ],
 )
 def test_every_documented_form_round_trips(text: str) -> None:
     assert str(parse_ref(text)) == text

@@ -52,7 +52,11 @@ def test_every_part_kind_renders_on_its_own_indented_line() -> None:
 
 
 def test_shaping_masks_credentials_and_strips_control_characters() -> None:
-    message = Message(role="tool", text="url=jdbc:x?key=abcd1234&u=1\x1b[31m red\u202e", parts=[ToolCallPart(name="t", arguments={"token": "Bearer abcdefghijk"})])
+    message = Message(
+        role="tool",
+        text="url=jdbc:x?key=abcd1234&u=1\x1b[31m red\u202e",
+        parts=[ToolCallPart(name="t", arguments={"token": "Bearer abcdefghijk"})],
+    )
     shaped = shape(message, "compact")
     assert shaped.text == "url=jdbc:x?key=***&u=1[31m red"
     assert "abcdefghijk" not in str(shaped.parts[0])
@@ -77,8 +81,12 @@ def test_times_are_shortened_against_the_previous_message() -> None:
 
 
 def test_status_only_messages_and_lone_parts_take_one_line() -> None:
-    event = Message(seq=4, role="event", parts=[EventPart(name="session", status="running"), EventPart(name="turn", status="idle")])
-    call = Message(seq=5, role="assistant", parts=[ToolCallPart(name="Q", arguments={"sql": "SELECT 1, 2"}, status="rejected")])
+    event = Message(
+        seq=4, role="event", parts=[EventPart(name="session", status="running"), EventPart(name="turn", status="idle")]
+    )
+    call = Message(
+        seq=5, role="assistant", parts=[ToolCallPart(name="Q", arguments={"sql": "SELECT 1, 2"}, status="rejected")]
+    )
     assert Renderer().message(event) == "#4 event session [running] · event turn [idle]"
     assert Renderer().message(call) == '#5 assistant: tool Q(sql="SELECT 1, 2") [rejected]'
 
@@ -113,7 +121,9 @@ def test_results_that_are_not_json_are_left_as_they_are() -> None:
 
 def test_compact_views_tidy_json_results_and_full_keeps_them_as_the_vendor_sent_them() -> None:
     raw = '{\n  "Status": "Running",\n  "Replicas": 2\n}'
-    message = Message(role="assistant", parts=[ToolCallPart(id="t1", name="Describe", result=raw), ToolResultPart(result=raw)])
+    message = Message(
+        role="assistant", parts=[ToolCallPart(id="t1", name="Describe", result=raw), ToolResultPart(result=raw)]
+    )
     compact, full = shape(message, "compact"), shape(message, "full")
     assert [p.result for p in compact.parts] == ["Status=Running, Replicas=2"] * 2  # type: ignore[union-attr]
     assert [p.result for p in full.parts] == [raw, raw]  # type: ignore[union-attr]
@@ -128,7 +138,10 @@ def test_done_statuses_are_left_out_only_when_every_step_has_one() -> None:
 
 def test_a_plan_line_shows_what_did_not_simply_finish() -> None:
     steps = [PlanStep(title="Find tables", status="success"), PlanStep(title="Join", status="failed")]
-    assert part_line(PlanPart(title="Q3", status="failed", steps=steps)) == "plan Q3 [failed]: 1. Find tables; 2. Join [failed]"
+    assert (
+        part_line(PlanPart(title="Q3", status="failed", steps=steps))
+        == "plan Q3 [failed]: 1. Find tables; 2. Join [failed]"
+    )
     assert part_line(PlanPart(title="Q3", status="success", steps=steps[:1])) == "plan Q3: Find tables"
     partly = [PlanStep(title="a", status="DONE"), PlanStep(title="b")]
     assert part_line(PlanPart(steps=partly)) == "plan: 1. a [DONE]; 2. b"  # b has none: a's "done" stays

@@ -74,7 +74,9 @@ async def test_a_ref_with_an_encoded_slash_in_an_id_survives_the_uri(uri: str) -
     assert thread_uri("qoder:a%2Fb/t") == "thread://qoder:a%252Fb/t"
 
 
-@pytest.mark.parametrize("uri", ["thread://qoder:missing/t", "thread://nope", "thread://qoder:a/b/c", "thread://cms:e/t"])
+@pytest.mark.parametrize(
+    "uri", ["thread://qoder:missing/t", "thread://nope", "thread://qoder:a/b/c", "thread://cms:e/t"]
+)
 async def test_a_missing_thread_or_a_malformed_ref_is_an_error_saying_what_to_do(uri: str) -> None:
     async with Client(_server(FakeProvider())) as client:
         with pytest.raises(MCPError) as caught:

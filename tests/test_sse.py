@@ -12,7 +12,7 @@ from agent_threads.errors import ProtocolError
 
 FRAMES = (
     ": heartbeat\r\n\r\n"
-    "id: evt_1\nevent: agent.message\ndata: {\"text\": \"你好, wörld\"}\n\n"
+    'id: evt_1\nevent: agent.message\ndata: {"text": "你好, wörld"}\n\n'
     "event: ping\ndata: {}\n\n"
     "id: evt_2\r\nevent: event_delta\r\ndata: line one\r\ndata: line two\r\n\r\n"
     "id: evt_3\revent: done\rdata: [DONE]\r\r"

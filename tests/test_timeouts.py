@@ -7,6 +7,8 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
+from mcp import Client
+
 from agent_threads.app import build_server
 from agent_threads.config import load_settings
 from agent_threads.errors import ConfigError
@@ -14,7 +16,6 @@ from agent_threads.http import RetryPolicy
 from agent_threads.providers import create
 from agent_threads.providers.base import Timeouts
 from agent_threads.sandbox import Sandbox
-from mcp import Client
 
 from .conftest import sandbox_settings
 from .sandbox.test_fault_matrix import _leaf

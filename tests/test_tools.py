@@ -11,20 +11,22 @@ from mcp import Client
 
 from agent_threads.app import build_server
 from agent_threads.config import Settings
+from agent_threads.errors import NotFoundError
 from agent_threads.providers.base import ProviderSettings, Timeouts
 from agent_threads.transcript import Message
 
-from agent_threads.errors import NotFoundError
-
 from .conftest import register_secret
-from .fakes import FakeProvider, fake_factory, reply_events, sample_messages, result_text as _text
+from .fakes import FakeProvider, fake_factory, reply_events, sample_messages
+from .fakes import result_text as _text
 
 TOKEN = register_secret("qoder-secret-token-123456")
 SNAPSHOT = Path(__file__).parent / "__snapshots__" / "list_tools.json"
 
 
 def _server(fake: FakeProvider, **settings: Any):  # type: ignore[no-untyped-def]
-    base = Settings(providers=(ProviderSettings("qoder", "qoder", credentials={"token": TOKEN}),), missing={"tencent": "set X"})
+    base = Settings(
+        providers=(ProviderSettings("qoder", "qoder", credentials={"token": TOKEN}),), missing={"tencent": "set X"}
+    )
     return build_server(replace(base, **settings), factory=fake_factory({"qoder": fake}))
 
 
@@ -32,7 +34,9 @@ async def _read_all(client: Client, ref: str, **args: Any) -> tuple[list[dict[st
     seen: list[dict[str, Any]] = []
     cursor, calls = None, 0
     while True:
-        result = await client.call_tool("get_thread_messages", {"thread": ref, "cursor": cursor, "format": "json", **args})
+        result = await client.call_tool(
+            "get_thread_messages", {"thread": ref, "cursor": cursor, "format": "json", **args}
+        )
         assert not result.is_error, _text(result)
         calls += 1
         seen.extend(result.structured_content["messages"])
@@ -55,7 +59,9 @@ async def test_the_tool_surface_matches_the_reviewed_snapshot() -> None:
     if not SNAPSHOT.exists():
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(json.dumps(current, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
-    assert current == json.loads(SNAPSHOT.read_text()), "tool schema changed: review, then delete the snapshot to refresh"
+    assert current == json.loads(SNAPSHOT.read_text()), (
+        "tool schema changed: review, then delete the snapshot to refresh"
+    )
 
 
 async def test_reading_a_thread_page_by_page_yields_every_message_once_in_order() -> None:
@@ -82,7 +88,11 @@ async def test_the_text_is_a_compact_transcript_not_a_json_copy_of_the_structure
     async with Client(_server(fake)) as client:
         result = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t"})
     text = _text(result)
-    assert text.splitlines()[1:4] == ["#1 2026-05-18 03:40 user: message 0", "#2 assistant: message 1", "#3 user: message 2"]
+    assert text.splitlines()[1:4] == [
+        "#1 2026-05-18 03:40 user: message 0",
+        "#2 assistant: message 1",
+        "#3 user: message 2",
+    ]
     assert "#5 user: message 4\n  ↳ tool Bash(cmd=ls) → a.txt" in text
     assert not text.lstrip().startswith("{")
     assert text.endswith("end of thread")
@@ -122,8 +132,12 @@ async def test_message_text_cannot_forge_the_servers_markup() -> None:
 async def test_filters_keep_only_the_roles_and_kinds_asked_for() -> None:
     fake = FakeProvider(threads={"qoder:s/t": sample_messages(20)})
     async with Client(_server(fake)) as client:
-        users = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t", "roles": ["user"], "format": "json"})
-        tools = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t", "kinds": ["tool_call"], "format": "json"})
+        users = await client.call_tool(
+            "get_thread_messages", {"thread": "qoder:s/t", "roles": ["user"], "format": "json"}
+        )
+        tools = await client.call_tool(
+            "get_thread_messages", {"thread": "qoder:s/t", "kinds": ["tool_call"], "format": "json"}
+        )
     assert {m["role"] for m in users.structured_content["messages"]} == {"user"}
     assert [m["seq"] for m in tools.structured_content["messages"]] == [5, 10, 15, 20]
 
@@ -147,7 +161,9 @@ async def test_a_cursor_from_one_thread_is_refused_on_another_before_any_vendor_
     async with Client(_server(fake)) as client:
         first = await client.call_tool("get_thread_messages", {"thread": "qoder:s/a", "format": "json"})
         reads = len(fake.reads)
-        other = await client.call_tool("get_thread_messages", {"thread": "qoder:s/b", "cursor": first.structured_content["next_cursor"]})
+        other = await client.call_tool(
+            "get_thread_messages", {"thread": "qoder:s/b", "cursor": first.structured_content["next_cursor"]}
+        )
     assert other.is_error and "Pass next_cursor back exactly" in _text(other)
     assert len(fake.reads) == reads
 
@@ -173,7 +189,9 @@ async def test_list_threads_pages_with_an_opaque_cursor() -> None:
     fake = FakeProvider(threads={f"qoder:s{i}": [] for i in range(5)})
     async with Client(_server(fake)) as client:
         first = await client.call_tool("list_threads", {"provider": "qoder", "limit": 3})
-        second = await client.call_tool("list_threads", {"provider": "qoder", "limit": 3, "cursor": first.structured_content["next_cursor"]})
+        second = await client.call_tool(
+            "list_threads", {"provider": "qoder", "limit": 3, "cursor": first.structured_content["next_cursor"]}
+        )
     refs = [t["ref"] for t in first.structured_content["threads"] + second.structured_content["threads"]]
     assert refs == [f"qoder:s{i}" for i in range(5)]
     assert "next_cursor" not in second.structured_content
@@ -188,7 +206,9 @@ async def test_stream_chat_sends_reports_progress_and_returns_the_assembled_turn
 
     async with Client(_server(fake)) as client:
         with anyio.fail_after(5):
-            result = await client.call_tool("stream_chat", {"thread": "qoder:s/t", "message": "hi"}, progress_callback=on_progress)
+            result = await client.call_tool(
+                "stream_chat", {"thread": "qoder:s/t", "message": "hi"}, progress_callback=on_progress
+            )
     assert not result.is_error, _text(result)
     assert fake.sent == ["hi"]
     assert progress and progress[0].startswith("assistant: Hello")

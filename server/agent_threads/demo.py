@@ -41,6 +41,10 @@ async def run_demo() -> None:
         for info in (providers.structured_content or {}).get("providers", []):
             ref = await _first_thread(client, info["id"])
             if ref:
-                page = await client.call_tool("get_thread_messages", {"thread": ref, "limit": 12, "budget_tokens": 1500})
+                page = await client.call_tool(
+                    "get_thread_messages", {"thread": ref, "limit": 12, "budget_tokens": 1500}
+                )
                 _show(f"get_thread_messages(thread={ref!r})", page)
-    sys.stdout.write("\nEvery call above went over stdio to `agent-threads-mcp --sandbox`. Plug it into Claude Desktop: see README.\n")
+    sys.stdout.write(
+        "\nEvery call above went over stdio to `agent-threads-mcp --sandbox`. Plug it into Claude Desktop: see README.\n"
+    )

@@ -54,12 +54,19 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def make_client(base_url: str, auth: httpx.Auth, timeouts: Timeouts, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+def make_client(
+    base_url: str, auth: httpx.Auth, timeouts: Timeouts, headers: dict[str, str] | None = None
+) -> httpx.AsyncClient:
     timeout = httpx.Timeout(timeouts.read, connect=timeouts.connect)
     limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
     transport = TRANSPORT.get()
     return httpx.AsyncClient(
-        base_url=base_url, auth=auth, timeout=timeout, headers=headers, limits=limits, transport=transport,
+        base_url=base_url,
+        auth=auth,
+        timeout=timeout,
+        headers=headers,
+        limits=limits,
+        transport=transport,
         verify=tls_context() if transport is None else True,
     )
 
@@ -129,10 +136,14 @@ async def _send_once(
     except httpx.TimeoutException as e:
         raise ProviderConnectionError(f"timed out calling {request.url.host}", provider=provider) from e
     except httpx.TransportError as e:
-        raise ProviderConnectionError(f"could not reach {request.url.host}: {type(e).__name__}", provider=provider) from e
+        raise ProviderConnectionError(
+            f"could not reach {request.url.host}: {type(e).__name__}", provider=provider
+        ) from e
 
 
-async def _wait_or_raise(policy: RetryPolicy, attempt: int, err: ProviderError, retry: bool, request: httpx.Request) -> None:
+async def _wait_or_raise(
+    policy: RetryPolicy, attempt: int, err: ProviderError, retry: bool, request: httpx.Request
+) -> None:
     delay = policy.delay(attempt, err) if retry else None
     if delay is None:
         raise err

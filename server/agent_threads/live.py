@@ -85,7 +85,12 @@ class _Throttle:
 
 
 async def _consume(
-    provider: Provider, ref: ThreadRef, message: str | None, raw_checkpoint: str | None, progress: list[Transcript], report: Report
+    provider: Provider,
+    ref: ThreadRef,
+    message: str | None,
+    raw_checkpoint: str | None,
+    progress: list[Transcript],
+    report: Report,
 ) -> None:
     """Fold the stream into ``progress[0]`` as it arrives, so a timeout keeps what came (and the checkpoint)."""
     throttle = _Throttle(progress, report)

@@ -147,7 +147,9 @@ def _page_text(page: MessagePage, lines: list[str], used: int, view: View) -> st
         out.append(f"note: {page.note}")
     out.extend(lines or ["(no messages on this page match)"])
     if page.truncated:
-        out.append(f"[cut at the output budget (~{view.budget_tokens} tokens); next_cursor continues right after the last message shown]")
+        out.append(
+            f"[cut at the output budget (~{view.budget_tokens} tokens); next_cursor continues right after the last message shown]"
+        )
     if any("…(+" in line for line in lines) and view.detail != "full":
         out.append("[…(+N chars): shortened; detail='full' with the same cursor shows it all]")
     out.append(f"next_cursor: {page.next_cursor}" if page.next_cursor else "end of thread")

@@ -126,7 +126,9 @@ def _shape_part(part: Part, caps: Caps, redact: bool) -> Part | None:
     assert_never(part)
 
 
-_QUIET = frozenset({"success", "succeeded", "successful", "done", "ok", "completed", "complete", "finished", "auto_approved"})
+_QUIET = frozenset(
+    {"success", "succeeded", "successful", "done", "ok", "completed", "complete", "finished", "auto_approved"}
+)
 """Tool statuses that only say "it worked": left out of the compact line (errors and anything else stay)."""
 
 
@@ -164,7 +166,11 @@ def part_line(part: Part) -> str:
     if isinstance(part, ReasoningPart):
         return f"thinking: {part.text}"
     if isinstance(part, SubAgentPart):
-        bits = [f"sub-agent {part.name}", f"[{part.status}]" if part.status else "", f"→ {part.thread}" if part.thread else ""]
+        bits = [
+            f"sub-agent {part.name}",
+            f"[{part.status}]" if part.status else "",
+            f"→ {part.thread}" if part.thread else "",
+        ]
         return " ".join(b for b in bits if b) + (f": {part.text}" if part.text else "")
     if isinstance(part, ArtifactPart):
         meta = ", ".join(x for x in (part.mime, f"{part.size} bytes" if part.size else None, part.uri) if x)

@@ -127,7 +127,8 @@ async def list_threads(
     ctx: Context,
     provider: ProviderId,
     parent: Annotated[
-        str | None, Field(description="A container ref to list inside (e.g. 'qoder:sess_1' lists its threads).", max_length=1024)
+        str | None,
+        Field(description="A container ref to list inside (e.g. 'qoder:sess_1' lists its threads).", max_length=1024),
     ] = None,
     cursor: CursorArg = None,
     limit: Annotated[int, Field(ge=1, le=100, description="Entries per page.")] = 20,
@@ -149,18 +150,29 @@ async def get_thread_messages(
     limit: Annotated[int, Field(ge=1, le=100, description="Vendor messages fetched per page.")] = 100,
     roles: Annotated[list[Role] | None, Field(description="Only these roles.", max_length=6)] = None,
     kinds: Annotated[
-        list[Literal["text", "tool_call", "tool_call_response", "reasoning", "sub_agent", "artifact", "plan", "event", "data"]]
+        list[
+            Literal[
+                "text", "tool_call", "tool_call_response", "reasoning", "sub_agent", "artifact", "plan", "event", "data"
+            ]
+        ]
         | None,
-        Field(description="Only messages carrying one of these part kinds (e.g. ['event'] to find failures).", max_length=9),
+        Field(
+            description="Only messages carrying one of these part kinds (e.g. ['event'] to find failures).",
+            max_length=9,
+        ),
     ] = None,
     since: Annotated[datetime | None, Field(description="Only messages at or after this ISO-8601 time.")] = None,
     detail: Annotated[
         Detail, Field(description="brief: short previews; compact (default); full: whole values and vendor extras.")
     ] = "compact",
-    budget_tokens: Annotated[int, Field(ge=500, le=20000, description="Upper bound on the size of this result.")] = 8000,
+    budget_tokens: Annotated[
+        int, Field(ge=500, le=20000, description="Upper bound on the size of this result.")
+    ] = 8000,
     format: Annotated[
         Literal["text", "json"],
-        Field(description="text: a compact transcript (default); json: the messages as structuredContent, for programs."),
+        Field(
+            description="text: a compact transcript (default); json: the messages as structuredContent, for programs."
+        ),
     ] = "text",
 ) -> Annotated[CallToolResult, MessagePageView]:
     """Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest."""
@@ -169,8 +181,12 @@ async def get_thread_messages(
         ref = parse_ref(thread)
         filters = pages.Filters(frozenset(roles or ()) or None, frozenset(kinds or ()) or None, since)
         view = pages.View(detail, budget_tokens, app.settings.redact, format)
-        page, text = await pages.read_page(app.provider(ref.provider), ref, cursor, limit, filters, view, app.codec, app.ahead)
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=pages.structured(page, format))
+        page, text = await pages.read_page(
+            app.provider(ref.provider), ref, cursor, limit, filters, view, app.codec, app.ahead
+        )
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)], structured_content=pages.structured(page, format)
+    )
 
 
 async def _progress(ctx: Context) -> Callable[[float, str], Awaitable[None]]:
@@ -186,7 +202,9 @@ async def stream_chat(
     message: Annotated[
         str | None, Field(description="Text to send first; omit to just follow the live reply.", max_length=100_000)
     ] = None,
-    checkpoint: Annotated[str | None, Field(description="checkpoint from a previous stream_chat.", max_length=4096)] = None,
+    checkpoint: Annotated[
+        str | None, Field(description="checkpoint from a previous stream_chat.", max_length=4096)
+    ] = None,
     timeout_s: Annotated[float, Field(ge=1, le=900, description="Stop following after this many seconds.")] = 120,
 ) -> Annotated[CallToolResult, TurnView]:
     """Follow a thread's live reply (sending `message` first if given); progress carries the text so far."""
@@ -197,7 +215,14 @@ async def stream_chat(
         ref = parse_ref(thread)
         try:
             result, text = await live.follow(
-                app.provider(ref.provider), ref, message, checkpoint, timeout_s, await _progress(ctx), app.codec, app.settings.redact
+                app.provider(ref.provider),
+                ref,
+                message,
+                checkpoint,
+                timeout_s,
+                await _progress(ctx),
+                app.codec,
+                app.settings.redact,
             )
         finally:  # pages of this thread read ahead before or during the turn may lack what it added
             if app.ahead is not None:
@@ -208,8 +233,12 @@ async def stream_chat(
 async def follow_thread(
     ctx: Context,
     thread: ThreadArg,
-    message: Annotated[str | None, Field(description="Not available: this server is read-only.", max_length=100_000)] = None,
-    checkpoint: Annotated[str | None, Field(description="checkpoint from a previous stream_chat.", max_length=4096)] = None,
+    message: Annotated[
+        str | None, Field(description="Not available: this server is read-only.", max_length=100_000)
+    ] = None,
+    checkpoint: Annotated[
+        str | None, Field(description="checkpoint from a previous stream_chat.", max_length=4096)
+    ] = None,
     timeout_s: Annotated[float, Field(ge=1, le=900, description="Stop following after this many seconds.")] = 120,
 ) -> Annotated[CallToolResult, TurnView]:
     """Follow a thread's live reply (read-only server: nothing is sent); progress carries the text so far."""

@@ -283,7 +283,7 @@ def _parse_iso(value: str) -> datetime | None:
     if "." in text:  # trim sub-microsecond digits (Qoder sends nanoseconds)
         head, _, tail = text.partition(".")
         digits = len(tail) - len(tail.lstrip("0123456789"))
-        text = f"{head}.{tail[:min(digits, 6)]}{tail[digits:]}"
+        text = f"{head}.{tail[: min(digits, 6)]}{tail[digits:]}"
     try:
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:

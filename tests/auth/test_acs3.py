@@ -43,7 +43,10 @@ def _minimal_headers(host: str, action: str, version: str) -> dict[str, str]:
 def test_the_rpc_vector_signs_to_the_sdk_signature() -> None:
     headers = _minimal_headers("rdsai.aliyuncs.com", "GetMessages", "2025-05-07")
     canonical = canonical_request("POST", "/", [("Limit", "10"), ("ConversationId", "conv-1")], headers, EMPTY_SHA256)
-    assert sign("test-secret", string_to_sign(canonical)) == "d6697b52ca6f32f10aca691c0637d945ea46565c5c91960337cd9d4b6b3acc92"
+    assert (
+        sign("test-secret", string_to_sign(canonical))
+        == "d6697b52ca6f32f10aca691c0637d945ea46565c5c91960337cd9d4b6b3acc92"
+    )
 
 
 def test_the_roa_vector_encodes_a_space_in_the_query_as_percent_20() -> None:
@@ -51,7 +54,10 @@ def test_the_roa_vector_encodes_a_space_in_the_query_as_percent_20() -> None:
     path = "/digitalEmployee/test/thread/thread_id01/data"
     canonical = canonical_request("GET", path, [("maxResults", "100"), ("nextToken", "a b")], headers, EMPTY_SHA256)
     assert "\nmaxResults=100&nextToken=a%20b\n" in canonical
-    assert sign("test-secret", string_to_sign(canonical)) == "8b1a5beb0ead659914dc4c4902824c53311dac467f2ac8cabbd783aab376b647"
+    assert (
+        sign("test-secret", string_to_sign(canonical))
+        == "8b1a5beb0ead659914dc4c4902824c53311dac467f2ac8cabbd783aab376b647"
+    )
 
 
 def test_the_full_sdk_request_with_every_header_signed_matches_the_recorded_string_to_sign() -> None:
@@ -89,7 +95,9 @@ def test_the_auth_reproduces_the_roa_vector_whatever_the_wire_encoding_of_the_qu
         headers={"x-acs-action": "GetThreadData", "x-acs-version": "2026-04-28"},
     )
     signed = _signed(_auth(), request)
-    assert signed.headers["Authorization"].endswith("Signature=8b1a5beb0ead659914dc4c4902824c53311dac467f2ac8cabbd783aab376b647")
+    assert signed.headers["Authorization"].endswith(
+        "Signature=8b1a5beb0ead659914dc4c4902824c53311dac467f2ac8cabbd783aab376b647"
+    )
 
 
 def test_a_json_body_is_hashed_and_its_content_type_signed() -> None:
@@ -98,7 +106,11 @@ def test_a_json_body_is_hashed_and_its_content_type_signed() -> None:
         "POST",
         "https://starops.cn-hangzhou.aliyuncs.com/chat",
         content=body,
-        headers={"content-type": "application/json; charset=utf-8", "x-acs-action": "CreateChat", "x-acs-version": "2026-04-28"},
+        headers={
+            "content-type": "application/json; charset=utf-8",
+            "x-acs-action": "CreateChat",
+            "x-acs-version": "2026-04-28",
+        },
     )
     signed = _signed(_auth(), request)
     assert "SignedHeaders=content-type;host;" in signed.headers["Authorization"]
@@ -106,7 +118,9 @@ def test_a_json_body_is_hashed_and_its_content_type_signed() -> None:
 
 
 def test_an_sts_token_adds_the_key_id_and_token_headers_and_signs_both() -> None:
-    request = httpx.Request("POST", "https://rdsai.aliyuncs.com/", headers={"x-acs-action": "GetMessages", "x-acs-version": "2025-05-07"})
+    request = httpx.Request(
+        "POST", "https://rdsai.aliyuncs.com/", headers={"x-acs-action": "GetMessages", "x-acs-version": "2025-05-07"}
+    )
     signed = _signed(_auth("sts-token-xyz"), request)
     assert signed.headers["x-acs-security-token"] == "sts-token-xyz"
     assert signed.headers["x-acs-accesskey-id"] == "test-ak"
@@ -122,7 +136,9 @@ def test_each_signing_pass_takes_a_fresh_nonce_and_date() -> None:
     auth = Acs3Auth(
         "test-ak", "test-secret", clock=lambda: DATE.replace(second=next(seconds)), nonce=lambda: next(nonces)
     )
-    request = httpx.Request("GET", "https://cms.aliyuncs.com/digital-employee", headers={"x-acs-action": "ListDigitalEmployees"})
+    request = httpx.Request(
+        "GET", "https://cms.aliyuncs.com/digital-employee", headers={"x-acs-action": "ListDigitalEmployees"}
+    )
     first = dict(_signed(auth, request).headers)
     second = dict(_signed(auth, request).headers)
     assert (first["x-acs-signature-nonce"], second["x-acs-signature-nonce"]) == ("nonce-0", "nonce-1")
@@ -131,7 +147,9 @@ def test_each_signing_pass_takes_a_fresh_nonce_and_date() -> None:
 
 
 def test_the_host_header_keeps_a_non_default_port() -> None:
-    request = httpx.Request("GET", "http://127.0.0.1:8999/digital-employee", headers={"x-acs-action": "ListDigitalEmployees"})
+    request = httpx.Request(
+        "GET", "http://127.0.0.1:8999/digital-employee", headers={"x-acs-action": "ListDigitalEmployees"}
+    )
     assert _signed(_auth(), request).headers["host"] == "127.0.0.1:8999"
 
 

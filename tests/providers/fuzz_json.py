@@ -23,7 +23,7 @@ from pydantic import AliasChoices, BaseModel
 
 Spec = tuple[Any, ...]
 ANY: Spec = ("any",)
-TEXT = "abcXYZ09 _-.:/%{}\"\\\n\t\x00\x7f\u00e9\u4f60\u597d\u6570\u636e\u5e93\u5b9e\u4f8b\u78c1\u76d8\U0001f600\u202e"
+TEXT = 'abcXYZ09 _-.:/%{}"\\\n\t\x00\x7f\u00e9\u4f60\u597d\u6570\u636e\u5e93\u5b9e\u4f8b\u78c1\u76d8\U0001f600\u202e'
 """Letters for text: ASCII, JSON and path punctuation, control characters, an accent, CJK, an emoji, RTL."""
 WORDS = ["", "true", "false", "null", "0", "-1", "1768702985000", "99999999999999999999", "2026-05-18T03:40:00.1Z"]
 NUMBERS = [0, 1, -1, 7, 2**31, 2**63, -(2**63), 10**20, 10**400, 1768702985, 1768702985000000000, -0.0, 1e308, 1e-308]
@@ -124,7 +124,9 @@ class Decoder:
         elif shape == 7:  # several objects: an event stream's frames, or a bare list
             body = [self.every_root() for _ in range(1 + self.pick(4))]
         else:
-            body = self.every_root() if shape < 5 else self.obj(self.grammar.roots[self.pick(len(self.grammar.roots))], 1)
+            body = (
+                self.every_root() if shape < 5 else self.obj(self.grammar.roots[self.pick(len(self.grammar.roots))], 1)
+            )
         wrap = self.envelope is not None and self.pick(4) != 0
         return status, {self.envelope: body} if wrap else body
 

@@ -30,11 +30,16 @@ def _settings(**kw: Any) -> ProviderSettings:
     return ProviderSettings("starops", "starops", credentials=CREDS, **kw)
 
 
-def _reply(status: int, body: Any, headers: dict[str, str] | None = None, action: str = "GetThreadData") -> httpx.Response:
+def _reply(
+    status: int, body: Any, headers: dict[str, str] | None = None, action: str = "GetThreadData"
+) -> httpx.Response:
     request = httpx.Request(
         "GET",
         "https://starops.cn-hangzhou.aliyuncs.com/x",
-        headers={"authorization": f"ACS3-HMAC-SHA256 Credential={KEY_ID},SignedHeaders=host,Signature=00", "x-acs-action": action},
+        headers={
+            "authorization": f"ACS3-HMAC-SHA256 Credential={KEY_ID},SignedHeaders=host,Signature=00",
+            "x-acs-action": action,
+        },
     )
     return httpx.Response(status, json=body, headers=headers, request=request)
 
@@ -46,7 +51,10 @@ def _raised(response: httpx.Response, provider: str = "starops") -> ProviderAPIE
 
 
 def test_the_default_endpoint_fills_in_the_region() -> None:
-    assert alibaba.endpoint(_settings(region="cn-beijing"), "https://starops.{region}.aliyuncs.com") == "https://starops.cn-beijing.aliyuncs.com"
+    assert (
+        alibaba.endpoint(_settings(region="cn-beijing"), "https://starops.{region}.aliyuncs.com")
+        == "https://starops.cn-beijing.aliyuncs.com"
+    )
     assert alibaba.endpoint(_settings(), "starops.{region}.aliyuncs.com") == "https://starops.cn-hangzhou.aliyuncs.com"
 
 
@@ -74,13 +82,20 @@ async def test_an_rpc_request_puts_every_parameter_in_the_query_and_sends_no_bod
 async def test_roa_path_segments_are_percent_encoded_like_the_sdk() -> None:
     async with alibaba.make_client(_settings(), Timeouts(), "https://starops.{region}.aliyuncs.com") as client:
         segments = ["digitalEmployee", "emp 1", "thread", "a/b c~*中", "data"]
-        request = alibaba.roa_request(client, "GET", segments, "GetThreadData", "2026-04-28", {"maxResults": 100, "nextToken": "x y/+="})
-    assert request.url.raw_path == b"/digitalEmployee/emp%201/thread/a%2Fb%20c~%2A%E4%B8%AD/data?maxResults=100&nextToken=x+y%2F%2B%3D"
+        request = alibaba.roa_request(
+            client, "GET", segments, "GetThreadData", "2026-04-28", {"maxResults": 100, "nextToken": "x y/+="}
+        )
+    assert (
+        request.url.raw_path
+        == b"/digitalEmployee/emp%201/thread/a%2Fb%20c~%2A%E4%B8%AD/data?maxResults=100&nextToken=x+y%2F%2B%3D"
+    )
 
 
 async def test_a_roa_json_body_is_compact_utf8_with_its_content_type() -> None:
     async with alibaba.make_client(_settings(), Timeouts(), "https://starops.{region}.aliyuncs.com") as client:
-        request = alibaba.roa_request(client, "POST", "/chat", "CreateChat", "2026-04-28", json_body={"action": "create", "v": "你好"})
+        request = alibaba.roa_request(
+            client, "POST", "/chat", "CreateChat", "2026-04-28", json_body={"action": "create", "v": "你好"}
+        )
     assert request.content == '{"action":"create","v":"你好"}'.encode()
     assert request.headers["content-type"] == "application/json; charset=utf-8"
 
@@ -99,7 +114,11 @@ def test_throttling_without_a_retry_after_header_is_still_a_rate_limit() -> None
 
 
 def test_a_signature_mismatch_names_the_key_id_shortened_and_suggests_the_clock() -> None:
-    body = {"RequestId": "REQ-2", "Code": "SignatureDoesNotMatch", "Message": "The request signature does not conform to Aliyun standards."}
+    body = {
+        "RequestId": "REQ-2",
+        "Code": "SignatureDoesNotMatch",
+        "Message": "The request signature does not conform to Aliyun standards.",
+    }
     error = _raised(_reply(400, body))
     text = error.for_model()
     assert isinstance(error, AuthError)
@@ -108,23 +127,33 @@ def test_a_signature_mismatch_names_the_key_id_shortened_and_suggests_the_clock(
 
 
 def test_an_unknown_access_key_is_an_auth_error_even_on_404() -> None:
-    error = _raised(_reply(404, {"Code": "InvalidAccessKeyId.NotFound", "Message": "Specified access key is not found."}))
+    error = _raised(
+        _reply(404, {"Code": "InvalidAccessKeyId.NotFound", "Message": "Specified access key is not found."})
+    )
     assert isinstance(error, AuthError) and "ALIBABA_CLOUD_ACCESS_KEY_ID" in error.for_model()
 
 
 def test_an_expired_timestamp_points_at_the_clock() -> None:
-    error = _raised(_reply(400, {"Code": "InvalidTimeStamp.Expired", "Message": "Specified time stamp or date value is expired."}))
+    error = _raised(
+        _reply(400, {"Code": "InvalidTimeStamp.Expired", "Message": "Specified time stamp or date value is expired."})
+    )
     assert isinstance(error, AuthError) and "clock" in error.for_model()
 
 
 def test_a_ram_denial_names_the_permission_from_the_access_denied_detail() -> None:
-    body = {"Code": "Forbidden.RAM", "Message": "User not authorized.", "AccessDeniedDetail": {"AuthAction": "starops:ListThreads"}}
+    body = {
+        "Code": "Forbidden.RAM",
+        "Message": "User not authorized.",
+        "AccessDeniedDetail": {"AuthAction": "starops:ListThreads"},
+    }
     error = _raised(_reply(403, body))
     assert isinstance(error, PermissionError_) and "starops:ListThreads" in error.for_model()
 
 
 def test_a_ram_denial_without_detail_names_the_product_and_action_called() -> None:
-    error = _raised(_reply(403, {"code": "Forbidden", "message": "denied"}, action="GetThreadData"), provider="cms.prod")
+    error = _raised(
+        _reply(403, {"code": "Forbidden", "message": "denied"}, action="GetThreadData"), provider="cms.prod"
+    )
     assert isinstance(error, PermissionError_) and "cms:GetThreadData" in error.for_model()
 
 
@@ -140,7 +169,12 @@ def test_a_server_failure_is_a_retryable_server_error() -> None:
 
 
 def test_a_success_false_body_on_http_200_is_mapped_like_an_error_reply() -> None:
-    body = {"RequestId": "REQ-4", "Success": False, "ErrorCode": "Forbidden.NoPermission", "ErrorMessage": "no permission on session"}
+    body = {
+        "RequestId": "REQ-4",
+        "Success": False,
+        "ErrorCode": "Forbidden.NoPermission",
+        "ErrorMessage": "no permission on session",
+    }
     error = _raised(_reply(200, body, action="DescribeDataAgentSession"), provider="dms")
     assert isinstance(error, PermissionError_)
     assert (error.request_id, error.status, error.code) == ("REQ-4", None, "Forbidden.NoPermission")

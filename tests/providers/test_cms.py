@@ -89,7 +89,11 @@ async def _read_all(provider: CmsProvider, ref: ThreadRef, limit: int) -> list[M
 async def test_employees_list_as_containers_whose_refs_encode_spaces(provider: CmsProvider) -> None:
     listing = await provider.list_threads(None, None, 20)
     refs = [e.ref for e in listing.threads]
-    assert refs == [f"{provider.id}:sre-copilot", f"{provider.id}:%E8%BF%90%E7%BB%B4%20%E5%8A%A9%E6%89%8B", f"{provider.id}:report-bot"]
+    assert refs == [
+        f"{provider.id}:sre-copilot",
+        f"{provider.id}:%E8%BF%90%E7%BB%B4%20%E5%8A%A9%E6%89%8B",
+        f"{provider.id}:report-bot",
+    ]
     assert all(e.children and e.kind == "employee" for e in listing.threads)
     assert listing.threads[1].title == "运维小助手 — 负责数据库巡检和故障诊断。"
     assert parse_ref(refs[1]).parts == ("运维 助手",)
@@ -114,10 +118,25 @@ async def test_thread_refs_round_trip_ids_with_a_slash_space_and_hash(provider: 
 async def test_a_thread_reads_as_typed_parts_with_tool_results_paired_into_their_calls(provider: CmsProvider) -> None:
     batch = await provider.read(_ref(provider, "sre-copilot", "thread_id01"), None, 50)
     roles = [m.role for m in batch.messages]
-    assert roles == ["user", "assistant", "assistant", "agent", "assistant", "event", "user", "assistant", "assistant", "event"]
+    assert roles == [
+        "user",
+        "assistant",
+        "assistant",
+        "agent",
+        "assistant",
+        "event",
+        "user",
+        "assistant",
+        "assistant",
+        "event",
+    ]
     intent = batch.messages[1].parts[0]
     assert isinstance(intent, ToolCallPart)
-    assert (intent.name, intent.status, intent.result) == ("IntentRecognition", "success", "intent=analyser (confidence high)")
+    assert (intent.name, intent.status, intent.result) == (
+        "IntentRecognition",
+        "success",
+        "intent=analyser (confidence high)",
+    )
     assert intent.arguments["title"] == "Root Cause of Alert"
     assert batch.messages[0].time == datetime(2026, 1, 18, 2, 23, 5, tzinfo=timezone.utc)
     assert (batch.title, batch.status, batch.next_state) == ("Root cause of checkout latency alert", "idle", None)
@@ -126,20 +145,34 @@ async def test_a_thread_reads_as_typed_parts_with_tool_results_paired_into_their
 async def test_a_sub_agent_call_and_its_own_message_are_attributed(provider: CmsProvider) -> None:
     batch = await provider.read(_ref(provider, "sre-copilot", "thread_id01"), None, 50)
     call, own = batch.messages[2].parts[0], batch.messages[3]
-    assert isinstance(call, SubAgentPart) and (call.name, call.text) == ("analyser", "Analyze this trace: TraceID=7f3a9c2e")
+    assert isinstance(call, SubAgentPart) and (call.name, call.text) == (
+        "analyser",
+        "Analyze this trace: TraceID=7f3a9c2e",
+    )
     assert (own.role, own.author) == ("agent", "analyser")
-    assert own.text == "The slowest span is `payment-db.query` (2.8 s of 3.1 s); it waits on a row lock held by a batch job."
+    assert (
+        own.text
+        == "The slowest span is `payment-db.query` (2.8 s of 3.1 s); it waits on a row lock held by a batch job."
+    )
 
 
 async def test_chunks_merge_into_one_text_beside_reasoning_and_an_artifact(provider: CmsProvider) -> None:
     batch = await provider.read(_ref(provider, "sre-copilot", "thread_id01"), None, 50)
     answer = batch.messages[4]
-    assert answer.text.startswith("Root cause: the nightly settlement batch locks `orders` rows from 08:00 to 08:04, so checkout")
+    assert answer.text.startswith(
+        "Root cause: the nightly settlement batch locks `orders` rows from 08:00 to 08:04, so checkout"
+    )
     reasoning, artifact = answer.parts
     assert isinstance(reasoning, ReasoningPart) and "settlement batch" in reasoning.text
-    assert isinstance(artifact, ArtifactPart) and artifact.name == "sql output" and "FOR UPDATE" in (artifact.text or "")
+    assert (
+        isinstance(artifact, ArtifactPart) and artifact.name == "sql output" and "FOR UPDATE" in (artifact.text or "")
+    )
     done = batch.messages[5].parts[0]
-    assert isinstance(done, EventPart) and (done.name, done.status, done.duration_s) == ("task_finished", "succeeded", 14.6)
+    assert isinstance(done, EventPart) and (done.name, done.status, done.duration_s) == (
+        "task_finished",
+        "succeeded",
+        14.6,
+    )
 
 
 async def test_a_failed_task_keeps_its_code_message_suggestion_and_duration(provider: CmsProvider) -> None:
@@ -160,7 +193,9 @@ async def test_a_big_thread_pages_through_every_message_once(provider: CmsProvid
     assert messages[-1].text == "Shard 9 is healthy; replication lag is 4 s."
 
 
-async def test_unknown_content_and_event_types_from_a_newer_api_are_kept(cloud: Sandbox, provider: CmsProvider, family: str) -> None:
+async def test_unknown_content_and_event_types_from_a_newer_api_are_kept(
+    cloud: Sandbox, provider: CmsProvider, family: str
+) -> None:
     cloud.ctx.faults.add(family, "drift", route="GetThreadData")
     batch = await provider.read(_ref(provider, "report-bot", "weekly-2026-03"), None, 50)
     drifted = batch.messages[-1]
@@ -176,7 +211,9 @@ async def test_a_throttled_read_is_retried_freshly_signed_after_the_retry_after(
     seconds = count()
     creds = cloud.ctx.creds
     start = datetime.now(timezone.utc).replace(microsecond=0)
-    provider.client.auth = Acs3Auth(creds.alibaba_key_id, creds.alibaba_key_secret, clock=lambda: start + timedelta(seconds=next(seconds)))
+    provider.client.auth = Acs3Auth(
+        creds.alibaba_key_id, creds.alibaba_key_secret, clock=lambda: start + timedelta(seconds=next(seconds))
+    )
     sent: list[dict[str, str]] = []
 
     async def record(request: httpx.Request) -> None:
@@ -196,7 +233,9 @@ async def test_a_503_is_retried_and_then_succeeds(cloud: Sandbox, provider: CmsP
     assert len(listing.threads) == 3 and len(cloud.ctx.faults.fired) == 2
 
 
-async def test_a_wrong_secret_is_an_auth_error_naming_the_key_and_the_clock(cloud: Sandbox, family: str, fast_retries: RetryPolicy) -> None:
+async def test_a_wrong_secret_is_an_auth_error_naming_the_key_and_the_clock(
+    cloud: Sandbox, family: str, fast_retries: RetryPolicy
+) -> None:
     async with _provider(cloud, family, fast_retries, ALIBABA_CLOUD_ACCESS_KEY_SECRET="not-the-secret") as wrong:
         with pytest.raises(AuthError) as info:
             await wrong.list_threads(None, None, 20)
@@ -242,17 +281,28 @@ async def test_describe_names_the_product_endpoint_and_never_a_secret(cloud: San
 
 
 def test_the_default_hosts_are_global_for_cms_and_regional_for_starops() -> None:
-    env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIexample000000000", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "x", "ALIBABA_CLOUD_REGION_ID": "cn-beijing"}
+    env = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIexample000000000",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "x",
+        "ALIBABA_CLOUD_REGION_ID": "cn-beijing",
+    }
     specs = {p.family: p for p in load_settings(env).providers}
-    endpoints = {f: create(specs[f], load_settings(env).timeouts, RetryPolicy()).describe()["endpoint"] for f in ("cms", "starops")}
+    endpoints = {
+        f: create(specs[f], load_settings(env).timeouts, RetryPolicy()).describe()["endpoint"]
+        for f in ("cms", "starops")
+    }
     assert endpoints == {"cms": "https://cms.aliyuncs.com", "starops": "https://starops.cn-beijing.aliyuncs.com"}
 
 
-async def test_an_sts_token_from_the_environment_is_sent_and_verified(cloud: Sandbox, family: str, fast_retries: RetryPolicy) -> None:
+async def test_an_sts_token_from_the_environment_is_sent_and_verified(
+    cloud: Sandbox, family: str, fast_retries: RetryPolicy
+) -> None:
     cloud.ctx.options["alibaba.security_token"] = "sts-issued-token"
     async with _provider(cloud, family, fast_retries, ALIBABA_CLOUD_SECURITY_TOKEN="sts-issued-token") as good:
         assert len((await good.list_threads(None, None, 20)).threads) == 3
     async with _provider(cloud, family, fast_retries, ALIBABA_CLOUD_SECURITY_TOKEN="sts-stale-token") as stale:
         with pytest.raises(AuthError) as info:
             await stale.list_threads(None, None, 20)
-    assert info.value.code == "InvalidSecurityToken.Malformed" and "ALIBABA_CLOUD_SECURITY_TOKEN" in info.value.for_model()
+    assert (
+        info.value.code == "InvalidSecurityToken.Malformed" and "ALIBABA_CLOUD_SECURITY_TOKEN" in info.value.for_model()
+    )

@@ -17,7 +17,16 @@ from agent_threads.providers.cms_stream import ChatFold
 from agent_threads.providers.cms_wire import ChatEvent
 from agent_threads.refs import ThreadRef
 from agent_threads.sandbox import Sandbox
-from agent_threads.transcript import Mark, MessageDone, MessageStart, StreamEvent, TextDelta, ToolCallPart, TurnEnd, fold
+from agent_threads.transcript import (
+    Mark,
+    MessageDone,
+    MessageStart,
+    StreamEvent,
+    TextDelta,
+    ToolCallPart,
+    TurnEnd,
+    fold,
+)
 
 
 @pytest.fixture
@@ -40,7 +49,9 @@ async def provider(cloud: Sandbox, family: str, fast_retries: RetryPolicy) -> As
         yield built
 
 
-async def _collect(provider: CmsProvider, ref: ThreadRef, message: str | None = None, checkpoint: str | None = None) -> list[StreamEvent]:
+async def _collect(
+    provider: CmsProvider, ref: ThreadRef, message: str | None = None, checkpoint: str | None = None
+) -> list[StreamEvent]:
     with anyio.fail_after(10):
         async with provider.stream(ref, message, checkpoint) as events:
             return [event async for event in events]
@@ -62,7 +73,10 @@ async def test_sending_streams_the_reply_as_deltas_and_ends_the_turn(provider: C
     assert isinstance(events[-1], TurnEnd) and result.ended and result.stop_reason == "completed"
     assert [m.role for m in result.messages] == ["user", "assistant", "tool", "assistant", "event"]
     assert result.messages[0].text == "Is the error budget OK?"
-    assert result.messages[3].text == "Looked into it: \u201cIs the error budget OK?\u201d matches 3 runbooks; the first says to check the slow-query log."
+    assert (
+        result.messages[3].text
+        == "Looked into it: \u201cIs the error budget OK?\u201d matches 3 runbooks; the first says to check the slow-query log."
+    )
     assert sum(isinstance(e, TextDelta) for e in events) == 5  # the question, then four answer chunks
     marks = [e.checkpoint for e in events if isinstance(e, Mark)]
     assert [int(m.split("@")[0]) for m in marks] == list(range(1, len(marks) + 1))
@@ -112,7 +126,9 @@ async def test_a_dropped_stream_reattaches_without_gap_or_duplicate_and_never_re
     assert [kind for _, kind, _ in cloud.ctx.faults.fired] == ["drop_stream"]
     assert "dropped" in caplog.text and "reconnecting" in caplog.text
     assert [m.role for m in dropped.messages] == [m.role for m in clean.messages]
-    assert dropped.messages[3].text.replace("And /var?", "X") == clean.messages[3].text.replace("How full is /data now?", "X")
+    assert dropped.messages[3].text.replace("And /var?", "X") == clean.messages[3].text.replace(
+        "How full is /data now?", "X"
+    )
     marks = [e.checkpoint for e in events if isinstance(e, Mark)]
     assert [int(m.split("@")[0]) for m in marks] == list(range(1, len(marks) + 1))
     assert await _turn_count(provider, ref) == 3
@@ -130,7 +146,9 @@ async def test_a_stream_closed_cleanly_before_the_turn_finished_reattaches_inste
     assert await _turn_count(provider, ref) == 2
 
 
-async def test_a_throttled_send_is_retried_before_it_is_accepted(cloud: Sandbox, provider: CmsProvider, family: str) -> None:
+async def test_a_throttled_send_is_retried_before_it_is_accepted(
+    cloud: Sandbox, provider: CmsProvider, family: str
+) -> None:
     cloud.ctx.faults.add(family, "throttle", route="POST /chat", retry_after=0.5)
     ref = _ref(provider, "report-bot", "weekly-2026-03")
     result = fold(await _collect(provider, ref, "retry me"))

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from agent_threads.config import load_settings
 from agent_threads.errors import NotFoundError, ProviderAPIError, UsageError
 from agent_threads.http import RetryPolicy

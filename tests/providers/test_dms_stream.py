@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import anyio
 import pytest
+
 from agent_threads.errors import UsageError
 from agent_threads.http import RetryPolicy
 from agent_threads.providers.dms import DmsProvider

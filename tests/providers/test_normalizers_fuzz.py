@@ -20,6 +20,9 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
 from agent_threads.errors import AgentThreadsError
 from agent_threads.http import TRANSPORT, RetryPolicy
 from agent_threads.providers import create
@@ -27,8 +30,6 @@ from agent_threads.providers.base import Provider, ProviderSettings, Timeouts
 from agent_threads.providers.dataagent import DataAgentProvider
 from agent_threads.providers.dataagent_limits import RateLimiter
 from agent_threads.refs import parse_ref
-from hypothesis import HealthCheck, given, note, settings
-from hypothesis import strategies as st
 
 from .fuzz_json import Decoder, Grammar
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from agent_threads.errors import AuthError, NotFoundError, ProtocolError, RateLimitError, ServerError
 from agent_threads.http import RetryPolicy
 from agent_threads.providers.base import ProviderSettings, Timeouts

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import anyio
 import httpx
 import pytest
+
 from agent_threads import http
 from agent_threads.errors import ConflictError, ProviderConnectionError, ServerError
 from agent_threads.http import RetryPolicy

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+from mcp import Client
+
 from agent_threads.app import build_server
 from agent_threads.http import RetryPolicy
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.qoder_data import CHILD_A, COORD_A, SID_A, SID_B
-from mcp import Client
 
 from ..conftest import sandbox_settings
 

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+
 from agent_threads.config import load_settings
 from agent_threads.errors import NotFoundError
 from agent_threads.http import RetryPolicy

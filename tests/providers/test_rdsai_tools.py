@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-from agent_threads.sandbox.rdsai_data import stable_id
 from mcp import Client
+
+from agent_threads.sandbox.rdsai_data import stable_id
+
 from ..fakes import result_text as _text
 
 SLOW = f"rdsai:{stable_id('slow')}"

@@ -30,7 +30,11 @@ def _rpc(ctx: SandboxContext, seen: list[dict[str, str]]) -> ASGIApp:
 
 
 def _client(
-    app: ASGIApp, *, secret: str = CTX_CREDS.alibaba_key_secret, key: str = CTX_CREDS.alibaba_key_id, token: str | None = None,
+    app: ASGIApp,
+    *,
+    secret: str = CTX_CREDS.alibaba_key_secret,
+    key: str = CTX_CREDS.alibaba_key_id,
+    token: str | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> httpx.AsyncClient:
     options: dict[str, Any] = {"clock": clock} if clock else {}
@@ -131,14 +135,20 @@ async def test_an_unknown_action_is_not_found_and_a_handler_error_keeps_the_enve
         missing = await client.send(_call(client, action="Nope"))
         refused = await client.send(_call(client, action="Refuse"))
     assert (missing.status_code, missing.json()["Code"]) == (404, "InvalidApi.NotFound")
-    assert (refused.status_code, refused.json()["Code"], refused.json()["Message"]) == (400, "InvalidParameter", "Limit must be 1-100.")
+    assert (refused.status_code, refused.json()["Code"], refused.json()["Message"]) == (
+        400,
+        "InvalidParameter",
+        "Limit must be 1-100.",
+    )
 
 
 async def test_a_roa_route_gets_its_path_segments_decoded_with_an_encoded_slash_kept_inside() -> None:
     async def thread(request: Request, params: dict[str, str]) -> dict[str, Any]:
         return {"params": params}
 
-    app = roa_app(SandboxContext(), "starops", "2026-04-28", [("GET", "/digitalEmployee/{name}/thread/{threadId}", thread)])
+    app = roa_app(
+        SandboxContext(), "starops", "2026-04-28", [("GET", "/digitalEmployee/{name}/thread/{threadId}", thread)]
+    )
     async with _client(app) as client:
         path = "/digitalEmployee/emp%201/thread/a%2Fb%20c~%2A%E4%B8%AD"
         response = await client.get(path, headers={"x-acs-action": "GetThread", "x-acs-version": "2026-04-28"})

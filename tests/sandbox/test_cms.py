@@ -40,8 +40,17 @@ def family(request: pytest.FixtureRequest) -> str:
 
 def _sdk(cloud: Sandbox, family: str, **config: Any) -> tuple[Any, ModuleType]:
     creds = cloud.ctx.creds
-    options: dict[str, Any] = {"access_key_id": creds.alibaba_key_id, "access_key_secret": creds.alibaba_key_secret} | config
-    cfg = utils_models.Config(protocol="http", endpoint=f"127.0.0.1:{cloud.ports[family]}", region_id="cn-hangzhou", read_timeout=10000, **options)
+    options: dict[str, Any] = {
+        "access_key_id": creds.alibaba_key_id,
+        "access_key_secret": creds.alibaba_key_secret,
+    } | config
+    cfg = utils_models.Config(
+        protocol="http",
+        endpoint=f"127.0.0.1:{cloud.ports[family]}",
+        region_id="cn-hangzhou",
+        read_timeout=10000,
+        **options,
+    )
     client_class, models = PRODUCTS[family]
     return client_class(cfg), models
 
@@ -55,7 +64,9 @@ async def test_the_sdk_lists_employees_page_by_page(cloud: Sandbox, family: str)
     client, m = _sdk(cloud, family)
     first = await _in_thread(lambda: client.list_digital_employees(m.ListDigitalEmployeesRequest(max_results=2)))
     token = first.body.next_token
-    rest = await _in_thread(lambda: client.list_digital_employees(m.ListDigitalEmployeesRequest(max_results=2, next_token=token)))
+    rest = await _in_thread(
+        lambda: client.list_digital_employees(m.ListDigitalEmployeesRequest(max_results=2, next_token=token))
+    )
     names = [e.name for e in first.body.digital_employees + rest.body.digital_employees]
     assert names == ["sre-copilot", "运维 助手", "report-bot"]
     assert (first.body.total, rest.body.next_token) == (3, None)
@@ -73,10 +84,16 @@ async def test_the_sdk_lists_threads_and_filters_them_by_title(cloud: Sandbox, f
 
 async def test_the_sdk_reads_a_thread_whose_ids_hold_a_slash_a_space_and_chinese(cloud: Sandbox, family: str) -> None:
     client, m = _sdk(cloud, family)
-    data = await _in_thread(lambda: client.get_thread_data("运维 助手", "会话/001", m.GetThreadDataRequest(max_results=100)))
+    data = await _in_thread(
+        lambda: client.get_thread_data("运维 助手", "会话/001", m.GetThreadDataRequest(max_results=100))
+    )
     thread = await _in_thread(lambda: client.get_thread("运维 助手", "会话/001", m.GetThreadRequest()))
     messages = data.body.data[0].messages
-    assert (data.body.thread_id, data.body.digital_employee_name, thread.body.title) == ("会话/001", "运维 助手", "RDS 慢查询诊断")
+    assert (data.body.thread_id, data.body.digital_employee_name, thread.body.title) == (
+        "会话/001",
+        "运维 助手",
+        "RDS 慢查询诊断",
+    )
     assert messages[0].timestamp == "1768706585000000000" and messages[0].role == "user"
     assert messages[-1].events[0]["payload"]["error"]["code"] == "TASK_FAILED"
 
@@ -96,20 +113,30 @@ async def test_the_sdk_pages_thread_data_by_next_token(cloud: Sandbox, family: s
 
 async def test_the_generated_big_thread_holds_the_configured_number_of_messages(cloud: Sandbox, family: str) -> None:
     client, m = _sdk(cloud, family)
-    page = await _in_thread(lambda: client.get_thread_data("sre-copilot", "big-thread", m.GetThreadDataRequest(max_results=100)))
+    page = await _in_thread(
+        lambda: client.get_thread_data("sre-copilot", "big-thread", m.GetThreadDataRequest(max_results=100))
+    )
     assert sum(len(t.messages) for t in page.body.data) == 10 and page.body.next_token is None
 
 
 async def test_the_sdk_streams_a_created_chat_and_a_reconnect_replays_that_turn(cloud: Sandbox, family: str) -> None:
     client, m = _sdk(cloud, family)
     content = m.CreateChatRequestMessagesContents(type="text", value="磁盘满了吗？")
-    create = m.CreateChatRequest(action="create", digital_employee_name="report-bot", thread_id="weekly-2026-03",
-                                 messages=[m.CreateChatRequestMessages(role="user", contents=[content])])
+    create = m.CreateChatRequest(
+        action="create",
+        digital_employee_name="report-bot",
+        thread_id="weekly-2026-03",
+        messages=[m.CreateChatRequestMessages(role="user", contents=[content])],
+    )
     reconnect = m.CreateChatRequest(action="reconnect", digital_employee_name="report-bot", thread_id="weekly-2026-03")
     sent = await _in_thread(lambda: list(client.create_chat_with_sse(create, {}, RuntimeOptions(read_timeout=10000))))
-    again = await _in_thread(lambda: list(client.create_chat_with_sse(reconnect, {}, RuntimeOptions(read_timeout=10000))))
+    again = await _in_thread(
+        lambda: list(client.create_chat_with_sse(reconnect, {}, RuntimeOptions(read_timeout=10000)))
+    )
     assert [e.id for e in sent] == [str(i) for i in range(len(sent))] and sent[0].event == "message"
-    assert sent[0].body.messages[0].contents == [{"append": False, "lastChunk": True, "type": "text", "value": "磁盘满了吗？"}]
+    assert sent[0].body.messages[0].contents == [
+        {"append": False, "lastChunk": True, "type": "text", "value": "磁盘满了吗？"}
+    ]
     assert sent[-1].body.messages[0].events[0]["type"] == "task_finished"
     assert [e.body.to_map() for e in again] == [e.body.to_map() for e in sent]
     stored = await _in_thread(lambda: client.get_thread_data("report-bot", "weekly-2026-03", m.GetThreadDataRequest()))
@@ -131,8 +158,12 @@ async def test_a_wrong_secret_gets_signature_does_not_match(cloud: Sandbox, fami
 
 async def test_the_other_products_api_version_is_refused(cloud: Sandbox) -> None:
     creds = cloud.ctx.creds
-    cfg = utils_models.Config(access_key_id=creds.alibaba_key_id, access_key_secret=creds.alibaba_key_secret, protocol="http",
-                              endpoint=f"127.0.0.1:{cloud.ports['starops']}")
+    cfg = utils_models.Config(
+        access_key_id=creds.alibaba_key_id,
+        access_key_secret=creds.alibaba_key_secret,
+        protocol="http",
+        endpoint=f"127.0.0.1:{cloud.ports['starops']}",
+    )
     with pytest.raises(ClientException) as info:
         await _in_thread(lambda: CmsClient(cfg).list_digital_employees(cms_models.ListDigitalEmployeesRequest()))
     assert info.value.code == "InvalidVersion"
@@ -149,7 +180,9 @@ async def test_an_unknown_thread_is_a_404_with_a_code_the_sdk_reads(cloud: Sandb
 async def test_too_many_results_per_page_is_an_invalid_parameter(cloud: Sandbox, family: str) -> None:
     client, m = _sdk(cloud, family)
     with pytest.raises(ClientException) as info:
-        await _in_thread(lambda: client.get_thread_data("sre-copilot", "thread_id01", m.GetThreadDataRequest(max_results=101)))
+        await _in_thread(
+            lambda: client.get_thread_data("sre-copilot", "thread_id01", m.GetThreadDataRequest(max_results=101))
+        )
     assert info.value.code == "InvalidParameter"
 
 

@@ -11,13 +11,14 @@ from typing import Any, TypeVar
 import anyio
 import httpx
 import pytest
-from agent_threads.auth.acs3 import Acs3Auth
-from agent_threads.sandbox import Sandbox
 from alibabacloud_dms20250414 import models as dm
 from alibabacloud_dms20250414.client import Client as Dms
 from alibabacloud_tea_openapi import utils_models as open_api_models
 from alibabacloud_tea_openapi.exceptions import ClientException
 from darabonba.runtime import RuntimeOptions
+
+from agent_threads.auth.acs3 import Acs3Auth
+from agent_threads.sandbox import Sandbox
 
 from ..conftest import register_secret
 

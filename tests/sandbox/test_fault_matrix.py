@@ -78,7 +78,9 @@ async def test_every_vendor_recovers_or_fails_clearly_under_each_fault(
                 assert len(waited) == 1 and (waited[0] == RETRY_AFTER) == (family in SAYS_WHEN), f"{family}: {waited}"
             if isinstance(outcome, str):
                 assert kind not in RECOVERABLE, f"{family} did not recover from {kind}: {outcome}"
-                assert family in outcome and "Error executing tool get_thread_messages:" in outcome and len(outcome) < 800
+                assert (
+                    family in outcome and "Error executing tool get_thread_messages:" in outcome and len(outcome) < 800
+                )
             else:
                 assert outcome == baseline, f"{family} lost or repeated messages under {kind}"
 

@@ -10,13 +10,14 @@ from typing import Any
 
 import anyio
 import pytest
+from mcp import Client
+
 from agent_threads.app import build_server
 from agent_threads.http import RetryPolicy
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.dataagent_data import INSTANCE, SESSION_SALES
 from agent_threads.sandbox.qoder_data import SID_A
 from agent_threads.sandbox.rdsai_data import stable_id
-from mcp import Client
 
 from ..conftest import sandbox_settings
 

@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.qoder_data import CHILD_A, COORD_A, SID_A, SID_B, SID_D
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import anyio
 import pytest
 import qca
+
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.qoder_data import CHILD_A, COORD_A, SID_A, SID_B
 

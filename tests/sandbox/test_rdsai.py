@@ -7,13 +7,14 @@ from typing import TypeVar
 
 import anyio
 import pytest
-from agent_threads.sandbox import Sandbox
-from agent_threads.sandbox.rdsai_data import stable_id
 from alibabacloud_rdsai20250507 import models as ra
 from alibabacloud_rdsai20250507.client import Client as RdsAi
 from alibabacloud_tea_openapi import utils_models as open_api_models
 from alibabacloud_tea_openapi.exceptions import ClientException, ThrottlingException
 from darabonba.runtime import RuntimeOptions
+
+from agent_threads.sandbox import Sandbox
+from agent_threads.sandbox.rdsai_data import stable_id
 
 T = TypeVar("T")
 SLOW = stable_id("slow")

@@ -56,7 +56,9 @@ def make_client(settings: ProviderSettings, timeouts: Timeouts, default_endpoint
     """An ACS3-signing client for one account. ``default_endpoint`` may hold ``{region}``."""
     creds = settings.credentials
     auth = Acs3Auth(creds["access_key_id"], creds["access_key_secret"], creds.get("security_token") or None)
-    return http.make_client(endpoint(settings, default_endpoint), auth, timeouts, headers={"accept": "application/json"})
+    return http.make_client(
+        endpoint(settings, default_endpoint), auth, timeouts, headers={"accept": "application/json"}
+    )
 
 
 def _query_value(value: Any) -> str:
@@ -183,7 +185,9 @@ def body_error(
     """The error for an Alibaba error body, also one met inside an event stream (no status of its own)."""
     headers = headers or httpx.Headers()
     code = _pick(body, "Code", "code", "ErrorCode", "errorCode")
-    message = _pick(body, "Message", "message", "ErrorMessage", "errorMessage") or (f"HTTP {status}" if status else "request failed")
+    message = _pick(body, "Message", "message", "ErrorMessage", "errorMessage") or (
+        f"HTTP {status}" if status else "request failed"
+    )
     kind, hint = _classify(provider_id, code or "", status or 0, request, body)
     return kind(
         message.rstrip("."),

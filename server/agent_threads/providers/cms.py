@@ -42,7 +42,9 @@ class Product:
 PRODUCTS = {
     # CMS SDK 7.1.0 (the last with these ops) uses one global host; STAROps is regional (alibaba.md §0).
     "cms": Product("Alibaba Cloud CMS digital employees", "2024-03-30", "https://cms.aliyuncs.com"),
-    "starops": Product("Alibaba Cloud STAROps digital employees", "2026-04-28", "https://starops.{region}.aliyuncs.com"),
+    "starops": Product(
+        "Alibaba Cloud STAROps digital employees", "2026-04-28", "https://starops.{region}.aliyuncs.com"
+    ),
 }
 TURN_MESSAGES = 4  # a data entry is one turn of a few messages; maxResults counts entries
 MAX_DROPS = 3  # consecutive dropped connections without progress before giving up
@@ -64,7 +66,9 @@ def _parse(model: type[M], response: httpx.Response, provider: str) -> M:
     try:
         return model.model_validate_json(response.content)
     except ValidationError as e:
-        raise ProtocolError(f"unexpected {response.request.url.path} reply: {e.error_count()} field errors", provider=provider) from e
+        raise ProtocolError(
+            f"unexpected {response.request.url.path} reply: {e.error_count()} field errors", provider=provider
+        ) from e
 
 
 class CmsProvider:
@@ -98,7 +102,9 @@ class CmsProvider:
     async def list_threads(self, parent: ThreadRef | None, state: State | None, limit: int) -> Listing:
         token = (state or {}).get("t")
         if parent is None:
-            response = await self._get(["digital-employee"], "ListDigitalEmployees", {"maxResults": min(limit, 100), "nextToken": token})
+            response = await self._get(
+                ["digital-employee"], "ListDigitalEmployees", {"maxResults": min(limit, 100), "nextToken": token}
+            )
             employees = _parse(EmployeeList, response, self.id)
             entries = [employee_entry(e, str(ThreadRef(self.id, (e.name,)))) for e in employees.digital_employees]
             return Listing(entries, {"t": employees.next_token} if employees.next_token else None)
@@ -135,7 +141,9 @@ class CmsProvider:
         return self._stream(ref, message, checkpoint)
 
     @asynccontextmanager
-    async def _stream(self, ref: ThreadRef, message: str | None, checkpoint: str | None) -> AsyncIterator[AsyncIterator[StreamEvent]]:
+    async def _stream(
+        self, ref: ThreadRef, message: str | None, checkpoint: str | None
+    ) -> AsyncIterator[AsyncIterator[StreamEvent]]:
         name, thread_id = self._thread(ref)
         async with aclosing(self._follow(name, thread_id, message, checkpoint)) as events:
             yield events
@@ -152,12 +160,18 @@ class CmsProvider:
         target = {"digitalEmployeeName": name, "threadId": thread_id}
         body: dict[str, Any] = {"action": "reconnect", **target}
         if message is not None:
-            body = {"action": "create", **target, "messages": [{"role": "user", "contents": [{"type": "text", "value": message}]}]}
+            body = {
+                "action": "create",
+                **target,
+                "messages": [{"role": "user", "contents": [{"type": "text", "value": message}]}],
+            }
         fold = ChatFold(None if message is not None else checkpoint)
         drops = 0
         while True:
             policy = self.send_policy if body["action"] == "create" else self.policy
-            async with http.stream(self.client, self._chat(body), provider=self.id, check=self._check, policy=policy) as response:
+            async with http.stream(
+                self.client, self._chat(body), provider=self.id, check=self._check, policy=policy
+            ) as response:
                 body = {"action": "reconnect", **target}  # accepted: from here on only re-attach, never send again
                 fold.attach()
                 try:

@@ -25,13 +25,32 @@ from ..transcript import (
     utc,
 )
 from .alibaba import epoch_time
-from .cms_wire import Agent, Artifact, Chunk, Employee, Event, EventError, EventPayload, Thread, Tool, WireMessage, WireModel
+from .cms_wire import (
+    Agent,
+    Artifact,
+    Chunk,
+    Employee,
+    Event,
+    EventError,
+    EventPayload,
+    Thread,
+    Tool,
+    WireMessage,
+    WireModel,
+)
 
 W = TypeVar("W", bound=WireModel)
-_ROLES: dict[str, Role] = {"user": "user", "assistant": "assistant", "system": "system", "tool": "tool", "agent": "agent"}
+_ROLES: dict[str, Role] = {
+    "user": "user",
+    "assistant": "assistant",
+    "system": "system",
+    "tool": "tool",
+    "agent": "agent",
+}
 _TEXT_TYPES = {None, "", "text", "markdown", "md"}
 _REASONING_TYPES = {"reasoning", "thinking", "think"}
 _PLAIN_MESSAGE_TYPES = {None, "", "text", "message", "chunk"}
+
 
 def _as_text(value: Any) -> str:
     if value is None:
@@ -67,7 +86,9 @@ def _merge_by(old: list[W], new: list[W], key: Callable[[W], str], combine: Call
 
 def _merge_artifact(old: Artifact, new: Artifact) -> Artifact:
     """A2A semantics: a chunk flagged ``append`` adds parts, otherwise the artifact is sent whole again."""
-    return _updated(old, new, parts=[*old.parts, *new.parts] if getattr(new, "append", False) else (new.parts or old.parts))
+    return _updated(
+        old, new, parts=[*old.parts, *new.parts] if getattr(new, "append", False) else (new.parts or old.parts)
+    )
 
 
 def merge_messages(old: WireMessage, new: WireMessage) -> WireMessage:
@@ -78,7 +99,10 @@ def merge_messages(old: WireMessage, new: WireMessage) -> WireMessage:
         contents=[*old.contents, *new.contents],
         tools=_merge_by(old.tools, new.tools, Tool.key, _updated),
         agents=_merge_by(
-            old.agents, new.agents, lambda a: a.call_id or a.id or "", lambda a, b: _updated(a, b, inputs=[*a.inputs, *b.inputs])
+            old.agents,
+            new.agents,
+            lambda a: a.call_id or a.id or "",
+            lambda a, b: _updated(a, b, inputs=[*a.inputs, *b.inputs]),
         ),
         events=[*old.events, *new.events],
         artifacts=_merge_by(old.artifacts, new.artifacts, lambda a: a.artifact_id or a.name or "", _merge_artifact),
@@ -108,7 +132,9 @@ def tool_part(tool: Tool) -> ToolCallPart:
 
 
 def agent_part(agent: Agent) -> SubAgentPart:
-    return SubAgentPart(name=agent.name or agent.id or "agent", text=merge_chunks(agent.inputs) or None, status=agent.status)
+    return SubAgentPart(
+        name=agent.name or agent.id or "agent", text=merge_chunks(agent.inputs) or None, status=agent.status
+    )
 
 
 def event_part(event: Event) -> EventPart:

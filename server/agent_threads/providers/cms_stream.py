@@ -7,10 +7,10 @@ on a replay of the same trace the first events are folded (to rebuild the messag
 from __future__ import annotations
 
 from ..transcript import (
+    Mark,
     Message,
     MessageDone,
     MessageStart,
-    Mark,
     Part,
     ReasoningPart,
     StreamEvent,

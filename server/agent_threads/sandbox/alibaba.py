@@ -46,10 +46,18 @@ def error_payload(code: str, message: str, *, camel: bool = False) -> dict[str, 
     if camel:
         return {"requestId": request_id(), "code": code, "message": message}
     recommend = f"https://api.alibabacloud.com/troubleshoot?q={code}"
-    return {"RequestId": request_id(), "HostId": "sandbox.aliyuncs.com", "Code": code, "Message": message, "Recommend": recommend}
+    return {
+        "RequestId": request_id(),
+        "HostId": "sandbox.aliyuncs.com",
+        "Code": code,
+        "Message": message,
+        "Recommend": recommend,
+    }
 
 
-def error_body(status: int, code: str, message: str, *, camel: bool = False, headers: dict[str, str] | None = None) -> Response:
+def error_body(
+    status: int, code: str, message: str, *, camel: bool = False, headers: dict[str, str] | None = None
+) -> Response:
     return JSONResponse(error_payload(code, message, camel=camel), status_code=status, headers=headers)
 
 
@@ -61,7 +69,9 @@ def error_reply(fault: Fault) -> tuple[int, dict[str, str], bytes]:
         payload = error_payload("Throttling.User", "Request was denied due to user flow control.")
         status = 400
     else:
-        payload = error_payload("ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
+        payload = error_payload(
+            "ServiceUnavailable", "The request has failed due to a temporary failure of the server."
+        )
         status = 503
     return status, headers, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -167,7 +177,9 @@ def rpc_app(
         action = request.headers.get("x-acs-action") or request.query_params.get("Action", "")
         handler = handlers.get(action)
         if handler is None or request.url.path not in paths:
-            return error_body(404, "InvalidApi.NotFound", f"Specified api {action!r} is not found, please check your url and method.")
+            return error_body(
+                404, "InvalidApi.NotFound", f"Specified api {action!r} is not found, please check your url and method."
+            )
         return reply(await handler(dict(request.query_params)))
 
     return with_faults(_asgi(handle), ctx, family, error_reply)
@@ -203,6 +215,8 @@ def roa_app(
             params = match_path(template, raw)
             if params is not None and method == request.method:
                 return reply(await handler(request, params), camel=camel)
-        return error_body(404, "InvalidApi.NotFound", "Specified api is not found, please check your url and method.", camel=camel)
+        return error_body(
+            404, "InvalidApi.NotFound", "Specified api is not found, please check your url and method.", camel=camel
+        )
 
     return with_faults(_asgi(handle), ctx, family, error_reply)

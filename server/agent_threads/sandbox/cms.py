@@ -80,7 +80,9 @@ class Store:
     def employee(self, name: str) -> Json:
         found = next((e for e in self.employees if e["name"] == name), None)
         if found is None:
-            raise ApiError(404, "DigitalEmployee.NotFound", f"The digital employee {name!r} does not exist.", camel=True)
+            raise ApiError(
+                404, "DigitalEmployee.NotFound", f"The digital employee {name!r} does not exist.", camel=True
+            )
         return found
 
     def thread(self, name: str, thread_id: str) -> tuple[Json, Turns]:
@@ -170,8 +172,12 @@ def _ram(ctx: SandboxContext, family: str, handler: RoaHandler) -> RoaHandler:
         action = request.headers.get("x-acs-action", "")
         if action in ctx.options.get("cms.deny_actions", ()):
             body = error_payload("Forbidden.RAM", "User not authorized to operate on the specified resource.")
-            body["AccessDeniedDetail"] = {"AuthAction": f"{family}:{action}", "NoPermissionType": "ImplicitDeny",
-                                          "AuthPrincipalType": "SubUser", "PolicyType": "AccountLevelIdentityBasedPolicy"}
+            body["AccessDeniedDetail"] = {
+                "AuthAction": f"{family}:{action}",
+                "NoPermissionType": "ImplicitDeny",
+                "AuthPrincipalType": "SubUser",
+                "PolicyType": "AccountLevelIdentityBasedPolicy",
+            }
             return JSONResponse(body, status_code=403)
         return await handler(request, params)
 
@@ -191,7 +197,9 @@ async def _json(request: Request) -> Json:
 async def _chat(ctx: SandboxContext, store: Store, body: Json) -> Response:
     action = body.get("action") or "create"
     if action not in ("create", "reconnect", "stop"):
-        raise ApiError(400, "InvalidParameter", f"action must be create, reconnect or stop, got {action!r}.", camel=True)
+        raise ApiError(
+            400, "InvalidParameter", f"action must be create, reconnect or stop, got {action!r}.", camel=True
+        )
     name, thread_id = body.get("digitalEmployeeName"), body.get("threadId")
     if not name or not thread_id:
         raise ApiError(400, "MissingParameter", "digitalEmployeeName and threadId are required.", camel=True)
@@ -218,4 +226,3 @@ async def _sse(ctx: SandboxContext, events: list[Json]) -> AsyncIterator[bytes]:
 
 def build(ctx: SandboxContext, family: str) -> ASGIApp:
     return roa_app(ctx, family, VERSIONS[family], Api(ctx, family, Store(ctx, family)).routes())
-

@@ -59,14 +59,21 @@ def stored_events(turns: Turns) -> list[Json]:
 
 def _question(messages: list[Any]) -> str:
     last = messages[-1] if messages and isinstance(messages[-1], dict) else {}
-    values = [c.get("value") for c in last.get("contents") or [] if isinstance(c, dict) and c.get("type", "text") == "text"]
+    values = [
+        c.get("value") for c in last.get("contents") or [] if isinstance(c, dict) and c.get("type", "text") == "text"
+    ]
     return "".join(str(v) for v in values if v is not None)
 
 
 def _answer(question: str) -> list[str]:
     if any("\u4e00" <= ch <= "\u9fff" for ch in question):
         return ["我查了一下：", f"“{question[:40]}”", "，找到 3 份相关的运维手册；", "建议先查看慢查询日志。"]
-    return ["Looked into it: ", f"\u201c{question[:40]}\u201d", " matches 3 runbooks; ", "the first says to check the slow-query log."]
+    return [
+        "Looked into it: ",
+        f"\u201c{question[:40]}\u201d",
+        " matches 3 runbooks; ",
+        "the first says to check the slow-query log.",
+    ]
 
 
 def reply_turn(turns: Turns, messages: list[Any]) -> list[Json]:

@@ -129,9 +129,15 @@ class Sandbox:
         if "qoder" in self.ports:
             env |= {"QODER_PAT": creds.qoder_pat, "QODER_BASE_URL": self.url("qoder") + "/api/v1/cloud"}
         if any(f in self.ports for f in ("cms", "starops", "dms", "rdsai")):
-            env |= {"ALIBABA_CLOUD_ACCESS_KEY_ID": creds.alibaba_key_id, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": creds.alibaba_key_secret}
+            env |= {
+                "ALIBABA_CLOUD_ACCESS_KEY_ID": creds.alibaba_key_id,
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": creds.alibaba_key_secret,
+            }
         if "dataagent" in self.ports:
-            env |= {"TENCENTCLOUD_SECRET_ID": creds.tencent_secret_id, "TENCENTCLOUD_SECRET_KEY": creds.tencent_secret_key}
+            env |= {
+                "TENCENTCLOUD_SECRET_ID": creds.tencent_secret_id,
+                "TENCENTCLOUD_SECRET_KEY": creds.tencent_secret_key,
+            }
             # Tencent has no list API: name the sample sessions so list_threads can show them
             env["AGENT_THREADS_DATAAGENT_REFS"] = str(self.ctx.options.get("dataagent.sample_refs", ""))
         for family in ("cms", "starops", "dms", "rdsai", "dataagent"):
@@ -165,7 +171,9 @@ class Sandbox:
         for family, app in self.apps.items():
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it; else ~40 ms a reply
+            sock.setsockopt(
+                socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
+            )  # accepted sockets inherit it; else ~40 ms a reply
             sock.bind(("127.0.0.1", 0))
             sock.set_inheritable(True)
             port = sock.getsockname()[1]

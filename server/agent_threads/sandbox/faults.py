@@ -60,7 +60,9 @@ def _dropping(send: Send, after_bytes: int) -> Send:
         if message["type"] == "http.response.body":
             body = bytes(message.get("body", b""))  # type: ignore[arg-type]
             if sent + len(body) > after_bytes:
-                await send({"type": "http.response.body", "body": body[: max(0, after_bytes - sent)], "more_body": True})
+                await send(
+                    {"type": "http.response.body", "body": body[: max(0, after_bytes - sent)], "more_body": True}
+                )
                 raise StreamDropped("sandbox fault: connection dropped mid-stream")
             sent += len(body)
         await send(message)

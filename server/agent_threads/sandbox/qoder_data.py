@@ -27,8 +27,11 @@ from .qoder_build import (
 
 __all__ = ["CHILD_A", "COORD_A", "COORD_D", "SID_A", "SID_B", "SID_C", "SID_D", "sample_sessions"]
 
-SID_A, COORD_A, CHILD_A = ("sess_019f00000000000000000000000000aa", "sthr_019f00000000000000000000000001aa",
-                           "sthr_019f00000000000000000000000002bb")
+SID_A, COORD_A, CHILD_A = (
+    "sess_019f00000000000000000000000000aa",
+    "sthr_019f00000000000000000000000001aa",
+    "sthr_019f00000000000000000000000002bb",
+)
 SID_B, COORD_B = "sess_019e7c1d9a3b7f00a1b2c3d4e5f60b01", "sthr_019e7c1d9a3b7f00a1b2c3d4e5f6cb01"
 SID_C, COORD_C = "sess_019e5a0000000000000000000000c001", "sthr_019e5a00000000000000000000001c01"
 TURN_A = "turn_019f0000000000000000000000000010"
@@ -165,4 +168,3 @@ def audit_session() -> SessionData:
 def sample_sessions(big_thread_events: int) -> dict[str, SessionData]:
     made = [research_session(), bugfix_session(), audit_session(), big_session(big_thread_events)]
     return {str(s.obj["id"]): s for s in made}
-
