@@ -1,0 +1,94 @@
+"""Event streams (GET /mcp, subscriptions/listen) hold a connection for as long as the client likes. Bounded
+here: at most ``limit`` open at once (more are refused with 503), each closed once it has carried nothing but
+pings for ``idle`` seconds, and all closed when the service drains."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("agent_threads")
+
+
+class StreamLimiter:
+    def __init__(self, limit: int, idle: float, clock: Callable[[], float] = anyio.current_time) -> None:
+        self.limit, self.idle, self._clock = limit, idle, clock
+        self._open: set[anyio.CancelScope] = set()
+        self.closing = False
+
+    @property
+    def open(self) -> int:
+        return len(self._open)
+
+    def close_all(self) -> None:
+        """Close every open stream and refuse new ones (the service is draining)."""
+        self.closing = True
+        for scope in list(self._open):
+            scope.cancel()
+
+    async def serve(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> str:
+        """Runs the stream under the bounds; says how the service ended it ("refused", "idle", "closed" when
+        draining), or "" when it ended by itself."""
+        if self.closing or len(self._open) >= self.limit:
+            log.warning("refused an event stream: %d open, draining: %s", len(self._open), self.closing)
+            await _refuse(send)
+            return "refused"
+        tracked = _Tracked(send, self._clock)
+        with anyio.CancelScope() as cancel:
+            self._open.add(cancel)
+            try:
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(self._watch, tracked, tg.cancel_scope)
+                    await app(scope, receive, tracked)
+                    tg.cancel_scope.cancel()
+            finally:
+                self._open.discard(cancel)
+        if not (cancel.cancel_called or tracked.idle_closed):
+            return ""
+        await tracked.finish()
+        return "idle" if tracked.idle_closed else "closed"
+
+    async def _watch(self, tracked: _Tracked, cancel: anyio.CancelScope) -> None:
+        while (left := tracked.last_event + self.idle - self._clock()) > 0:
+            await anyio.sleep(left)
+        tracked.idle_closed = True
+        cancel.cancel()
+
+
+class _Tracked:
+    """The stream's ``send``, noting when it last carried an event (an SSE comment is a ping, not an event)."""
+
+    def __init__(self, send: Send, clock: Callable[[], float]) -> None:
+        self._send, self._clock = send, clock
+        self.last_event = clock()
+        self.started = self.done = self.idle_closed = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        elif message["type"] == "http.response.body":
+            self.done = not message.get("more_body", False)
+            if _is_event(message.get("body", b"")):
+                self.last_event = self._clock()
+        await self._send(message)
+
+    async def finish(self) -> None:
+        """End the response the stream was cut from, so the client sees a clean close."""
+        with anyio.CancelScope(shield=True):
+            if not self.started:
+                await _refuse(self._send)
+            elif not self.done:
+                await self._send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _is_event(body: bytes) -> bool:
+    return any(line and not line.startswith(b":") for line in body.splitlines())
+
+
+async def _refuse(send: Send) -> None:
+    headers = [(b"content-type", b"application/json"), (b"retry-after", b"5"), (b"connection", b"close")]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": b'{"error":"too_many_streams"}'})
