@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..readiness import Readiness
-from . import health
+from . import health, replies
 from .access import Access, read_body, replay
 from .guard import Guard
 from .options import ServiceOptions
@@ -50,12 +50,12 @@ class ServiceApp:
             return
         refusal = self.guard.refusal(Headers(scope=scope))
         if refusal is not None or path != MCP_PATH:
-            await (refusal or JSONResponse({"error": "not_found"}, status_code=404))(scope, receive, send)
+            await (refusal or JSONResponse({"error": "not found"}, status_code=404))(scope, receive, send)
             return
         if method == "POST":
             body = await read_body(receive, DEFAULT_MAX_REQUEST_BODY_SIZE)
             if body is None:
-                await JSONResponse({"error": "body_too_large"}, status_code=413)(scope, receive, send)
+                await replies.refusal(413, "Request body too large.")(scope, receive, send)
                 return
             access.note_body(body)
             receive = replay(body, receive)

@@ -6,9 +6,12 @@ import hmac
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
-from .options import ServiceOptions
+from .options import HOSTS_VAR, ORIGINS_VAR, ServiceOptions
+from .replies import refusal
+
+CHALLENGE = 'Bearer realm="agent-threads-mcp"'
 
 
 @dataclass(frozen=True)
@@ -18,10 +21,10 @@ class Guard:
     def refusal(self, headers: Headers) -> Response | None:
         """The response refusing this request, or None when it may go on."""
         if not host_allowed(headers.get("host", ""), self.options.allowed_hosts):
-            return _error(421, "host_not_allowed")
+            return refusal(421, f"Host header not allowed here (the server's {HOSTS_VAR} lists the names it answers).")
         origin = headers.get("origin")
         if origin is not None and not origin_allowed(origin, self.options.allowed_origins):
-            return _error(403, "origin_not_allowed")
+            return refusal(403, f"Origin not allowed (the server's {ORIGINS_VAR} lists the allowed origins).")
         return self._unauthorized(headers.get("authorization"))
 
     def _unauthorized(self, authorization: str | None) -> Response | None:
@@ -29,10 +32,9 @@ class Guard:
             return None
         scheme, _, presented = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not presented.strip():
-            return _error(401, "unauthorized", {"WWW-Authenticate": 'Bearer realm="agent-threads-mcp"'})
+            return refusal(401, "Unauthorized: send the server's token as 'Authorization: Bearer …'.", _challenge())
         if not hmac.compare_digest(presented.strip().encode(), self.options.token.encode()):
-            challenge = 'Bearer realm="agent-threads-mcp", error="invalid_token"'
-            return _error(401, "invalid_token", {"WWW-Authenticate": challenge})
+            return refusal(401, "Unauthorized: the bearer token is not this server's.", _challenge("invalid_token"))
         return None
 
 
@@ -73,5 +75,5 @@ def _split(authority: str) -> tuple[str, str]:
     return authority, ""
 
 
-def _error(status: int, code: str, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse({"error": code}, status_code=status, headers=headers)
+def _challenge(error: str = "") -> dict[str, str]:
+    return {"WWW-Authenticate": f'{CHALLENGE}, error="{error}"' if error else CHALLENGE}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import logging
 import math
+import os
 import signal
 import socket
 from collections.abc import Callable, Iterator
@@ -116,5 +117,5 @@ class Service:
         host, port = self._sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         auth = "bearer token required" if self.options.token else "no authentication"
-        log.info("serving MCP at http://%s:%d%s (%s)", shown, port, MCP_PATH, auth)
+        log.info("serving MCP at http://%s:%d%s (%s, pid %d)", shown, port, MCP_PATH, auth, os.getpid())
         self.started.set()

@@ -10,6 +10,8 @@ from collections.abc import Callable
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .replies import refusal
+
 log = logging.getLogger("agent_threads")
 
 
@@ -34,9 +36,9 @@ class StreamLimiter:
         draining), or "" when it ended by itself."""
         if self.closing or len(self._open) >= self.limit:
             log.warning("refused an event stream: %d open, draining: %s", len(self._open), self.closing)
-            await _refuse(send)
+            await _refuse(scope, receive, send)
             return "refused"
-        tracked = _Tracked(send, self._clock)
+        tracked = _Tracked(scope, receive, send, self._clock)
         with anyio.CancelScope() as cancel:
             self._open.add(cancel)
             try:
@@ -61,8 +63,8 @@ class StreamLimiter:
 class _Tracked:
     """The stream's ``send``, noting when it last carried an event (an SSE comment is a ping, not an event)."""
 
-    def __init__(self, send: Send, clock: Callable[[], float]) -> None:
-        self._send, self._clock = send, clock
+    def __init__(self, scope: Scope, receive: Receive, send: Send, clock: Callable[[], float]) -> None:
+        self._scope, self._receive, self._send, self._clock = scope, receive, send, clock
         self.last_event = clock()
         self.started = self.done = self.idle_closed = False
 
@@ -79,7 +81,7 @@ class _Tracked:
         """End the response the stream was cut from, so the client sees a clean close."""
         with anyio.CancelScope(shield=True):
             if not self.started:
-                await _refuse(self._send)
+                await _refuse(self._scope, self._receive, self._send)
             elif not self.done:
                 await self._send({"type": "http.response.body", "body": b"", "more_body": False})
 
@@ -88,7 +90,6 @@ def _is_event(body: bytes) -> bool:
     return any(line and not line.startswith(b":") for line in body.splitlines())
 
 
-async def _refuse(send: Send) -> None:
-    headers = [(b"content-type", b"application/json"), (b"retry-after", b"5"), (b"connection", b"close")]
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
-    await send({"type": "http.response.body", "body": b'{"error":"too_many_streams"}'})
+async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
+    headers = {"Retry-After": "5", "Connection": "close"}  # close: a refused stream must not keep its connection
+    await refusal(503, "Too many event streams are open; retry later.", headers)(scope, receive, send)
