@@ -56,6 +56,14 @@ async def test_health_probes_answer_without_a_token_and_reveal_no_configuration(
         assert secret_or_config not in said
 
 
+async def test_health_probes_answer_head_and_refuse_other_methods(sandbox: Sandbox) -> None:
+    async with sandbox_service(sandbox) as (_, base), httpx.AsyncClient() as http:
+        head = await http.head(f"{base}/readyz")
+        post = await http.post(f"{base}/healthz")
+    assert (head.status_code, head.content) == (200, b"")
+    assert post.status_code == 405 and post.headers["allow"] == "GET, HEAD"
+
+
 async def test_readyz_is_503_while_no_provider_is_configured(sandbox: Sandbox) -> None:
     async with sandbox_service(sandbox, settings=Settings()) as (_, base), httpx.AsyncClient() as http:
         ready = await http.get(f"{base}/readyz")

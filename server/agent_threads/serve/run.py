@@ -9,6 +9,7 @@ import math
 import os
 import signal
 import socket
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -70,8 +71,13 @@ class _Uvicorn(uvicorn.Server):
 
     @contextmanager
     def capture_signals(self) -> Iterator[None]:
-        """The service handles the signals: uvicorn's would re-raise SIGTERM after shutdown (exit -15, not 0)."""
-        yield
+        """The service handles the signals: uvicorn's would re-raise SIGTERM after shutdown (exit -15, not 0).
+        Windows has no SIGTERM to drain on, and no asyncio signal handlers: uvicorn keeps its Ctrl-C there."""
+        if sys.platform == "win32":
+            with super().capture_signals():
+                yield
+        else:
+            yield
 
 
 class Service:
@@ -93,7 +99,7 @@ class Service:
         self._sock = sock
         _show_service_lines()
         async with anyio.create_task_group() as tg:
-            if signals:
+            if signals and sys.platform != "win32":
                 tg.start_soon(self._stop_on_signals)
             await self._uvicorn.serve(sockets=[sock])
             tg.cancel_scope.cancel()

@@ -4,20 +4,15 @@ pings for ``idle`` seconds, and all closed when the service drains."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .replies import refusal
 
-log = logging.getLogger("agent_threads")
-
 
 class StreamLimiter:
-    def __init__(self, limit: int, idle: float, clock: Callable[[], float] = anyio.current_time) -> None:
-        self.limit, self.idle, self._clock = limit, idle, clock
+    def __init__(self, limit: int, idle: float) -> None:
+        self.limit, self.idle = limit, idle
         self._open: set[anyio.CancelScope] = set()
         self.closing = False
 
@@ -33,12 +28,11 @@ class StreamLimiter:
 
     async def serve(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> str:
         """Runs the stream under the bounds; says how the service ended it ("refused", "idle", "closed" when
-        draining), or "" when it ended by itself."""
+        draining), or "" when it ended by itself. The access log tells each refusal."""
         if self.closing or len(self._open) >= self.limit:
-            log.warning("refused an event stream: %d open, draining: %s", len(self._open), self.closing)
             await _refuse(scope, receive, send)
             return "refused"
-        tracked = _Tracked(scope, receive, send, self._clock)
+        tracked = _Tracked(scope, receive, send)
         with anyio.CancelScope() as cancel:
             self._open.add(cancel)
             try:
@@ -54,7 +48,7 @@ class StreamLimiter:
         return "idle" if tracked.idle_closed else "closed"
 
     async def _watch(self, tracked: _Tracked, cancel: anyio.CancelScope) -> None:
-        while (left := tracked.last_event + self.idle - self._clock()) > 0:
+        while (left := tracked.last_event + self.idle - anyio.current_time()) > 0:
             await anyio.sleep(left)
         tracked.idle_closed = True
         cancel.cancel()
@@ -63,9 +57,9 @@ class StreamLimiter:
 class _Tracked:
     """The stream's ``send``, noting when it last carried an event (an SSE comment is a ping, not an event)."""
 
-    def __init__(self, scope: Scope, receive: Receive, send: Send, clock: Callable[[], float]) -> None:
-        self._scope, self._receive, self._send, self._clock = scope, receive, send, clock
-        self.last_event = clock()
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._scope, self._receive, self._send = scope, receive, send
+        self.last_event = anyio.current_time()
         self.started = self.done = self.idle_closed = False
 
     async def __call__(self, message: Message) -> None:
@@ -74,7 +68,7 @@ class _Tracked:
         elif message["type"] == "http.response.body":
             self.done = not message.get("more_body", False)
             if _is_event(message.get("body", b"")):
-                self.last_event = self._clock()
+                self.last_event = anyio.current_time()
         await self._send(message)
 
     async def finish(self) -> None:
@@ -92,4 +86,5 @@ def _is_event(body: bytes) -> bool:
 
 async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
     headers = {"Retry-After": "5", "Connection": "close"}  # close: a refused stream must not keep its connection
-    await refusal(503, "Too many event streams are open; retry later.", headers)(scope, receive, send)
+    message = "No event stream now (too many are open, or the server is stopping); retry later."
+    await refusal(503, message, headers)(scope, receive, send)
