@@ -22,14 +22,16 @@ import anyio
 if sys.version_info < (3, 11):  # pragma: no cover - anyio installs the backport there
     from exceptiongroup import BaseExceptionGroup
 
+from . import __version__
 from .config import Settings, load_settings
-from .errors import AgentThreadsError
+from .errors import AgentThreadsError, ConfigError
 
 if TYPE_CHECKING:
-    from mcp.server.mcpserver import MCPServer
+    from .serve import ServiceOptions
 
 log = logging.getLogger("agent_threads")
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+TRY_IT = "Try it: `agent-threads-mcp demo` prints what it returns; `agent-threads-mcp --sandbox` serves sample agents."
 
 
 def _add_common(p: argparse.ArgumentParser, *, top: bool) -> None:
@@ -53,10 +55,17 @@ def _add_transport(p: argparse.ArgumentParser, *, top: bool) -> None:
     p.add_argument("--transport", choices=["stdio", "http"], default=default("stdio"))
     p.add_argument("--host", default=default("127.0.0.1"), help="HTTP bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=default(8765), help="HTTP port (default 8765); the endpoint is /mcp")
+    p.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        default=default(False),
+        help="serve HTTP beyond loopback without AGENT_THREADS_HTTP_TOKEN (something in front must authenticate)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="agent-threads-mcp", description="MCP server for cloud agents' conversations.")
+    p.add_argument("--version", action="version", version=f"agent-threads-mcp {__version__}")
     _add_common(p, top=True)
     _add_transport(p, top=True)
     commands = p.add_subparsers(dest="command", metavar="{serve,demo,export}")
@@ -75,8 +84,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
+        _log_to_stderr(args.log_level)
         if args.command == "demo":
             from .demo import run_demo  # the demo pulls in the MCP client stack; keep it off the server's start-up
 
@@ -89,8 +98,15 @@ def main(argv: list[str] | None = None) -> None:
         _exit_for(e)
 
 
+def _log_to_stderr(level: str) -> None:
+    if level.upper() not in LOG_LEVELS:
+        raise ConfigError(f"Unknown log level {level!r}.", hint=f"Use one of {', '.join(LOG_LEVELS)}.")
+    logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
+
+
 def _exit_for(error: BaseException) -> None:
-    """Exit with a one-line message for a project error, quietly when stdout's reader left; re-raise the rest."""
+    """Exit with a one-line message for a project error (code 2 when the command or its configuration is wrong),
+    quietly when stdout's reader left; re-raise the rest."""
     inner = error
     while isinstance(inner, BaseExceptionGroup) and len(inner.exceptions) == 1:
         inner = inner.exceptions[0]
@@ -98,7 +114,8 @@ def _exit_for(error: BaseException) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     if isinstance(inner, AgentThreadsError):
-        sys.exit(f"agent-threads-mcp: {inner.for_model()}")
+        print(f"agent-threads-mcp: {inner.for_model()}", file=sys.stderr)
+        sys.exit(2 if isinstance(inner, ConfigError) else 1)
     raise error
 
 
@@ -135,16 +152,32 @@ async def _configured(args: argparse.Namespace) -> AsyncIterator[Settings]:
 
 
 async def _serve(args: argparse.Namespace) -> None:
+    if args.transport == "http":
+        await _serve_http(args)
+        return
     from .app import build_server  # the MCP server stack loads after the flags are known to be valid
 
     async with _configured(args) as settings:
-        http = args.transport == "http"  # replicas must read each other's cursors: they carry their state
-        server = build_server(replace(settings, sealed_cursors=settings.sealed_cursors or http))
+        server = build_server(settings)
+        _say_what_this_is(settings, args)
         _tune_gc()
-        if http:
-            await _serve_http(server, args)
-        else:
-            await server.run_stdio_async()
+        await server.run_stdio_async()
+
+
+def _say_what_this_is(settings: Settings, args: argparse.Namespace) -> None:
+    """On stderr, for a person who started the stdio server by hand (a host never reads it)."""
+    if sys.stdin.isatty():
+        print(
+            f"agent-threads-mcp {__version__}: an MCP server on stdin/stdout, waiting for an MCP host "
+            f"(Claude Desktop, Claude Code, an IDE) to talk to it; Ctrl-D quits. {TRY_IT}",
+            file=sys.stderr,
+        )
+    if not settings.providers and not args.sandbox:
+        print(
+            "agent-threads-mcp: no vendor credentials found, so no provider is offered: set them "
+            "(see the README's Configuration) or pass --sandbox to try it on sample agents.",
+            file=sys.stderr,
+        )
 
 
 def _tune_gc() -> None:
@@ -155,15 +188,33 @@ def _tune_gc() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-async def _serve_http(server: MCPServer[Any], args: argparse.Namespace) -> None:
-    """Stateless streamable HTTP at /mcp: any replica can answer any request."""
-    if not os.environ.get("AGENT_THREADS_CURSOR_KEY"):
+async def _serve_http(args: argparse.Namespace) -> None:
+    """Stateless streamable HTTP at /mcp: any replica can answer any request. The address is taken before
+    anything starts, so a port in use is a one-line error."""
+    from .app import build_server
+    from .readiness import Readiness
+    from .serve import Service, bound, load_options
+
+    options = load_options(os.environ, host=args.host, port=args.port, allow_unauthenticated=args.allow_unauthenticated)
+    with bound(options) as sock:
+        async with _configured(args) as settings:
+            _warn_about_http(settings, options, args)
+            readiness = Readiness()
+            # replicas must read each other's cursors: they carry their state
+            server = build_server(replace(settings, sealed_cursors=True), readiness=readiness)
+            _tune_gc()
+            await Service(server, options, readiness).run(sock)
+
+
+def _warn_about_http(settings: Settings, options: ServiceOptions, args: argparse.Namespace) -> None:
+    from .serve import is_loopback
+
+    if not settings.sealed_cursors:
         log.warning("AGENT_THREADS_CURSOR_KEY is unset: cursors will not carry over to other replicas or a restart")
-    if args.host not in LOOPBACK:
-        log.warning(
-            "listening on %s without authentication: whoever reaches it acts with this server's accounts", args.host
-        )
-    await server.run_streamable_http_async(host=args.host, port=args.port, stateless_http=True)
+    if options.token is None and not is_loopback(options.host):
+        log.warning("serving %s without a token: whoever reaches it acts with this server's accounts", options.host)
+    if not settings.providers and not args.sandbox:
+        log.warning("no vendor credentials found, so no provider is offered (/readyz says so); try --sandbox")
 
 
 async def _export(args: argparse.Namespace) -> None:

@@ -16,6 +16,7 @@ from .cursors import CursorCodec, CursorStore
 from .http import RetryPolicy
 from .providers.base import Provider, ProviderSettings, Timeouts
 from .readahead import ReadAhead
+from .readiness import Readiness
 
 log = logging.getLogger("agent_threads")
 
@@ -51,14 +52,19 @@ class ProviderPool:
 
 
 def _lifespan(
-    settings: Settings, policy: RetryPolicy, factory: Factory
+    settings: Settings, policy: RetryPolicy, factory: Factory, readiness: Readiness
 ) -> Callable[[MCPServer[Any]], AbstractAsyncContextManager[tools.AppContext]]:
+    async def providers_configured() -> bool:
+        return bool(settings.providers)
+
     @asynccontextmanager
     async def lifespan(server: MCPServer[Any]) -> AsyncIterator[tools.AppContext]:
         async with AsyncExitStack() as stack, anyio.create_task_group() as tg:
             log.info("providers configured: %s", ", ".join(p.id for p in settings.providers) or "none")
             codec = CursorCodec() if settings.sealed_cursors else CursorStore()
             pool = ProviderPool(settings, policy, factory, stack)
+            readiness.add("providers", providers_configured)
+            stack.callback(readiness.discard, "providers")
             try:
                 ahead = ReadAhead(tg) if settings.read_ahead else None
                 yield tools.AppContext(settings=settings, pool=pool, codec=codec, ahead=ahead)
@@ -69,14 +75,18 @@ def _lifespan(
 
 
 def build_server(
-    settings: Settings, policy: RetryPolicy | None = None, factory: Factory = providers.create
+    settings: Settings,
+    policy: RetryPolicy | None = None,
+    factory: Factory = providers.create,
+    readiness: Readiness | None = None,
 ) -> MCPServer[tools.AppContext]:
-    """The MCP server for these settings; ``factory`` builds each configured provider (tests pass fakes)."""
+    """The MCP server for these settings; ``factory`` builds each configured provider (tests pass fakes). While
+    the server runs, its lifespan keeps ``readiness`` supplied with the checks of what it opened."""
     server: MCPServer[tools.AppContext] = MCPServer(
         "agent-threads",
         version=__version__,
         instructions=INSTRUCTIONS,
-        lifespan=_lifespan(settings, policy or RetryPolicy(), factory),
+        lifespan=_lifespan(settings, policy or RetryPolicy(), factory, readiness or Readiness()),
     )
     tools.register(server, settings)
     resources.register(server)
