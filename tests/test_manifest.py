@@ -9,6 +9,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 import anyio
 import pytest
 from mcp import Client, StdioServerParameters
@@ -99,11 +104,27 @@ def test_the_bundle_holds_the_manifest_the_lock_and_the_package_and_nothing_else
         names = z.namelist()
         assert json.loads(z.read("manifest.json")) == MANIFEST
         assert {z.getinfo(n).date_time for n in names} == {pack_mcpb.FIXED_TIME}
-    assert {"manifest.json", "pyproject.toml", "uv.lock", "README.md", "server/agent_threads/__main__.py"} <= set(names)
+    assert {"manifest.json", "pyproject.toml", "uv.lock", "README.md", "LICENSE"} <= set(names)
+    assert "server/agent_threads/__main__.py" in names
     assert "server/agent_threads/sandbox/core.py" in names
     assert all(n.startswith("server/agent_threads/") for n in names if "/" in n)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.startswith(("tests/", ".venv/"))]
     assert names == sorted(names)
+
+
+def test_the_licence_file_is_the_mit_licence_that_pyproject_and_the_manifest_declare() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert pyproject["project"]["license"] == MANIFEST["license"] == "MIT"
+    assert licence.startswith("MIT License\n") and "WITHOUT WARRANTY OF ANY KIND" in licence
+
+
+async def test_mcpb_pack_of_the_checkout_ships_exactly_the_files_the_pack_script_ships(tmp_path: Path) -> None:
+    """`.mcpbignore` keeps .venv/, tests, benchmarks and caches out of `mcpb pack .`, whatever the checkout holds."""
+    await run_npx(MCPB, ["pack", str(ROOT), str(tmp_path / "mcpb.mcpb")], cwd=tmp_path)
+    with zipfile.ZipFile(tmp_path / "mcpb.mcpb") as z:
+        packed = sorted(z.namelist())
+    assert packed == [p.as_posix() for p in pack_mcpb.bundle_files(ROOT)]
 
 
 def test_packing_twice_gives_the_same_bytes(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ import anyio
 if sys.version_info < (3, 11):  # pragma: no cover - anyio installs the backport there
     from exceptiongroup import BaseExceptionGroup
 
+from . import __version__
 from .config import Settings, load_settings
 from .errors import AgentThreadsError
 
@@ -57,6 +58,7 @@ def _add_transport(p: argparse.ArgumentParser, *, top: bool) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="agent-threads-mcp", description="MCP server for cloud agents' conversations.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _add_common(p, top=True)
     _add_transport(p, top=True)
     commands = p.add_subparsers(dest="command", metavar="{serve,demo,export}")
