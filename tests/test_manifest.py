@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import sys
@@ -22,6 +21,7 @@ from agent_threads.app import build_server
 from agent_threads.config import Settings, load_settings
 
 from .node import MCPB, run_npx
+from .uvtools import offline_env, uv_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST: dict[str, Any] = json.loads((ROOT / "manifest.json").read_text(encoding="utf-8"))
@@ -143,14 +143,12 @@ def test_packing_refuses_a_manifest_whose_version_disagrees(tmp_path: Path) -> N
 
 
 async def test_the_unpacked_bundle_serves_the_tools_with_the_manifests_own_command(tmp_path: Path) -> None:
-    uv = shutil.which("uv")
-    if uv is None:
-        pytest.skip("uv is not installed; the bundle's command is `uv run`")
+    uv = uv_or_skip()
     with zipfile.ZipFile(pack_mcpb.pack(tmp_path / "agent-threads.mcpb")) as z:
         z.extractall(tmp_path / "installed")
     config = MANIFEST["server"]["mcp_config"]
     args = [a.replace("${__dirname}", str(tmp_path / "installed")) for a in config["args"]]
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | _substituted_env() | {"UV_OFFLINE": "1"}
+    env = offline_env(**_substituted_env())
     params = StdioServerParameters(command=uv, args=args, env=env, cwd=str(tmp_path))
     with anyio.fail_after(180):
         async with Client(params) as client:
