@@ -94,7 +94,7 @@ def _server_args(argv: list[str]) -> list[str] | None:
     return None if finite & set(args) else args
 
 
-@pytest.mark.parametrize("text", RUNNABLE)
+@pytest.mark.parametrize("text", RUNNABLE, ids=[t if len(t) <= 100 else t[:97] + "..." for t in RUNNABLE])
 async def test_the_documented_command_works(text: str, clone: Path, tmp_path: Path) -> None:
     port = _free_port()
     extra, argv = _argv(text, clone, port)
