@@ -26,7 +26,7 @@ from .uvtools import offline_env, uv_or_skip
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST: dict[str, Any] = json.loads((ROOT / "manifest.json").read_text(encoding="utf-8"))
 sys.path.insert(0, str(ROOT / "scripts"))
-import pack_mcpb  # noqa: E402  (a stdlib script, not a package)
+import pack_mcpb  # noqa: E402  # pyright: ignore[reportMissingImports]  (a stdlib script, not a package)
 
 DESIGN_ENV = {
     "QODER_PAT", "QODER_BASE_URL",
@@ -55,7 +55,8 @@ def _substituted_env() -> dict[str, str]:
     config = MANIFEST["user_config"]
     as_text = {True: "true", False: "false"}
     return {
-        var: as_text.get(config[key]["default"], config[key]["default"]) for var, key in _env_to_config_key().items()
+        var: str(as_text.get(config[key]["default"], config[key]["default"]))
+        for var, key in _env_to_config_key().items()
     }
 
 
