@@ -109,20 +109,16 @@ class OtlpWriter:
 
     def end(self, count: int) -> None:
         self._flush()
-        root = Span(
-            self.root_id, "", f"thread {self.title or self.ref}", KIND_INTERNAL, self.first_ns, self.last_ns, []
-        )
-        root.attributes = attributes(
-            {
-                "gen_ai.conversation.id": self.ref,
-                "gen_ai.provider.name": self.family,
-                "session.id": self.ref,
-                "agent_threads.thread.title": self.title,
-                "agent_threads.thread.status": self.status,
-                "agent_threads.thread.messages": count,
-            }
-        )
-        self._write(root)
+        thread = {
+            "gen_ai.conversation.id": self.ref,
+            "gen_ai.provider.name": self.family,
+            "session.id": self.ref,
+            "agent_threads.thread.title": self.title,
+            "agent_threads.thread.status": self.status,
+            "agent_threads.thread.messages": count,
+        }
+        name = f"thread {self.title or self.ref}"
+        self._write(Span(self.root_id, "", name, KIND_INTERNAL, self.first_ns, self.last_ns, attributes(thread)))
         self.out.write("]}]}]}\n")
 
     def _write(self, span: Span) -> None:
@@ -138,85 +134,82 @@ class OtlpWriter:
         self.first_ns = self.first_ns or start
         self.last_ns = max(self.last_ns, end)
         span = self._turn_span(turn, start, end)
-        for tool in self._tool_spans(turn, span.span_id, start):
-            self._write(tool)
+        results = {p.id: (m, p) for m in turn for p in m.parts if isinstance(p, ToolResultPart) and p.id}
+        for m in turn:
+            for i, call in enumerate(p for p in m.parts if isinstance(p, ToolCallPart)):
+                answer = results.get(call.id) if call.id else None
+                self._write(self._tool_span(call, ids(self.ref, "tool", m.seq, i), span.span_id, m, answer))
         self._write(span)
 
     def _turn_span(self, turn: list[Message], start: int, end: int) -> Span:
         asked = [x for m in turn if m.role == "user" for x in otel_messages(m)]
         answered = [x for m in turn if m.role != "user" for x in otel_messages(m)]
         agent = next((m.author for m in turn if m.role == "assistant" and m.author), None)
-        span_id = ids(self.ref, "turn", turn[0].seq)
-        span = Span(
-            span_id, self.root_id, f"invoke_agent {agent}" if agent else "invoke_agent", KIND_CLIENT, start, end, []
-        )
         errors = [(m, p) for m in turn for p in m.parts if isinstance(p, EventPart) and p.is_error]
+        first = errors[0][1] if errors else None
+        turn_attributes = {
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.provider.name": self.family,
+            "gen_ai.conversation.id": self.ref,
+            "gen_ai.agent.name": agent,
+            "gen_ai.input.messages": compact_json(asked) if asked else None,
+            "gen_ai.output.messages": compact_json(answered) if answered else None,
+            "gen_ai.response.finish_reasons": ["error"] if first else None,
+            "error.type": (first.code or "_OTHER") if first else None,
+            "agent_threads.seq.first": turn[0].seq,
+            "agent_threads.seq.last": turn[-1].seq,
+        }
+        name = f"invoke_agent {agent}" if agent else "invoke_agent"
+        span = Span(ids(self.ref, "turn", turn[0].seq), self.root_id, name, KIND_CLIENT, start, end, [])
+        span.attributes = attributes(turn_attributes)
         span.events = [
             _exception("gen_ai.client.operation.exception", m, p.code, p.message or p.name) for m, p in errors
         ]
-        first = errors[0][1] if errors else None
-        span.error = (first.message or first.name) if first else None
-        span.attributes = attributes(
-            {
-                "gen_ai.operation.name": "invoke_agent",
-                "gen_ai.provider.name": self.family,
-                "gen_ai.conversation.id": self.ref,
-                "gen_ai.agent.name": agent,
-                "gen_ai.input.messages": compact_json(asked) if asked else None,
-                "gen_ai.output.messages": compact_json(answered) if answered else None,
-                "gen_ai.response.finish_reasons": ["error"] if first else None,
-                "error.type": (first.code or "_OTHER") if first else None,
-                "agent_threads.seq.first": turn[0].seq,
-                "agent_threads.seq.last": turn[-1].seq,
-            }
-        )
+        span.error = _summary(first.message or first.name) if first else None
         return span
 
-    def _tool_spans(self, turn: list[Message], parent: str, fallback: int) -> list[Span]:
-        results = {p.id: (m, p) for m in turn for p in m.parts if isinstance(p, ToolResultPart) and p.id}
-        spans = []
-        for m in turn:
-            for i, call in enumerate(p for p in m.parts if isinstance(p, ToolCallPart)):
-                answer = results.get(call.id) if call.id else None
-                start = nanos(m.time) or fallback
-                end = nanos(answer[0].time) if answer else start
-                result = answer[1].result if answer else call.result
-                failed = bool(call.is_error or (answer and answer[1].is_error))
-                spans.append(
-                    self._tool_span(call, ids(self.ref, "tool", m.seq, i), parent, (start, end), result, failed)
-                )
-                if failed:
-                    spans[-1].events.append(
-                        _exception(
-                            "gen_ai.execute_tool.exception", answer[0] if answer else m, None, result or "failed"
-                        )
-                    )
-        return spans
-
     def _tool_span(
-        self, call: ToolCallPart, span_id: str, parent: str, times: tuple[int, int], result: str | None, failed: bool
+        self,
+        call: ToolCallPart,
+        span_id: str,
+        parent: str,
+        asked: Message,
+        answer: tuple[Message, ToolResultPart] | None,
     ) -> Span:
+        """A tool call from the message that made it to the one that brought its result (if on this turn)."""
+        answered, result = (answer[0], answer[1].result) if answer else (asked, call.result)
+        failed = bool(call.is_error or (answer and answer[1].is_error))
         arguments = (
             call.arguments
             if isinstance(call.arguments, str) or call.arguments is None
             else compact_json(call.arguments)
         )
-        span = Span(span_id, parent, f"execute_tool {call.name}", KIND_INTERNAL, times[0], times[1], [])
-        span.error = (result or "failed") if failed else None
-        span.attributes = attributes(
-            {
-                "gen_ai.operation.name": "execute_tool",
-                "gen_ai.provider.name": self.family,
-                "gen_ai.conversation.id": self.ref,
-                "gen_ai.tool.name": call.name,
-                "gen_ai.tool.call.id": call.id,
-                "gen_ai.tool.call.arguments": arguments,
-                "gen_ai.tool.call.result": result,
-                "error.type": "tool_error" if failed else None,
-                "agent_threads.tool.status": call.status,
-            }
+        tool_attributes = {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.provider.name": self.family,
+            "gen_ai.conversation.id": self.ref,
+            "gen_ai.tool.name": call.name,
+            "gen_ai.tool.call.id": call.id,
+            "gen_ai.tool.call.arguments": arguments,
+            "gen_ai.tool.call.result": result,
+            "error.type": "tool_error" if failed else None,
+            "agent_threads.tool.status": call.status,
+        }
+        start = nanos(asked.time) or self.last_ns
+        span = Span(
+            span_id, parent, f"execute_tool {call.name}", KIND_INTERNAL, start, nanos(answered.time) or start, []
         )
+        span.attributes = attributes(tool_attributes)
+        if failed:
+            span.error = _summary(result or "failed")
+            span.events = [_exception("gen_ai.execute_tool.exception", answered, None, result or "failed")]
         return span
+
+
+def _summary(text: str) -> str:
+    """A status message: the first line of an error, at most 200 characters."""
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= 200 else line[:199] + "…"
 
 
 def _exception(name: str, m: Message, kind: str | None, message: str) -> dict[str, Any]:
