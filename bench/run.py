@@ -221,7 +221,7 @@ NOTES = {
     "plain tea models (25 requests; the tool's 100-message pages need 100); qca is 5x slower than the tool",
     "coldstart_vs_floor": "importing `agent_threads` and registering its tools (~75 ms) on top of the floor's "
     "~1 s; the quick run's 3 rounds are noisy, the full run's 15 are the figure to trust",
-    "stream_delta_p50_ms": "coalescing to at most 4 notifications a second (issue 5's requirement) holds a delta "
+    "stream_delta_p50_ms": "coalescing to at most 4 notifications a second (the progress rate limit) holds a delta "
     "inside a 0.25 s window until the window ends; deltas paced slower than that reach the client in ~3 ms",
     "rss_mb_100k_messages": "",
 }

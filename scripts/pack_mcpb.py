@@ -19,7 +19,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TOP_FILES = ("manifest.json", "pyproject.toml", "uv.lock", "README.md", "LICENSE")
-REQUIRED = ("manifest.json", "pyproject.toml", "uv.lock", "README.md")
 PACKAGE = Path("server") / "agent_threads"
 SKIPPED_DIRS = {"__pycache__"}
 SKIPPED_SUFFIXES = {".pyc", ".pyo"}
@@ -32,10 +31,10 @@ class PackError(Exception):
 
 def bundle_files(root: Path = ROOT) -> list[Path]:
     """Paths (relative to root) that go into the bundle, sorted."""
-    missing = [name for name in REQUIRED if not (root / name).is_file()]
+    missing = [name for name in TOP_FILES if not (root / name).is_file()]
     if missing:
         raise PackError(f"missing {', '.join(missing)} in {root}")
-    files = [Path(name) for name in TOP_FILES if (root / name).is_file()]
+    files = [Path(name) for name in TOP_FILES]
     for path in (root / PACKAGE).rglob("*"):
         rel = path.relative_to(root)
         if path.is_file() and not SKIPPED_DIRS & set(rel.parts) and path.suffix not in SKIPPED_SUFFIXES:

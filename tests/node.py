@@ -23,6 +23,11 @@ _OFFLINE = re.compile(
 )
 
 
+def unreachable(stderr: str) -> bool:
+    """npm failed because the registry could not be reached (not because the command failed)."""
+    return _OFFLINE.search(stderr) is not None
+
+
 def npx_or_skip() -> str:
     """The npx executable on a Node >= 20; skips the test otherwise."""
     npx, node = shutil.which("npx"), shutil.which("node")
@@ -41,7 +46,7 @@ async def run_npx(package: str, args: list[str], *, cwd: Path | None = None, tim
     with anyio.fail_after(timeout):
         done = await anyio.run_process([npx, "--yes", package, *args], cwd=cwd, env=env, check=False)
     out, err = done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace")
-    if done.returncode != 0 and _OFFLINE.search(err):
+    if done.returncode != 0 and unreachable(err):
         pytest.skip(f"{package} is not in the npx cache and the npm registry is unreachable")
     assert done.returncode == 0, (
         f"npx {package} {' '.join(args)} failed ({done.returncode}):\n{err[-3000:]}\n{out[-2000:]}"

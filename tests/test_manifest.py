@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import sys
 import zipfile
 from pathlib import Path
 from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 import anyio
 import pytest
@@ -17,11 +21,12 @@ from agent_threads.app import build_server
 from agent_threads.config import Settings, load_settings
 
 from .node import MCPB, run_npx
+from .uvtools import offline_env, uv_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST: dict[str, Any] = json.loads((ROOT / "manifest.json").read_text(encoding="utf-8"))
 sys.path.insert(0, str(ROOT / "scripts"))
-import pack_mcpb  # noqa: E402  (a stdlib script, not a package)
+import pack_mcpb  # noqa: E402  # pyright: ignore[reportMissingImports]  (a stdlib script, not a package)
 
 DESIGN_ENV = {
     "QODER_PAT", "QODER_BASE_URL",
@@ -50,7 +55,8 @@ def _substituted_env() -> dict[str, str]:
     config = MANIFEST["user_config"]
     as_text = {True: "true", False: "false"}
     return {
-        var: as_text.get(config[key]["default"], config[key]["default"]) for var, key in _env_to_config_key().items()
+        var: str(as_text.get(config[key]["default"], config[key]["default"]))
+        for var, key in _env_to_config_key().items()
     }
 
 
@@ -99,11 +105,27 @@ def test_the_bundle_holds_the_manifest_the_lock_and_the_package_and_nothing_else
         names = z.namelist()
         assert json.loads(z.read("manifest.json")) == MANIFEST
         assert {z.getinfo(n).date_time for n in names} == {pack_mcpb.FIXED_TIME}
-    assert {"manifest.json", "pyproject.toml", "uv.lock", "README.md", "server/agent_threads/__main__.py"} <= set(names)
+    assert {"manifest.json", "pyproject.toml", "uv.lock", "README.md", "LICENSE"} <= set(names)
+    assert "server/agent_threads/__main__.py" in names
     assert "server/agent_threads/sandbox/core.py" in names
     assert all(n.startswith("server/agent_threads/") for n in names if "/" in n)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.startswith(("tests/", ".venv/"))]
     assert names == sorted(names)
+
+
+def test_the_licence_file_is_the_mit_licence_that_pyproject_and_the_manifest_declare() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert pyproject["project"]["license"] == MANIFEST["license"] == "MIT"
+    assert licence.startswith("MIT License\n") and "WITHOUT WARRANTY OF ANY KIND" in licence
+
+
+async def test_mcpb_pack_of_the_checkout_ships_exactly_the_files_the_pack_script_ships(tmp_path: Path) -> None:
+    """`.mcpbignore` keeps .venv/, tests, benchmarks and caches out of `mcpb pack .`, whatever the checkout holds."""
+    await run_npx(MCPB, ["pack", str(ROOT), str(tmp_path / "mcpb.mcpb")], cwd=tmp_path)
+    with zipfile.ZipFile(tmp_path / "mcpb.mcpb") as z:
+        packed = sorted(z.namelist())
+    assert packed == [p.as_posix() for p in pack_mcpb.bundle_files(ROOT)]
 
 
 def test_packing_twice_gives_the_same_bytes(tmp_path: Path) -> None:
@@ -122,14 +144,12 @@ def test_packing_refuses_a_manifest_whose_version_disagrees(tmp_path: Path) -> N
 
 
 async def test_the_unpacked_bundle_serves_the_tools_with_the_manifests_own_command(tmp_path: Path) -> None:
-    uv = shutil.which("uv")
-    if uv is None:
-        pytest.skip("uv is not installed; the bundle's command is `uv run`")
+    uv = uv_or_skip()
     with zipfile.ZipFile(pack_mcpb.pack(tmp_path / "agent-threads.mcpb")) as z:
         z.extractall(tmp_path / "installed")
     config = MANIFEST["server"]["mcp_config"]
     args = [a.replace("${__dirname}", str(tmp_path / "installed")) for a in config["args"]]
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | _substituted_env() | {"UV_OFFLINE": "1"}
+    env = offline_env(**_substituted_env())
     params = StdioServerParameters(command=uv, args=args, env=env, cwd=str(tmp_path))
     with anyio.fail_after(180):
         async with Client(params) as client:

@@ -74,10 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_common(serve, top=False)
     _add_transport(serve, top=False)
     commands.add_parser("demo", help="drive the sandboxed server from a real MCP client and print what it returns")
-    export = commands.add_parser("export", help="write a whole thread as markdown, jsonl or otel")
+    export = commands.add_parser(
+        "export", help="write a whole thread as markdown, jsonl, OTel messages or an OTLP trace"
+    )
     _add_common(export, top=False)
     export.add_argument("ref", help="thread ref, e.g. qoder:sess_1/sthr_2")
-    export.add_argument("--format", choices=["markdown", "jsonl", "otel"], default="markdown")
+    export.add_argument("--format", choices=["markdown", "jsonl", "otel-messages", "otlp"], default="markdown")
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     return p
 

@@ -27,7 +27,7 @@ class ToolCallPart(_Part):
     name: str
     arguments: JsonValue = None
     status: str | None = None
-    result: str | None = Field(None, description="The tool's result, when the vendor reports it with the call.")
+    result: str | None = Field(default=None, description="The tool's result, when the vendor reports it with the call.")
     is_error: bool | None = None
 
 
@@ -47,7 +47,7 @@ class ReasoningPart(_Part):
 class SubAgentPart(_Part):
     kind: Literal["sub_agent"] = "sub_agent"
     name: str
-    thread: str | None = Field(None, description="Ref of the sub-agent's own thread, when it has one.")
+    thread: str | None = Field(default=None, description="Ref of the sub-agent's own thread, when it has one.")
     text: str | None = None
     status: str | None = None
 
@@ -70,7 +70,7 @@ class PlanStep(BaseModel):
 class PlanPart(_Part):
     kind: Literal["plan"] = "plan"
     title: str | None = None
-    status: str | None = Field(None, description="The plan's (task's) own status, as the vendor gave it.")
+    status: str | None = Field(default=None, description="The plan's (task's) own status, as the vendor gave it.")
     steps: list[PlanStep] = []
 
 
@@ -102,7 +102,7 @@ PART_KINDS = ("text", "tool_call", "tool_call_response", "reasoning", "sub_agent
 
 
 class Message(BaseModel):
-    seq: int = Field(0, description="Position in the thread, from 1; stable across pages.")
+    seq: int = Field(default=0, description="Position in the thread, from 1; stable across pages.")
     id: str | None = None
     time: datetime | None = None
     role: Role
@@ -120,10 +120,10 @@ class ThreadEntry(BaseModel):
     ref: str
     title: str | None = None
     status: str | None = None
-    kind: str | None = Field(None, description="session, thread, employee, conversation, instance…")
+    kind: str | None = Field(default=None, description="session, thread, employee, conversation, instance…")
     created: datetime | None = None
     updated: datetime | None = None
-    children: bool | None = Field(None, description="True when list_threads(parent=ref) lists more under it.")
+    children: bool | None = Field(default=None, description="True when list_threads(parent=ref) lists more under it.")
     vendor: dict[str, JsonValue] | None = None
 
 

@@ -1,0 +1,140 @@
+"""``agent-threads-mcp export REF``: a whole thread, every page followed through the provider (not the budgeted
+tool), as Markdown, JSON Lines of normalized messages, OpenTelemetry GenAI messages or an OTLP/JSON trace.
+Each format is a writer module of this package; every one writes times as ``iso_z`` does.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+from .. import providers
+from ..config import Settings
+from ..errors import AgentThreadsError, ConfigError, ProtocolError
+from ..http import RetryPolicy
+from ..profiles import GROUP_OF
+from ..providers.base import Batch, Provider
+from ..redact import mask_secrets
+from ..refs import ThreadRef, parse_ref
+from ..render import clean
+from ..transcript import Message
+from .base import Writer, iso_z
+from .jsonl import JsonlWriter
+from .markdown import MarkdownWriter
+from .otel_messages import OtelMessagesWriter, otel_messages
+from .otlp import OtlpWriter
+
+if TYPE_CHECKING:
+    from ..app import Factory
+
+__all__ = ["FORMATS", "ExportFailed", "Format", "batches", "export", "iso_z", "otel_messages", "write_thread"]
+
+Format = Literal["markdown", "jsonl", "otel-messages", "otlp"]
+WRITERS: dict[Format, type[Writer]] = {
+    "markdown": MarkdownWriter,
+    "jsonl": JsonlWriter,
+    "otel-messages": OtelMessagesWriter,
+    "otlp": OtlpWriter,
+}
+FORMATS: tuple[Format, ...] = tuple(WRITERS)
+PAGE_SIZE = 100
+MAX_PAGES = 100_000
+
+
+class ExportFailed(AgentThreadsError):
+    """An export that could not finish; the message is already free of configured secrets."""
+
+
+async def export(
+    settings: Settings, ref_text: str, fmt: Format, output: str | None, factory: Factory = providers.create
+) -> int:
+    """Write the whole thread to ``output`` (stdout when None); returns the number of messages."""
+    ref = parse_ref(ref_text)
+    spec = next((p for p in settings.providers if p.id == ref.provider), None)
+    if spec is None:
+        configured = ", ".join(p.id for p in settings.providers) or "none"
+        keys = (ref.provider, ref.family, GROUP_OF.get(ref.family, ""))
+        why = next((settings.missing[k] for k in keys if k in settings.missing), "")
+        raise ConfigError(
+            f"Provider {ref.provider!r} is not configured{f' ({why})' if why else ''}; configured: {configured}."
+        )
+    provider = factory(spec, settings.timeouts, RetryPolicy())
+    secrets = tuple(v for p in settings.providers for v in p.credentials.values())
+    try:
+        async with provider.client:
+            with _opened(output) as out:
+                return await write_thread(provider, ref, fmt, out, redact=settings.redact)
+    except AgentThreadsError as e:
+        raise ExportFailed(mask_secrets(e.for_model(), secrets)) from e
+
+
+@contextmanager
+def _opened(output: str | None) -> Iterator[TextIO]:
+    """stdout (as UTF-8), or a file that appears only once the export is complete."""
+    if output is None or output == "-":
+        if isinstance(sys.stdout, io.TextIOWrapper):
+            sys.stdout.reconfigure(encoding="utf-8")
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    partial = path.with_name(path.name + ".part")
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as f:
+            yield f
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+async def batches(provider: Provider, ref: ThreadRef, page_size: int = PAGE_SIZE) -> AsyncIterator[Batch]:
+    """Every vendor page of the thread, in order. Raises ProtocolError if the vendor's cursor goes round."""
+    state: dict[str, Any] | None = None
+    seen: set[str] = set()
+    for _ in range(MAX_PAGES):
+        batch = await provider.read(ref, state, page_size)
+        yield batch
+        if batch.next_state is None:
+            return
+        key = json.dumps(batch.next_state, sort_keys=True, default=str)
+        if key in seen:
+            raise ProtocolError("the vendor returned a page cursor it had already returned", provider=provider.id)
+        seen.add(key)
+        state = batch.next_state
+    raise ProtocolError(f"the thread has more than {MAX_PAGES} pages", provider=provider.id)
+
+
+async def write_thread(provider: Provider, ref: ThreadRef, fmt: Format, out: TextIO, *, redact: bool = True) -> int:
+    writer = WRITERS[fmt](out, str(ref))
+    count, started = 0, False
+    async for batch in batches(provider, ref):
+        if not started:
+            writer.start(batch.title, batch.status)
+            started = True
+        for i, message in enumerate(batch.messages, count + 1):
+            message = message if message.seq else message.model_copy(update={"seq": i})
+            writer.message(scrubbed(message) if redact else message)
+        count += len(batch.messages)
+    writer.end(count)
+    return count
+
+
+def scrubbed(message: Message) -> Message:
+    """The message with control characters dropped and credential-like strings masked, wherever they sit."""
+    return Message.model_validate(_scrub(message.model_dump(mode="json")))
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value, redact=True)
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    return value
