@@ -31,7 +31,11 @@ from .uvtools import copy_tracked, offline_env, uv_or_skip
 CHECKOUT = "/path/to/agent-threads-mcp"
 SUITE = "uv run pytest"  # the README's test command: what runs this file
 COMMANDS = documented_commands()
-RUNNABLE = sorted({c.text for c in COMMANDS if c.needs is None and c.text != SUITE})
+# guides whose blocks are one shell session (a variable exported, then used): their own test runs them in order
+SESSIONS = {"docs/deploy.md": "test_deploy_doc.py"}
+RUNNABLE = sorted(
+    {c.text for c in COMMANDS if c.needs is None and c.text != SUITE and c.where.split(":")[0] not in SESSIONS}
+)
 _CREDENTIALS = re.compile(r"^(QODER_|ALIBABA_CLOUD_|TENCENTCLOUD_|AGENT_THREADS_)")
 
 
@@ -39,6 +43,13 @@ def test_no_placeholder_is_left_for_the_reader_to_fill_in() -> None:
     for doc in DOCS:
         text = doc.read_text(encoding="utf-8")
         assert not re.findall(r"<(owner|user|org|your[-_ ][a-z]+)>", text, re.IGNORECASE), doc
+
+
+def test_a_guide_run_as_one_session_has_a_test_of_its_own() -> None:
+    here = Path(__file__).parent
+    for doc, test in SESSIONS.items():
+        assert doc in (c.where.split(":")[0] for c in COMMANDS) and (here / test).is_file()
+        assert doc.split("/")[-1] in (here / test).read_text(encoding="utf-8")
 
 
 def test_a_command_with_an_elided_value_says_what_it_needs() -> None:
