@@ -14,7 +14,7 @@ and "Table 'ops.t9' doesn't exist" share one; different codes never do (the grou
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .transcript import EventPart, Message, Part, PlanPart, SubAgentPart, ToolCallPart, ToolResultPart
@@ -85,7 +85,7 @@ def _part_failure(part: Part) -> Failure | None:
         failed = part.is_error or is_failed(part.status)
         return failure(f"tool:{part.name}:{_failed_word(part.status)}", part.result) if failed else None
     if isinstance(part, ToolResultPart):
-        return failure(f"tool:{part.name or 'result'}:error", part.result) if part.is_error else None
+        return failure(f"tool:{part.name or 'result'}:failed", part.result) if part.is_error else None
     if isinstance(part, PlanPart):
         return _plan_failure(part)
     if isinstance(part, SubAgentPart):
@@ -127,13 +127,17 @@ def _failed_word(status: str | None) -> str:
 
 
 def unfinished(message: Message) -> str | None:
-    """What in this message had not finished when it was read (a running tool, an open reply), if anything."""
+    """What in this message had not finished when it was read (a running tool, an open reply), if anything; a
+    later part of the same name with another status closes it (``session [running] · session [idle]``)."""
+    still: dict[str, bool] = {}
     for part in message.parts:
         status = getattr(part, "status", None)
-        if is_running(status):
-            name = part.name if isinstance(part, (ToolCallPart, EventPart, SubAgentPart)) else part.kind
-            return f"{part.kind}:{name}" if isinstance(part, ToolCallPart) else str(name)
-    return None
+        if status is None:
+            continue
+        name = part.name if isinstance(part, (ToolCallPart, EventPart, SubAgentPart)) else part.kind
+        label = f"{part.kind}:{name}" if isinstance(part, ToolCallPart) else str(name)
+        still[label] = is_running(status)
+    return next((label for label, running in still.items() if running), None)
 
 
 @dataclass(frozen=True)
@@ -162,20 +166,23 @@ def thread_failure(status: str | None, turn: Sequence[TurnMessage]) -> tuple[int
 
 # ---- masking ------------------------------------------------------------------------------------
 
-_QUOTES = "'\"`“‘「『"
-_CLOSE = {"'": "'", '"': '"', "`": "`", "“": "”", "‘": "’", "「": "」", "『": "』"}
-_RULES: list[tuple[re.Pattern[str], str]] = [
+_QUOTES = {"'": "'", '"': '"', "`": "`", "“": "”", "‘": "’", "「": "」", "『": "』"}
+"""Opening and closing quotes: the leftmost opening one wins, and its value may hold the others."""
+
+
+def _quoted(opening: str) -> str:
+    close = _QUOTES[opening]
+    return f"{re.escape(opening)}[^{re.escape(close)}\n]*{re.escape(close)}"
+
+
+def _quote_mask(match: re.Match[str]) -> str:
+    return f"{match.group(0)[0]}…{match.group(0)[-1]}"
+
+
+_RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]+"), "<url>"),
     (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), "<uuid>"),
-    *[
-        (
-            re.compile(
-                rf"(?<![\w{re.escape(q)}]){re.escape(q)}[^{re.escape(q + _CLOSE[q])}\n]*{re.escape(_CLOSE[q])}(?!\w)"
-            ),
-            f"{q}…{_CLOSE[q]}",
-        )
-        for q in _QUOTES
-    ],
+    (re.compile(rf"(?<!\w)(?:{'|'.join(_quoted(q) for q in _QUOTES)})(?!\w)"), _quote_mask),
     (
         re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"),
         "<time>",
