@@ -37,7 +37,8 @@ async def test_groups_touching_more_threads_come_first_and_page(index: ThreadInd
     assert [g.code for g in rest.groups] == ["status:failed", "ToolTimeout"]  # a tie: the latest first
     assert rest.next_offset is None
     assert [g.code for g in (await index.failures(provider="rdsai")).groups] == ["ToolTimeout"]
-    assert (await index.failures(since=at(40))).groups == []
+    assert [g.code for g in (await index.failures(since=at(40))).groups] == ["status:failed"]
+    assert (await index.failures(until=at(11))).groups == []
 
 
 async def test_different_codes_with_the_same_message_stay_apart(index: ThreadIndex) -> None:
