@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, cast
 
+import anyio
 import httpx
 
 from agent_threads.errors import NotFoundError, ServerError
@@ -38,6 +39,10 @@ class ScriptedProvider:
     lists: int = 0
     broken: set[str] = field(default_factory=set[str])
     """Refs whose reads fail with a 5xx."""
+    gone: set[str] = field(default_factory=set[str])
+    """Refs still listed whose reads answer 404 (deleted since the listing)."""
+    hold: dict[str, tuple[Any, Any]] = field(default_factory=dict[str, tuple[Any, Any]])
+    """Reads of ``ref`` from this state on wait: ref -> (state, anyio.Event set when one waits)."""
     capabilities: Capabilities = Capabilities()
     client: httpx.AsyncClient = cast(httpx.AsyncClient, None)
 
@@ -71,7 +76,10 @@ class ScriptedProvider:
         self.reads.append((key, state))
         if key in self.broken:
             raise ServerError("the vendor failed", provider=self.id, status=503)
-        if key not in self.threads:
+        if key in self.hold and self.hold[key][0] == state:
+            self.hold[key][1].set()
+            await anyio.sleep_forever()
+        if key not in self.threads or key in self.gone:
             raise NotFoundError("no such thread", provider=self.id, status=404)
         thread = self.threads[key]
         return self._relative(thread, state, limit) if self.relative else self._forward(thread, state, limit)
@@ -98,3 +106,29 @@ class ScriptedProvider:
 def message(text: str, i: int) -> Message:
     role = "user" if i % 2 == 0 else "assistant"
     return Message(id=f"m{i}", role=role, text=text, time=T0 + timedelta(minutes=i))
+
+
+class Counting:
+    """A real provider, with every list and read call counted."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.id, self.family, self.client, self.capabilities = inner.id, inner.family, inner.client, inner.capabilities
+        self.lists = 0
+        self.reads: list[str] = []
+
+    def describe(self) -> dict[str, Any]:
+        return self.inner.describe()
+
+    async def list_threads(self, parent: ThreadRef | None, state: State | None, limit: int) -> Listing:
+        self.lists += 1
+        return await self.inner.list_threads(parent, state, limit)
+
+    async def read(self, ref: ThreadRef, state: State | None, limit: int) -> Batch:
+        self.reads.append(str(ref))
+        return await self.inner.read(ref, state, limit)
+
+    def stream(
+        self, ref: ThreadRef, message: str | None, checkpoint: str | None
+    ) -> AbstractAsyncContextManager[AsyncIterator[StreamEvent]]:
+        return self.inner.stream(ref, message, checkpoint)

@@ -61,7 +61,9 @@ async def test_a_turn_left_unfinished_fails_only_once_the_thread_stops(index: Th
     group = (await index.failures()).groups[0]
     assert (group.code, group.examples[0].seq) == ("unfinished:reply", 2)
     await index.write(
-        ThreadWrite(ref="dataagent:i/s", provider="dataagent", messages=index.records([Message(role="user", text="and?")], 2))
+        ThreadWrite(
+            ref="dataagent:i/s", provider="dataagent", messages=index.records([Message(role="user", text="and?")], 2)
+        )
     )
     assert (await index.failures()).groups == []  # a new turn began: the old one is history
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
+import anyio
 from typing_extensions import LiteralString
 
 from ..errors import ConfigError
@@ -45,14 +46,17 @@ def safe_url(url: str) -> str:
 class PostgresBackend:
     dialect: Dialect = PostgresDialect()
 
-    def __init__(self, pool: AsyncConnectionPool[Any], where: str) -> None:
+    def __init__(self, pool: AsyncConnectionPool[Any], url: str) -> None:
         self.pool = pool
-        self.where = where
-        self._locks: dict[str, tuple[str, AsyncConnection[Any]]] = {}
+        self.where = safe_url(url)
+        self._url = url
+        self._locks: dict[str, str] = {}
+        self._lock_conn: AsyncConnection[Any] | None = None
+        self._guard = anyio.Lock()
 
     @classmethod
     async def open(
-        cls, url: str, *, version: int = schema.VERSION, max_size: int = 4, timeout: float = 10.0
+        cls, url: str, *, version: int = schema.VERSION, max_size: int = 4, timeout: int = 10
     ) -> PostgresBackend:
         """Connect, check the locale, create or migrate the schema.
 
@@ -71,10 +75,12 @@ class PostgresBackend:
         pool = AsyncConnectionPool(
             url, min_size=1, max_size=max_size, open=False, configure=_configure, kwargs={"autocommit": True}
         )
-        backend = cls(pool, safe_url(url))
+        backend = cls(pool, url)
         try:
+            async with await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=timeout) as conn:
+                await _configure(conn)  # one connection first: a wrong URL fails at once, with the server's words
+                await backend._migrate(conn, version)
             await pool.open(wait=True, timeout=timeout)
-            await backend._migrate(version)
         except psycopg.Error as e:
             await pool.close()
             raise backend.store_error(e) from e
@@ -83,8 +89,8 @@ class PostgresBackend:
             raise
         return backend
 
-    async def _migrate(self, version: int) -> None:
-        async with self.pool.connection() as conn, conn.transaction():
+    async def _migrate(self, conn: AsyncConnection[Any], version: int) -> None:
+        async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext('agent_threads.schema'))")
             await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
             await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -125,28 +131,41 @@ class PostgresBackend:
         )
 
     async def try_lock(self, provider: str, owner: str, ttl: float) -> bool:
-        held = self._locks.get(provider)
-        if held is not None:
-            return held[0] == owner
-        conn = await self.pool.getconn()
-        row = await (await conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (_lock_key(provider),))).fetchone()
-        if row and row[0]:
-            self._locks[provider] = (owner, conn)
-            return True
-        await self.pool.putconn(conn)
-        return False
+        import psycopg
+
+        async with self._guard:
+            held = self._locks.get(provider)
+            if held is not None:
+                return held == owner
+            try:
+                conn = await self._locker()
+                query = "SELECT pg_try_advisory_lock(hashtext(%s))"
+                row = await (await conn.execute(query, (_lock_key(provider),))).fetchone()
+            except psycopg.Error as e:
+                raise self.store_error(e) from e
+            if row and row[0]:
+                self._locks[provider] = owner
+            return self._locks.get(provider) == owner
+
+    async def _locker(self) -> AsyncConnection[Any]:
+        """The one session that holds this process's sync locks (they end with it, e.g. if the process dies)."""
+        import psycopg
+
+        if self._lock_conn is None or self._lock_conn.closed:
+            self._lock_conn = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+        return self._lock_conn
 
     async def unlock(self, provider: str, owner: str) -> None:
-        held = self._locks.get(provider)
-        if held is None or held[0] != owner:
-            return
-        del self._locks[provider]
-        await held[1].execute("SELECT pg_advisory_unlock(hashtext(%s))", (_lock_key(provider),))
-        await self.pool.putconn(held[1])
+        async with self._guard:
+            if self._locks.get(provider) != owner or self._lock_conn is None:
+                return
+            del self._locks[provider]
+            await self._lock_conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (_lock_key(provider),))
 
     async def close(self) -> None:
-        for provider, (owner, _) in list(self._locks.items()):
-            await self.unlock(provider, owner)
+        if self._lock_conn is not None:
+            await self._lock_conn.close()  # ends the session: its locks go with it
+        self._locks.clear()
         await self.pool.close()
 
 
