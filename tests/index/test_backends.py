@@ -14,7 +14,7 @@ from agent_threads.index.sql import Plan, Stmt
 from agent_threads.index.sqlite import SqliteBackend
 from agent_threads.transcript import Message
 
-from .conftest import Store
+from .conftest import SECRET, Store
 from .corpus import seed
 from .pgserver import PgServer
 
@@ -89,7 +89,7 @@ async def test_both_backends_answer_the_same(postgres: PgServer, tmp_path: Path)
     queries += [{"errors_only": True}, {"roles": ["user"], "limit": 2, "offset": 2}, {"kinds": ["event"]}]
     answers: list[list[Any]] = []
     for config in (lite, shared):
-        async with open_index(config) as index:
+        async with open_index(config, secrets=(SECRET,)) as index:
             assert index is not None
             await seed(index)
             found = [comparable(await index.search(**q)) for q in queries]
