@@ -44,14 +44,17 @@ async def test_two_writers_on_one_store_lose_nothing_and_duplicate_nothing(store
 
 
 V1_THREAD = "INSERT INTO threads (ref, provider, title, status, complete) VALUES ('dms:old', 'dms', 'Old', 'failed', 1)"
-V1_MESSAGE = """INSERT INTO messages (thread_id, seq, role, kinds, lead, fold, body)
-SELECT id, 1, 'user', 1, 'kept across the upgrade', 'kept across the upgrade',
-    '{"seq": 1, "role": "user", "text": "kept across the upgrade"}' FROM threads WHERE ref = 'dms:old'"""
+V1_MESSAGE = """INSERT INTO messages (id, thread_id, seq, role, kinds, tools, lead, fold)
+SELECT id * 16777216 + 1 + 8388608, id, 1, 'user', 1, 2, 'kept across the upgrade', 'kept across the upgrade'
+FROM threads WHERE ref = 'dms:old'"""
+V1_BODY = """INSERT INTO bodies (thread_id, seq, body)
+SELECT id, 1, '{"seq": 1, "role": "user", "text": "kept across the upgrade"}' FROM threads WHERE ref = 'dms:old'"""
 
 
 def v1_rows() -> Plan[None]:
     yield Stmt(V1_THREAD)
     yield Stmt(V1_MESSAGE)
+    yield Stmt(V1_BODY)
 
 
 async def test_an_index_of_the_first_schema_is_migrated_with_its_data(store: Store) -> None:
@@ -69,7 +72,9 @@ async def test_an_index_of_the_first_schema_is_migrated_with_its_data(store: Sto
         assert (await index.failures()).groups == []  # the thread's own failure is new: known from its next write
         await index.write(ThreadWrite(ref="dms:old", provider="dms"))
         assert [g.code for g in (await index.failures()).groups] == ["status:failed"]
-        assert (await index.digest("dms:old")) is not None
+        digest = await index.digest("dms:old")
+        assert digest is not None and (digest.messages, digest.tool_calls) == (1, 2)  # counted by the migration
+        assert [m.text for m in await index.messages("dms:old")] == ["kept across the upgrade"]
 
 
 def comparable(value: Any) -> Any:

@@ -45,7 +45,7 @@ async def test_replicas_starting_at_once_migrate_once(postgres: PgServer) -> Non
         version = conn.execute("SELECT value FROM agent_threads.meta WHERE key = 'schema_version'").fetchone()
         tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'agent_threads'").fetchone()
     assert version == (str(schema.VERSION),)
-    assert tables == (4,)  # meta, threads, messages, provider_runs
+    assert tables == (5,)  # meta, threads, messages, bodies, provider_runs
 
 
 async def test_the_sync_lock_is_held_by_one_replica_at_a_time(postgres: PgServer) -> None:

@@ -113,10 +113,10 @@ async def test_filters_narrow_by_provider_role_kind_status_and_time(seeded: Thre
 
 
 async def test_threads_rank_by_relevance_then_recency(seeded: ThreadIndex) -> None:
-    assert refs(await seeded.search("orders")) == ["dms:s2", "cms:bot/t5"]  # twice in one message beats once
-    assert refs(await seeded.search("table")) == ["cms:bot/t5", "dms:s3", "dms:s2"]  # a tie: the newer first
+    assert refs(await seeded.search("orders")) == ["cms:bot/t5", "dms:s2"]  # two matching messages beat one
+    assert refs(await seeded.search("table")) == ["dms:s2", "cms:bot/t5", "dms:s3"]  # on a tie, the newer first
     lag = await seeded.search("replication lag")
-    assert [h.seq for h in lag.threads[0].hits] == [2, 3, 1]  # 2 occurrences of each beats 1; then newer
+    assert [h.seq for h in lag.threads[0].hits] == [2, 3, 1]  # within a thread: most occurrences, then newer
 
 
 async def test_pages_continue_at_next_offset_without_repeats(seeded: ThreadIndex) -> None:

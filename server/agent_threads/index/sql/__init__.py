@@ -29,11 +29,21 @@ PlanFactory = Callable[[], Plan[T]]
 
 @dataclass(frozen=True)
 class Match:
-    """How a query's terms select messages: extra FROM text, WHERE conditions, and their parameters."""
+    """How a query's terms select messages: the SELECT list (``mid``, ``tid``), FROM, WHERE and parameters.
+    A ``lean`` match reads neither the message nor the thread row (filters on them cannot be added)."""
 
+    select: str
     source: str
     where: list[str]
     params: list[Any]
+    lean: bool = False
+
+
+MESSAGE_SPAN = 1 << 24
+"""A message's id is its thread's id times this, plus its seq (offset to be positive): the id alone names the
+thread, so a full-text match can be grouped by thread without reading the message."""
+_FULL_SELECT = "m.id AS mid, m.thread_id AS tid"
+_JOINED = "messages m JOIN threads t ON t.id = m.thread_id"
 
 
 class Dialect:
@@ -50,7 +60,8 @@ class Dialect:
     def read_time(self, value: Any) -> datetime | None:
         return value
 
-    def match(self, terms: list[str]) -> Match:
+    def match(self, terms: list[str], *, joined: bool) -> Match:
+        """Messages containing every term; ``joined``: with the thread ``t`` and message ``m`` rows to filter on."""
         raise NotImplementedError
 
 
@@ -65,18 +76,23 @@ class SqliteDialect(Dialect):
     def read_time(self, value: Any) -> datetime | None:
         return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc) if value else None
 
-    def match(self, terms: list[str]) -> Match:
+    def match(self, terms: list[str], *, joined: bool) -> Match:
         long = [t for t in terms if len(t) >= 3]
-        where = ["instr(m.fold, ?) > 0" for t in terms if len(t) < 3]
-        params: list[Any] = [t for t in terms if len(t) < 3]
-        if not long:
-            return Match("", where, params)
+        short = [t for t in terms if len(t) < 3]
+        where = ["instr(m.fold, ?) > 0" for _ in short]
         phrase = " AND ".join('"' + t.replace('"', '""') + '"' for t in long)
-        return Match("JOIN messages_fts f ON f.rowid = m.id", ["f.fold MATCH ?", *where], [phrase, *params])
+        if long and not short and not joined:
+            select = f"f.rowid AS mid, f.rowid / {MESSAGE_SPAN} AS tid"
+            return Match(select, "messages_fts f", ["f.fold MATCH ?"], [phrase], lean=True)
+        if not long:
+            return Match(_FULL_SELECT, _JOINED, where, short)
+        source = "messages_fts f JOIN messages m ON m.id = f.rowid JOIN threads t ON t.id = m.thread_id"
+        return Match(_FULL_SELECT, source, ["f.fold MATCH ?", *where], [phrase, *short])
 
 
 class PostgresDialect(Dialect):
-    """``LIKE`` on the folded text, served by a ``pg_trgm`` GIN index."""
+    """``LIKE`` on the folded text, served by a ``pg_trgm`` GIN index; ``strpos`` for terms under 3 characters,
+    which the index cannot serve (a scan beats a walk of the whole index)."""
 
     name = "postgres"
     least = "least"
@@ -85,9 +101,10 @@ class PostgresDialect(Dialect):
     def read_time(self, value: Any) -> datetime | None:
         return value.astimezone(timezone.utc) if value is not None else None
 
-    def match(self, terms: list[str]) -> Match:
-        where = ["m.fold LIKE ? ESCAPE '\\'" for _ in terms]
-        return Match("", where, [f"%{escape_like(t)}%" for t in terms])
+    def match(self, terms: list[str], *, joined: bool) -> Match:
+        where = ["m.fold LIKE ? ESCAPE '\\'" if len(t) >= 3 else "strpos(m.fold, ?) > 0" for t in terms]
+        params = [f"%{escape_like(t)}%" if len(t) >= 3 else t for t in terms]
+        return Match(_FULL_SELECT, _JOINED if joined else "messages m", where, params, lean=not joined)
 
 
 def escape_like(term: str) -> str:

@@ -85,22 +85,17 @@ def coverage(d: Dialect, provider: str | None) -> Plan[list[ProviderCoverage]]:
     return sorted(found.values(), key=lambda c: c.provider)
 
 
-_DIGESTS = """SELECT t.ref, t.usage, count(m.id), coalesce(sum(m.tools), 0), coalesce(sum(m.failure), 0),
-    min(m.time), max(m.time), CASE WHEN t.fail_code IS NULL THEN 0 ELSE 1 END
-FROM threads t LEFT JOIN messages m ON m.thread_id = t.id WHERE t.ref IN ({refs})
-GROUP BY t.id, t.ref, t.usage, t.fail_code"""
-_LAST_ANSWERS = """SELECT ref, lead FROM (SELECT t.ref AS ref, m.lead AS lead,
-    row_number() OVER (PARTITION BY m.thread_id ORDER BY m.seq DESC) AS rn
-    FROM messages m JOIN threads t ON t.id = m.thread_id
-    WHERE t.ref IN ({refs}) AND m.role IN ({roles}) AND m.lead <> '') AS a WHERE rn = 1"""
+_DIGESTS = """SELECT t.ref, t.usage, t.message_count, t.tool_calls, t.failures, t.first_time, t.last_time,
+    CASE WHEN t.fail_code IS NULL THEN 0 ELSE 1 END,
+    (SELECT m.lead FROM messages m WHERE m.thread_id = t.id AND m.role IN ({roles}) AND m.lead <> ''
+        ORDER BY m.seq DESC LIMIT 1)
+FROM threads t WHERE t.ref IN ({refs})"""
 
 
 def digests(d: Dialect, refs: Sequence[str]) -> Plan[dict[str, Digest]]:
     if not refs:
         return {}
-    rows = yield Stmt(_DIGESTS.format(refs=marks(refs)), list(refs))
-    answers = yield Stmt(_LAST_ANSWERS.format(refs=marks(refs), roles=marks(ANSWER_ROLES)), [*refs, *ANSWER_ROLES])
-    lead = dict(answers)
+    rows = yield Stmt(_DIGESTS.format(roles=marks(ANSWER_ROLES), refs=marks(refs)), [*ANSWER_ROLES, *refs])
     return {
         ref: Digest(
             ref=ref,
@@ -110,9 +105,9 @@ def digests(d: Dialect, refs: Sequence[str]) -> Plan[dict[str, Digest]]:
             usage=usage,
             first_time=d.read_time(first),
             last_time=d.read_time(last),
-            answer=_words(lead.get(ref)),
+            answer=_words(lead),
         )  # fmt: skip
-        for ref, usage, n, tools, fails, first, last, own in rows
+        for ref, usage, n, tools, fails, first, last, own, lead in rows
     }
 
 
@@ -123,8 +118,8 @@ def _words(text: str | None, limit: int = 80) -> str | None:
 
 
 def messages(ref: str, from_seq: int | None, limit: int) -> Plan[list[Message]]:
-    sql = """SELECT m.body FROM messages m JOIN threads t ON t.id = m.thread_id
-    WHERE t.ref = ? AND m.seq >= ? ORDER BY m.seq LIMIT ?"""
+    sql = """SELECT b.body FROM bodies b JOIN threads t ON t.id = b.thread_id
+    WHERE t.ref = ? AND b.seq >= ? ORDER BY b.seq LIMIT ?"""
     rows = yield Stmt(sql, (ref, from_seq if from_seq is not None else -(2**31), limit))
     return [message_from(body) for (body,) in rows]
 

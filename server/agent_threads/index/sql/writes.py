@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from ... import failures
+from ..model import IndexStoreError
 from ..records import MessageRecord, ThreadWrite
-from . import Dialect, Plan, Row, Stmt
+from . import MESSAGE_SPAN, Dialect, Plan, Row, Stmt
 
 _UPSERT_THREAD = """INSERT INTO threads
     (ref, provider, title, status, kind, created, updated, running, usage, synced_at)
@@ -21,15 +22,18 @@ ON CONFLICT (ref) DO UPDATE SET title = coalesce(excluded.title, threads.title),
     running = coalesce(CAST(? AS INTEGER), threads.running), usage = coalesce(excluded.usage, threads.usage),
     synced_at = coalesce(excluded.synced_at, threads.synced_at)
 RETURNING id"""
-_UPSERT_MESSAGE = """INSERT INTO messages (thread_id, seq, mid, time, role, author, kinds, tools, open, failure,
-    fail_code, fail_pattern, fail_message, lead, fold, body)
+_UPSERT_MESSAGE = """INSERT INTO messages (id, thread_id, seq, mid, time, role, author, kinds, tools, open, failure,
+    fail_code, fail_pattern, fail_message, lead, fold)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (thread_id, seq) DO UPDATE SET mid = excluded.mid, time = excluded.time, role = excluded.role,
     author = excluded.author, kinds = excluded.kinds, tools = excluded.tools, open = excluded.open,
     failure = excluded.failure, fail_code = excluded.fail_code, fail_pattern = excluded.fail_pattern,
-    fail_message = excluded.fail_message, lead = excluded.lead, fold = excluded.fold, body = excluded.body"""
-_AGGREGATES = """UPDATE threads SET (message_count, last_seq, first_time, last_time) =
-    (SELECT count(*), max(seq), min(time), max(time) FROM messages WHERE thread_id = ?) WHERE id = ?"""
+    fail_message = excluded.fail_message, lead = excluded.lead, fold = excluded.fold"""
+_UPSERT_BODY = """INSERT INTO bodies (thread_id, seq, body) VALUES (?, ?, ?)
+ON CONFLICT (thread_id, seq) DO UPDATE SET body = excluded.body"""
+_AGGREGATES = """UPDATE threads SET (message_count, last_seq, first_time, last_time, tool_calls, failures) =
+    (SELECT count(*), max(seq), min(time), max(time), coalesce(sum(tools), 0), coalesce(sum(failure), 0)
+    FROM messages WHERE thread_id = ?) WHERE id = ?"""
 _TURN = """UPDATE threads SET turn_seq = (SELECT max(seq) FROM messages WHERE thread_id = ? AND role = 'user'),
     sort_time = coalesce(updated, last_time, created) WHERE id = ?"""
 _LAST_TURN = """SELECT m.seq, m.failure, m.open FROM messages m JOIN threads t ON t.id = m.thread_id
@@ -44,12 +48,12 @@ def write(d: Dialect, w: ThreadWrite, now: datetime) -> Plan[None]:
     meta = (w.ref, w.provider, w.title, w.status, w.kind, d.time(w.created), d.time(w.updated))
     rows = yield Stmt(_UPSERT_THREAD, (*meta, running, w.usage, d.time(now) if w.synced else None, running))
     tid = rows[0][0]
-    if w.replace:
-        yield Stmt("DELETE FROM messages WHERE thread_id = ?", (tid,))
-    elif w.drop_after is not None:
-        yield Stmt("DELETE FROM messages WHERE thread_id = ? AND seq > ?", (tid, w.drop_after))
+    if w.replace or w.drop_after is not None:
+        yield from _drop(tid, None if w.replace else w.drop_after)
     if w.messages:
-        yield Stmt(_UPSERT_MESSAGE, many=[_message_row(d, tid, m) for m in sorted(w.messages, key=lambda m: m.seq)])
+        ordered = sorted(w.messages, key=lambda m: m.seq)
+        yield Stmt(_UPSERT_MESSAGE, many=[_message_row(d, tid, m) for m in ordered])
+        yield Stmt(_UPSERT_BODY, many=[(tid, m.seq, m.body) for m in ordered])
     if w.progress is not None:
         resume = json.dumps(w.progress.resume, default=str) if w.progress.resume is not None else None
         update = "UPDATE threads SET resume = ?, complete = ?, listed = coalesce(?, listed) WHERE id = ?"
@@ -57,6 +61,13 @@ def write(d: Dialect, w: ThreadWrite, now: datetime) -> Plan[None]:
     yield Stmt(_AGGREGATES, (tid, tid))
     yield Stmt(_TURN, (tid, tid))
     yield from _thread_failure(tid)
+
+
+def _drop(tid: int, after: int | None) -> Plan[None]:
+    """Drop a thread's messages (those after seq ``after`` when given)."""
+    tail, params = (" AND seq > ?", (tid, after)) if after is not None else ("", (tid,))
+    for table in ("bodies", "messages"):
+        yield Stmt(f"DELETE FROM {table} WHERE thread_id = ?{tail}", params)
 
 
 def _thread_failure(tid: int) -> Plan[None]:
@@ -71,15 +82,18 @@ def _thread_failure(tid: int) -> Plan[None]:
 def _message_row(d: Dialect, tid: int, m: MessageRecord) -> tuple[Any, ...]:
     f = m.failure
     fail = (1, f.code, f.pattern, f.message) if f else (0, None, None, None)
-    head = (tid, m.seq, m.mid, d.time(m.time), m.role, m.author, m.kinds, m.tools, m.open)
-    return (*head, *fail, m.lead, m.fold, m.body)
+    if not -MESSAGE_SPAN // 2 <= m.seq < MESSAGE_SPAN // 2:
+        raise IndexStoreError(f"Message #{m.seq} is beyond the {MESSAGE_SPAN // 2:,} a thread index keeps per thread.")
+    head = (tid * MESSAGE_SPAN + m.seq + MESSAGE_SPAN // 2, tid, m.seq, m.mid, d.time(m.time), m.role, m.author)
+    head = (*head, m.kinds, m.tools, m.open)
+    return (*head, *fail, m.lead, m.fold)
 
 
 def remove(ref: str) -> Plan[bool]:
     rows = yield Stmt("SELECT id FROM threads WHERE ref = ?", (ref,))
     if not rows:
         return False
-    yield Stmt("DELETE FROM messages WHERE thread_id = ?", (rows[0][0],))
+    yield from _drop(rows[0][0], None)
     yield Stmt("DELETE FROM threads WHERE id = ?", (rows[0][0],))
     return True
 
