@@ -109,14 +109,17 @@ async def test_a_thread_numbered_from_its_newest_message_is_read_again_whole(ind
     )
 
 
-async def test_a_history_rewritten_at_the_vendor_is_read_again_from_the_start(index: ThreadIndex) -> None:
+@pytest.mark.parametrize("page_size", [2, 50])
+async def test_a_history_rewritten_at_the_vendor_is_read_again_from_the_start(
+    index: ThreadIndex, page_size: int
+) -> None:
     vendor = ScriptedProvider()
     ref = vendor.add("s/t", ["one", "two", "three"])
-    await sync(index, [vendor], SyncOptions(page_size=2))
+    await sync(index, [vendor], SyncOptions(page_size=page_size))
     vendor.add("s/t", ["uno", "dos", "tres", "cuatro"], updated=T0 + timedelta(hours=1))
     for message in vendor.threads[ref].messages:
         message.id = f"new-{message.id}"
-    await sync(index, [vendor], SyncOptions(page_size=2))
+    await sync(index, [vendor], SyncOptions(page_size=page_size))
     assert [m.text for m in await index.messages(ref)] == ["uno", "dos", "tres", "cuatro"]
 
 

@@ -4,10 +4,11 @@ from the start otherwise; every vendor page is one write, so an interrupted read
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import AuthError, PermissionError_, ProviderAPIError
+from ..errors import AuthError, PermissionError_, ProtocolError, ProviderAPIError
 from ..failures import is_running
 from ..providers.base import Batch, Provider, State
 from ..refs import ThreadRef
@@ -42,47 +43,57 @@ def start_of(stored: IndexedThread | None) -> Start:
     return Start(state=resume.get("state"), seq=int(resume.get("seq") or 0), first=resume.get("first"))
 
 
-async def read_thread(
-    index: ThreadIndex, provider: Provider, ref: ThreadRef, entry: ThreadEntry, start: Start, page_size: int
-) -> None:
+@dataclass(frozen=True)
+class Reading:
+    """One thread to read into the index; ``on_page`` runs after each page is written (a sync renews its lock)."""
+
+    index: ThreadIndex
+    provider: Provider
+    ref: ThreadRef
+    entry: ThreadEntry
+    page_size: int = 50
+    on_page: Callable[[], Awaitable[object]] | None = None
+
+
+async def read_thread(reading: Reading, start: Start) -> None:
     """Raises:
     ProviderError: the vendor failed (``NotFoundError`` when the thread is gone).
     IndexStoreError: the index cannot be written."""
-    if start.full:
-        return await _read(index, provider, ref, entry, start, page_size)
+    if start.full:  # from the start anyway: what the first page held last time does not matter
+        return await _read(reading, Start())
     try:
-        await _read(index, provider, ref, entry, start, page_size)
+        await _read(reading, start)
     except _Moved:
-        await _read(index, provider, ref, entry, Start(), page_size)
+        await _read(reading, Start())
     except ProviderAPIError as e:  # a stored cursor the vendor no longer accepts
         if e.retryable or isinstance(e, (AuthError, PermissionError_)):
             raise
-        await _read(index, provider, ref, entry, Start(), page_size)
+        await _read(reading, Start())
 
 
-async def _read(
-    index: ThreadIndex, provider: Provider, ref: ThreadRef, entry: ThreadEntry, start: Start, page_size: int
-) -> None:
+async def _read(r: Reading, start: Start) -> None:
     state, seq, seen = start.state, start.seq, set[str]()
-    status = entry.status
+    status = r.entry.status
     for page in range(MAX_PAGES):
-        batch = await provider.read(ref, state, page_size)
+        batch = await r.provider.read(r.ref, state, r.page_size)
         if page == 0 and _moved(batch, start):
             raise _Moved
         status = (batch.status or status) if page == 0 else status
-        records = index.records(batch.messages, seq)
-        relative = any(r.seq < 0 for r in records)
+        records = r.index.records(batch.messages, seq)
+        relative = any(rec.seq < 0 for rec in records)
         key = json.dumps(batch.next_state, sort_keys=True, default=str)
         last = batch.next_state is None or key in seen
         seen.add(key)
-        progress = _progress(state, seq, batch, records, relative=relative, last=last, entry=entry)
+        progress = _progress(state, seq, batch, records, relative=relative, last=last, entry=r.entry)
         replace = page == 0 and start.full and relative  # seqs that count back from the newest all move
-        used = usage(batch.messages, index.secrets)
-        await index.write(_write(provider.id, entry, batch, status, records, progress, used, replace=replace))
+        used = usage(batch.messages, r.index.secrets)
+        await r.index.write(_write(r.provider.id, r.entry, batch, status, records, progress, used, replace=replace))
+        if r.on_page is not None:
+            await r.on_page()
         if last:
             return
         state, seq = batch.next_state, seq + len(batch.messages)
-    raise _Moved  # a vendor that pages forever: start over next time rather than loop
+    raise ProtocolError(f"the thread has more than {MAX_PAGES} pages", provider=r.provider.id)
 
 
 def _moved(batch: Batch, start: Start) -> bool:

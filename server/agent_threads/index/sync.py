@@ -28,7 +28,7 @@ from ..redact import mask_secrets
 from ..refs import parse_ref
 from ..transcript import ThreadEntry
 from .model import IndexedThread, IndexStoreError
-from .reader import read_thread, start_of
+from .reader import Reading, read_thread, start_of
 from .records import fingerprint
 from .store import ThreadIndex
 
@@ -128,6 +128,10 @@ class _Run:
     def reason(self, e: AgentThreadsError) -> str:
         return mask_secrets(e.for_model(), self.index.secrets)
 
+    async def renew(self) -> bool:
+        """Keep this provider's sync lock while a long thread is read."""
+        return await self.index.renew_lock(self.provider.id, self.owner)
+
 
 async def _provider(run: _Run) -> None:
     started, listed = run.index.clock(), False
@@ -219,7 +223,7 @@ async def _one(
     async with limiter:
         try:
             await _read_one(run, entry, known)
-            await run.index.renew_lock(run.provider.id, run.owner)
+            await run.renew()
         except IndexStoreError as e:  # every further write would fail too: stop this provider
             run.out.error = run.reason(e)
             if run.reads is not None:
@@ -234,7 +238,8 @@ async def _one(
 async def _read_one(run: _Run, entry: ThreadEntry, known: IndexedThread | None) -> None:
     """Read one thread; a vendor failure is noted and the others go on."""
     try:
-        await read_thread(run.index, run.provider, parse_ref(entry.ref), entry, start_of(known), run.options.page_size)
+        reading = Reading(run.index, run.provider, parse_ref(entry.ref), entry, run.options.page_size, run.renew)
+        await read_thread(reading, start_of(known))
     except NotFoundError:
         await run.index.remove(entry.ref)
         run.out.removed += 1
