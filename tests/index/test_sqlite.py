@@ -14,9 +14,11 @@ from agent_threads.index import IndexConfig, IndexStoreError, open_index
 from agent_threads.index.records import ThreadWrite
 from agent_threads.index.sql import Plan, Stmt
 from agent_threads.index.store import ThreadIndex
+from agent_threads.index.sync import sync
 from agent_threads.transcript import Message
 
 from .corpus import seed
+from .fakes import ScriptedProvider
 
 CHILD = """
 import sys, anyio
@@ -158,3 +160,14 @@ async def test_a_file_from_a_newer_server_is_refused_not_rewritten(path: Path) -
             pass
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 99
+
+
+async def test_a_sync_into_a_full_disk_reports_it_and_returns(path: Path) -> None:
+    vendor = ScriptedProvider()
+    vendor.add("s/big", ["x" * 50_000 + str(i) for i in range(20)])
+    async with open_index(IndexConfig("sqlite", path=path)) as index:
+        assert index is not None
+        await index.backend.run(lambda: _cap_size(), write=True)
+        result = (await sync(index, [vendor])).providers[0]
+        assert result.error is not None and "the disk is full" in result.error
+        assert result.not_refreshed == ["qoder:s/big"]
