@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent_threads.errors import UsageError
 from agent_threads.index import SearchPage, ThreadIndex
 
 from .corpus import at, seed
@@ -140,3 +141,9 @@ async def test_each_thread_shows_its_best_hits_and_a_digest(seeded: ThreadIndex)
     assert thread.title == "Replication" and thread.status == "idle" and thread.time == at(32)
     assert thread.digest is not None
     assert thread.digest.line() == "3 msgs, 1 failures, 2m · last: Checking again: the replication lag is back to 0 s."
+
+
+async def test_an_unknown_part_kind_is_refused_not_ignored(seeded: ThreadIndex) -> None:
+    with pytest.raises(UsageError) as raised:
+        await seeded.search("orders", kinds=["tool_calls"])
+    assert "Known: text, tool_call," in raised.value.for_model()

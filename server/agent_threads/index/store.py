@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 
 import anyio
 
+from ..errors import UsageError
 from ..providers.base import Batch
-from ..transcript import Message
+from ..transcript import PART_KINDS, Message
 from . import records
 from .backend import Backend
 from .model import Coverage, Digest, FailurePage, IndexedThread, SearchPage
@@ -73,8 +74,14 @@ class ThreadIndex:
         """Threads whose messages match every term of ``query`` and the filters, best first, with coverage.
 
         Raises:
+            UsageError: an unknown part kind.
             IndexStoreError: the store cannot be read.
         """
+        unknown = set(kinds or ()) - set(PART_KINDS)
+        if unknown:
+            raise UsageError(
+                f"Unknown part kinds: {', '.join(sorted(unknown))}.", hint=f"Known: {', '.join(PART_KINDS)}."
+            )
         q = SearchQuery(
             terms=terms(query),
             filters=Filters(provider, since, until),
