@@ -28,6 +28,13 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _kinds(kinds: Sequence[str] | None) -> int:
+    unknown = set(kinds or ()) - set(PART_KINDS)
+    if unknown:
+        raise UsageError(f"Unknown part kinds: {', '.join(sorted(unknown))}.", hint=f"Known: {', '.join(PART_KINDS)}.")
+    return records.kinds_mask(set(kinds or ()))
+
+
 class ThreadIndex:
     """Searches, failure groups, coverage, digests and drill-down over the stored threads, and their writes.
 
@@ -77,17 +84,12 @@ class ThreadIndex:
             UsageError: an unknown part kind.
             IndexStoreError: the store cannot be read.
         """
-        unknown = set(kinds or ()) - set(PART_KINDS)
-        if unknown:
-            raise UsageError(
-                f"Unknown part kinds: {', '.join(sorted(unknown))}.", hint=f"Known: {', '.join(PART_KINDS)}."
-            )
         q = SearchQuery(
             terms=terms(query),
             filters=Filters(provider, since, until),
             statuses=(status,) if isinstance(status, str) else tuple(status or ()),
             roles=tuple(roles or ()),
-            kinds=records.kinds_mask(set(kinds or ())),
+            kinds=_kinds(kinds),
             errors_only=errors_only,
             limit=max(1, min(limit, MAX_LIMIT)),
             offset=max(0, offset),
