@@ -140,7 +140,7 @@ async def test_each_thread_shows_its_best_hits_and_a_digest(seeded: ThreadIndex)
     assert thread.matches == 3 and len(thread.hits) == 3
     assert thread.title == "Replication" and thread.status == "idle" and thread.time == at(32)
     assert thread.digest is not None
-    assert thread.digest.line() == "3 msgs, 1 failures, 2m · last: Checking again: the replication lag is back to 0 s."
+    assert thread.digest.line() == "3 msgs, 1 failure, 2m · last: Checking again: the replication lag is back to 0 s."
 
 
 async def test_an_unknown_part_kind_is_refused_not_ignored(seeded: ThreadIndex) -> None:

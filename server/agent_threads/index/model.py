@@ -52,12 +52,16 @@ class Digest(BaseModel):
         return (self.last_time - self.first_time).total_seconds()
 
     def line(self) -> str:
-        bits = [f"{self.messages} msgs", f"{self.tool_calls} tool calls" if self.tool_calls else None]
-        bits.append(f"{self.failures} failures" if self.failures else None)
+        bits = [_count(self.messages, "msg"), _count(self.tool_calls, "tool call") if self.tool_calls else None]
+        bits.append(_count(self.failures, "failure") if self.failures else None)
         bits.append(_duration(self.duration_s))
         bits.append(self.usage)
         head = ", ".join(b for b in bits if b)
         return head + (f" · last: {self.answer}" if self.answer else "")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _duration(seconds: float | None) -> str | None:
