@@ -12,9 +12,8 @@ from mcp import Client
 from agent_threads.app import build_server
 from agent_threads.config import load_settings
 from agent_threads.errors import ConfigError
-from agent_threads.http import RetryPolicy
+from agent_threads.http import RetryPolicy, Timeouts
 from agent_threads.providers import create
-from agent_threads.providers.base import Timeouts
 from agent_threads.sandbox import Sandbox
 
 from .conftest import sandbox_settings

@@ -12,7 +12,8 @@ from mcp import Client
 from agent_threads.app import build_server
 from agent_threads.config import Settings
 from agent_threads.errors import NotFoundError
-from agent_threads.providers.base import ProviderSettings, Timeouts
+from agent_threads.http import Timeouts
+from agent_threads.providers.base import ProviderSettings
 from agent_threads.transcript import Message
 
 from .conftest import register_secret

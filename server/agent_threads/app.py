@@ -13,8 +13,8 @@ from mcp.server.mcpserver import MCPServer
 from . import __version__, providers, resources, tools
 from .config import Settings
 from .cursors import CursorCodec, CursorStore
-from .http import RetryPolicy
-from .providers.base import Provider, ProviderSettings, Timeouts
+from .http import RetryPolicy, Timeouts
+from .providers.base import Provider, ProviderSettings
 from .readahead import ReadAhead
 
 log = logging.getLogger("agent_threads")

@@ -13,7 +13,8 @@ from pathlib import Path
 from . import profiles
 from .credentials import alibaba_from_files, tencent_from_files
 from .errors import ConfigError
-from .providers.base import ProviderSettings, Timeouts
+from .http import Timeouts
+from .providers.base import ProviderSettings
 
 ENDPOINT_VARS = {
     "cms": "AGENT_THREADS_CMS_ENDPOINT",

@@ -10,21 +10,29 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import anyio
 import httpx
 
 from .errors import ProviderConnectionError, ProviderError
 
-if TYPE_CHECKING:  # a runtime import would make `import agent_threads.http` circular via providers/__init__
-    from .providers.base import Timeouts
-
 log = logging.getLogger("agent_threads.http")
 TRANSPORT: ContextVar[httpx.AsyncBaseTransport | None] = ContextVar("agent_threads_transport", default=None)
 """A transport every client made in this context uses instead of the network (fuzzing and benchmarks)."""
 Checker = Callable[[httpx.Response], None]
 """Raises the provider's ``ProviderAPIError`` for an error reply (status or body); returns otherwise."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 10.0
+    read: float = 120.0
+    stream_idle: float = 300.0
+    tool: float = 900.0
+
+    def stream(self) -> httpx.Timeout:
+        """For an event stream: connect as usual, then each read may wait ``stream_idle`` (agents think quietly)."""
+        return httpx.Timeout(self.read, connect=self.connect, read=self.stream_idle)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from agent_threads.errors import (
     RateLimitError,
     ServerError,
 )
+from agent_threads.http import Timeouts
 from agent_threads.providers import alibaba
-from agent_threads.providers.base import ProviderSettings, Timeouts
+from agent_threads.providers.base import ProviderSettings
 from agent_threads.sandbox.alibaba import match_path
 
 KEY_ID = "LTAI5tAbCdEfGhIjKlMn0000"

@@ -14,10 +14,10 @@ import httpx
 import pytest
 
 from agent_threads.errors import AuthError, NotFoundError, ProtocolError, ProviderAPIError, RateLimitError, UsageError
-from agent_threads.http import RetryPolicy
-from agent_threads.providers.base import ProviderSettings, Timeouts
+from agent_threads.http import RetryPolicy, Timeouts
+from agent_threads.providers.base import ProviderSettings
 from agent_threads.providers.dataagent import DataAgentProvider
-from agent_threads.providers.dataagent_limits import RateLimiter
+from agent_threads.ratelimit import RateLimiter
 from agent_threads.refs import ThreadRef
 from agent_threads.sandbox import Sandbox, SandboxContext
 from agent_threads.sandbox.dataagent_data import DATA_SOURCE_KEY, INSTANCE, SESSION_BIG, SESSION_RUNNING, SESSION_SALES

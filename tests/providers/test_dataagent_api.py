@@ -9,9 +9,9 @@ import anyio
 from agent_threads.http import RetryPolicy
 from agent_threads.providers.base import State
 from agent_threads.providers.dataagent import DataAgentProvider
-from agent_threads.providers.lookups import TTL, Lookups
 from agent_threads.sandbox import Sandbox
 from agent_threads.transcript import TurnEnd
+from agent_threads.ttlcache import TTL, TtlCache
 
 from .test_dataagent import INSTANCE, SALES, SESSION_BIG, actions_sent, cloud, provider_for
 
@@ -71,7 +71,7 @@ async def test_a_kept_reply_older_than_its_ttl_is_asked_for_again(
 ) -> None:
     now = [0.0]
     async with provider_for(cloud, tmp_path, fast_retries) as provider:
-        provider.api.details = Lookups(clock=lambda: now[0])
+        provider.api.details = TtlCache(clock=lambda: now[0])
         sent = actions_sent(provider)
         _, state = await _page(provider, None)
         now[0] += TTL + 1

@@ -12,13 +12,13 @@ import pytest
 
 from agent_threads.config import load_settings
 from agent_threads.errors import NotFoundError, ProviderAPIError, UsageError
-from agent_threads.http import RetryPolicy
-from agent_threads.providers.base import ProviderSettings, State, Timeouts
+from agent_threads.http import RetryPolicy, Timeouts
+from agent_threads.providers.base import ProviderSettings, State
 from agent_threads.providers.dms import DmsProvider, create
-from agent_threads.providers.lookups import TTL, Lookups
 from agent_threads.refs import ThreadRef, parse_ref
 from agent_threads.sandbox import Sandbox, SandboxContext
 from agent_threads.transcript import ArtifactPart, DataPart, EventPart, Message, PlanPart, ReasoningPart
+from agent_threads.ttlcache import TTL, TtlCache
 
 from ..conftest import NoSleep
 
@@ -251,7 +251,7 @@ async def test_a_message_sent_between_pages_still_shows_with_its_reply(fast_retr
 async def test_a_kept_session_older_than_its_ttl_is_described_again(fast_retries: RetryPolicy) -> None:
     now = [0.0]
     async with dms(fast_retries, **{"dms.big_thread_events": 30}) as (provider, _):
-        provider.details = Lookups(clock=lambda: now[0])
+        provider.details = TtlCache(clock=lambda: now[0])
         sent = _actions(provider)
         ref = parse_ref("dms:sess_big_thread_0001")
         first = await provider.read(ref, None, 1)

@@ -24,11 +24,11 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from agent_threads.errors import AgentThreadsError
-from agent_threads.http import TRANSPORT, RetryPolicy
+from agent_threads.http import TRANSPORT, RetryPolicy, Timeouts
 from agent_threads.providers import create
-from agent_threads.providers.base import Provider, ProviderSettings, Timeouts
+from agent_threads.providers.base import Provider, ProviderSettings
 from agent_threads.providers.dataagent import DataAgentProvider
-from agent_threads.providers.dataagent_limits import RateLimiter
+from agent_threads.ratelimit import RateLimiter
 from agent_threads.refs import parse_ref
 
 from .fuzz_json import Decoder, Grammar

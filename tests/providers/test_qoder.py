@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from agent_threads.errors import AuthError, NotFoundError, ProtocolError, RateLimitError, ServerError
-from agent_threads.http import RetryPolicy
-from agent_threads.providers.base import ProviderSettings, Timeouts
+from agent_threads.http import RetryPolicy, Timeouts
+from agent_threads.providers.base import ProviderSettings
 from agent_threads.providers.qoder import QoderProvider, create, next_state
 from agent_threads.providers.qoder_wire import WirePage, check_reply
 from agent_threads.refs import ThreadRef, parse_ref

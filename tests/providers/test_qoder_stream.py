@@ -10,8 +10,8 @@ import pytest
 
 from agent_threads import http
 from agent_threads.errors import ConflictError, ProviderConnectionError, ServerError
-from agent_threads.http import RetryPolicy
-from agent_threads.providers.base import ProviderSettings, Timeouts
+from agent_threads.http import RetryPolicy, Timeouts
+from agent_threads.providers.base import ProviderSettings
 from agent_threads.providers.qoder import QoderProvider, create
 from agent_threads.refs import parse_ref
 from agent_threads.sandbox import Sandbox

@@ -10,8 +10,8 @@ import pytest
 
 from agent_threads.config import load_settings
 from agent_threads.errors import NotFoundError
-from agent_threads.http import RetryPolicy
-from agent_threads.providers.base import ProviderSettings, State, Timeouts
+from agent_threads.http import RetryPolicy, Timeouts
+from agent_threads.providers.base import ProviderSettings, State
 from agent_threads.providers.rdsai import RdsAiProvider, create, default_endpoint
 from agent_threads.refs import parse_ref
 from agent_threads.sandbox import Sandbox, SandboxContext

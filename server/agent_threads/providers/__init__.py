@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-from ..http import RetryPolicy
-from .base import Provider, ProviderSettings, Timeouts
+from ..http import RetryPolicy, Timeouts
+from .base import Provider, ProviderSettings
 
 MODULES = {
     "qoder": "qoder",

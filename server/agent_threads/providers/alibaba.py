@@ -25,7 +25,8 @@ from ..errors import (
     ServerError,
     for_status,
 )
-from .base import ProviderSettings, Timeouts
+from ..http import Timeouts
+from .base import ProviderSettings
 
 DEFAULT_REGION = "cn-hangzhou"
 _CREDENTIAL = re.compile(r"Credential=([^,\s]+)")

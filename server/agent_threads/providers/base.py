@@ -54,18 +54,6 @@ class Batch:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class Timeouts:
-    connect: float = 10.0
-    read: float = 120.0
-    stream_idle: float = 300.0
-    tool: float = 900.0
-
-    def stream(self) -> httpx.Timeout:
-        """For an event stream: connect as usual, then each read may wait ``stream_idle`` (agents think quietly)."""
-        return httpx.Timeout(self.read, connect=self.connect, read=self.stream_idle)
-
-
 class Provider(Protocol):
     id: str
     family: str

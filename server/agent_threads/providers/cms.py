@@ -20,10 +20,11 @@ from pydantic import BaseModel, ValidationError
 
 from .. import http, sse
 from ..errors import ProtocolError, ProviderConnectionError, ProviderError, UsageError
+from ..http import Timeouts
 from ..refs import ThreadRef
 from ..transcript import Message, StreamEvent, TurnEnd
 from . import alibaba
-from .base import Batch, Capabilities, Listing, ProviderSettings, State, Timeouts
+from .base import Batch, Capabilities, Listing, ProviderSettings, State
 from .cms_map import employee_entry, merge_messages, message_id, note_agents, pair_tools, thread_entry, to_message
 from .cms_stream import ChatFold
 from .cms_wire import ChatEvent, EmployeeList, Thread, ThreadData, ThreadPage, WireMessage

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NotFoundError, UsageError
-from ..http import RetryPolicy
+from ..http import RetryPolicy, Timeouts
+from ..ratelimit import RateLimiter
 from ..refs import ThreadRef
 from ..transcript import StreamEvent, ThreadEntry, utc
 from . import dataagent_live as live
-from .base import Batch, Capabilities, Listing, ProviderSettings, State, Timeouts
+from .base import Batch, Capabilities, Listing, ProviderSettings, State
 from .dataagent_api import DataAgentApi, RecordPage
 from .dataagent_catalog import FILE_NAME, Catalog, Entry, seed_entries
-from .dataagent_limits import RateLimiter
 from .dataagent_map import record_messages, running_record
 
 NAME = "Tencent Cloud DataAgent"

@@ -22,8 +22,10 @@ from httpx_sse import ServerSentEvent
 from .. import http, sse
 from ..auth.tc3 import TC3Auth
 from ..errors import ProtocolError, ProviderAPIError
-from .base import ProviderSettings, Timeouts
-from .dataagent_limits import RateLimiter
+from ..http import Timeouts
+from ..ratelimit import RateLimiter
+from ..ttlcache import TtlCache
+from .base import ProviderSettings
 from .dataagent_wire import (
     CreatedSession,
     Record,
@@ -34,7 +36,6 @@ from .dataagent_wire import (
     parse,
     response_body,
 )
-from .lookups import Lookups
 
 log = logging.getLogger("agent_threads.providers.dataagent")
 SERVICE = "dataagent"
@@ -85,12 +86,12 @@ class DataAgentApi:
         self.client = http.make_client(self.endpoint, auth, timeouts, headers={"Content-Type": "application/json"})
         self.stream_timeout = timeouts.stream()
         self.limiter = limiter or RateLimiter()
-        self.client.event_hooks = {"request": [self.limiter.on_request], "response": []}
+        self.client.event_hooks = {"request": [self.limiter.hook("x-tc-action")], "response": []}
         self._policy = policy
         self._check = checker(self.provider, self.secret_id)
         self.reader = READERS[0]
         """The read action that answered last on this endpoint."""
-        self.details: Lookups[SessionDetails] = Lookups()
+        self.details: TtlCache[SessionDetails] = TtlCache()
         """GetSessionDetails replies (every record of a session) as a read's first page fetched them."""
 
     def _request(self, action: str, params: dict[str, Any]) -> httpx.Request:

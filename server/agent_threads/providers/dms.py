@@ -18,14 +18,15 @@ from pydantic import BaseModel, ValidationError
 
 from .. import http, sse
 from ..errors import ProtocolError, ProviderConnectionError, UsageError
+from ..http import Timeouts
 from ..refs import ThreadRef
 from ..transcript import StreamEvent, ThreadEntry
+from ..ttlcache import TtlCache
 from . import alibaba
-from .base import Batch, Capabilities, Listing, ProviderSettings, State, Timeouts
+from .base import Batch, Capabilities, Listing, ProviderSettings, State
 from .dms_history import Position, Turn, assemble, collect_turns
 from .dms_live import Follow
 from .dms_wire import ChatEvent, Described, Sent, Session, SessionDetail, SessionList, epoch
-from .lookups import Lookups
 
 VERSION = "2025-04-14"
 DEFAULT_ENDPOINT = "dms.{region}.aliyuncs.com"
@@ -51,7 +52,7 @@ class DmsProvider:
         self.client = alibaba.make_client(settings, timeouts, DEFAULT_ENDPOINT)
         self.stream_timeout = timeouts.stream()
         self._check = alibaba.checker(self.id)
-        self.details: Lookups[SessionDetail] = Lookups()
+        self.details: TtlCache[SessionDetail] = TtlCache()
         """Sessions' details as a read's first page fetched them, for the pages that follow."""
 
     def describe(self) -> dict[str, Any]:

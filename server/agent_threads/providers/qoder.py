@@ -25,10 +25,10 @@ import httpx
 from .. import http
 from ..auth.bearer import BearerAuth
 from ..errors import ConfigError, ProtocolError
-from ..http import RetryPolicy
+from ..http import RetryPolicy, Timeouts
 from ..refs import ThreadRef
 from ..transcript import StreamEvent, ThreadEntry, utc
-from .base import Batch, Capabilities, Listing, ProviderSettings, State, Timeouts
+from .base import Batch, Capabilities, Listing, ProviderSettings, State
 from .qoder_events import Mapper
 from .qoder_status import stop_type
 from .qoder_stream import Follower

@@ -26,10 +26,9 @@ from pydantic import ValidationError
 
 from .. import http, sse
 from ..errors import ProtocolError, ProviderConnectionError
-from ..http import RetryPolicy
+from ..http import RetryPolicy, Timeouts
 from ..refs import ThreadRef
 from ..transcript import Mark, MessageDone, MessageStart, StreamEvent, TextDelta, TurnEnd
-from .base import Timeouts
 from .qoder_events import Mapper
 from .qoder_status import TERMINAL, stop_type
 from .qoder_wire import WireDelta, WirePage, check_reply, in_band_error, parse, path

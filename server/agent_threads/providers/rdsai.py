@@ -17,10 +17,11 @@ from pydantic import BaseModel, ValidationError
 
 from .. import http
 from ..errors import ProtocolError, UsageError
+from ..http import Timeouts
 from ..refs import ThreadRef
 from ..transcript import StreamEvent, ThreadEntry, utc
 from . import alibaba
-from .base import Batch, Capabilities, Listing, ProviderSettings, State, Timeouts
+from .base import Batch, Capabilities, Listing, ProviderSettings, State
 from .rdsai_live import ChatFollow
 from .rdsai_wire import Conversation, Conversations, Messages, Row, row_messages, truthy
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent_threads.providers.lookups import Lookups
+from agent_threads.ttlcache import TtlCache
 
 
 class Clock:
@@ -27,7 +27,7 @@ class Source:
 
 
 async def test_a_fresh_entry_is_served_without_fetching_again() -> None:
-    lookups: Lookups[int] = Lookups(ttl=30, clock=Clock())
+    lookups: TtlCache[int] = TtlCache(ttl=30, clock=Clock())
     source = Source()
     assert await lookups.get("t", source) == (1, False)
     assert await lookups.get("t", source) == (1, True)
@@ -36,7 +36,7 @@ async def test_a_fresh_entry_is_served_without_fetching_again() -> None:
 
 async def test_an_entry_older_than_its_ttl_is_fetched_again() -> None:
     clock = Clock()
-    lookups: Lookups[int] = Lookups(ttl=30, clock=clock)
+    lookups: TtlCache[int] = TtlCache(ttl=30, clock=clock)
     source = Source()
     await lookups.get("t", source)
     clock.now += 30
@@ -46,7 +46,7 @@ async def test_an_entry_older_than_its_ttl_is_fetched_again() -> None:
 
 
 async def test_refresh_always_fetches_and_replaces_the_kept_value() -> None:
-    lookups: Lookups[int] = Lookups(clock=Clock())
+    lookups: TtlCache[int] = TtlCache(clock=Clock())
     source = Source()
     await lookups.get("t", source)
     assert await lookups.refresh("t", source) == 2
@@ -54,7 +54,7 @@ async def test_refresh_always_fetches_and_replaces_the_kept_value() -> None:
 
 
 async def test_only_the_most_recently_used_entries_are_kept() -> None:
-    lookups: Lookups[int] = Lookups(size=2, clock=Clock())
+    lookups: TtlCache[int] = TtlCache(size=2, clock=Clock())
     sources = {k: Source() for k in "abc"}
     for k in "ab":
         await lookups.get(k, sources[k])
@@ -64,7 +64,7 @@ async def test_only_the_most_recently_used_entries_are_kept() -> None:
 
 
 async def test_a_failed_fetch_keeps_nothing() -> None:
-    lookups: Lookups[int] = Lookups(clock=Clock())
+    lookups: TtlCache[int] = TtlCache(clock=Clock())
 
     async def broken() -> int:
         raise RuntimeError("vendor down")

@@ -1,8 +1,9 @@
-"""Per-thread lookups a read would otherwise repeat on every page (a session's details), kept briefly.
+"""A small async TTL cache: values fetched once and kept briefly, the newest ``SIZE`` at a time.
 
-A read that pages through a thread fetches the lookup on its first page and takes the kept one on the pages
-that follow, so a long thread costs one lookup, not one a page. Entries live ``TTL`` seconds (a live thread
-must not be served stale for long) and only ``SIZE`` at a time; a failed fetch keeps nothing.
+Providers keep per-thread lookups in it that a read would otherwise repeat on every page (a session's
+details): a read that pages through a thread fetches the lookup on its first page and takes the kept one on
+the pages that follow, so a long thread costs one lookup, not one a page. Entries live ``TTL`` seconds (a live
+thread must not be served stale for long); a failed fetch keeps nothing.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ V = TypeVar("V")
 TTL = 30.0
 """Seconds a kept lookup may stand in for a new one."""
 SIZE = 8
-"""Lookups kept at most (threads being read at once)."""
+"""Entries kept at most (threads being read at once)."""
 
 
-class Lookups(Generic[V]):
+class TtlCache(Generic[V]):
+    """Values by key, each served while younger than ``ttl`` seconds; the oldest evicted past ``size``."""
+
     def __init__(self, *, ttl: float = TTL, size: int = SIZE, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl, self._size, self._clock = ttl, size, clock
         self._entries: OrderedDict[str, tuple[float, V]] = OrderedDict()

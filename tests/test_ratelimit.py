@@ -1,4 +1,4 @@
-"""The client-side limit of 20 requests/s per DataAgent action, on a fake clock."""
+"""The client-side limit of N requests per window per key (DataAgent: 20/s per action), on a fake clock."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 import anyio
 
 from agent_threads.http import RetryPolicy
-from agent_threads.providers.dataagent_limits import RateLimiter
+from agent_threads.ratelimit import RateLimiter
 from agent_threads.sandbox import Sandbox
 
-from .test_dataagent import SALES, actions_sent, cloud, provider_for
+from .providers.test_dataagent import SALES, actions_sent, cloud, provider_for
 
 __all__ = ["cloud"]
 

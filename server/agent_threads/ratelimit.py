@@ -1,7 +1,7 @@
-"""A client-side limit of N requests per window per key (DataAgent: 20 requests/s per action).
+"""A client-side limit of N requests per window per key (a sliding log), e.g. 20 requests/s per action.
 
-It runs as an httpx request hook, so every attempt counts, retries included, and waits before sending
-rather than letting Tencent answer ``RequestLimitExceeded``. Clock and sleep are injectable for tests.
+It runs as an httpx request hook, so every attempt counts, retries included, and waits before sending rather
+than letting the vendor answer with throttling. Clock and sleep are injectable for tests.
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ class RateLimiter:
                     return
                 await self._sleep(sent[0] + self.per - now)
 
-    async def on_request(self, request: httpx.Request) -> None:
-        """httpx ``request`` event hook: keyed by the ``X-TC-Action`` header."""
-        await self.acquire(request.headers.get("x-tc-action", ""))
+    def hook(self, header: str) -> Callable[[httpx.Request], Awaitable[None]]:
+        """An httpx ``request`` event hook that limits requests keyed by the value of ``header``."""
+
+        async def on_request(request: httpx.Request) -> None:
+            await self.acquire(request.headers.get(header, ""))
+
+        return on_request
