@@ -13,6 +13,7 @@ from agent_threads.errors import ConflictError, ProviderConnectionError, ServerE
 from agent_threads.http import RetryPolicy, Timeouts
 from agent_threads.providers.base import ProviderSettings
 from agent_threads.providers.qoder import QoderProvider, create
+from agent_threads.providers.qoder_wire import WirePage
 from agent_threads.refs import parse_ref
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.qoder_data import CHILD_A, SID_A
@@ -59,8 +60,8 @@ async def follow(
 
 
 async def session_event_ids(provider: QoderProvider) -> list[str]:
-    response = await provider.get(f"sessions/{SID_A}/events", {"limit": 100})
-    return [e["id"] for e in response.json()["data"]]
+    page = await provider.fetch(WirePage, f"sessions/{SID_A}/events", {"limit": 100})
+    return [e["id"] for e in page.data]
 
 
 async def test_following_without_a_checkpoint_replays_only_the_latest_turn(qoder: QoderProvider) -> None:
@@ -119,7 +120,7 @@ async def test_a_retried_send_repeats_its_idempotency_key_and_starts_one_turn(
     qoder.client.event_hooks["request"].append(record)
     sandbox.ctx.faults.add("qoder", "throttle", route=f"POST /api/v1/cloud/sessions/{SID_A}/events", retry_after=2)
     turn = fold(await follow(qoder, str(SESSION), "only once"))
-    users = (await qoder.get(f"sessions/{SID_A}/events", {"types[]": ["user.message"], "limit": 100})).json()["data"]
+    users = (await qoder.fetch(WirePage, f"sessions/{SID_A}/events", {"types[]": ["user.message"], "limit": 100})).data
     assert len(keys) == 2 and keys[0] == keys[1] and no_sleep.delays == [2.0]
     assert (
         turn.stop_reason == "end_turn"

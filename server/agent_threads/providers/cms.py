@@ -16,13 +16,14 @@ from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from .. import http, sse
 from ..errors import ProtocolError, ProviderConnectionError, ProviderError, UsageError
 from ..http import Timeouts
 from ..refs import ThreadRef
 from ..transcript import Message, StreamEvent, TurnEnd
+from ..wire import validate
 from . import alibaba
 from .base import Batch, Capabilities, Listing, ProviderSettings, State
 from .cms_map import employee_entry, merge_messages, message_id, note_agents, pair_tools, thread_entry, to_message
@@ -63,15 +64,6 @@ class UnsentOnly(http.RetryPolicy):
         return super().delay(attempt, error)
 
 
-def _parse(model: type[M], response: httpx.Response, provider: str) -> M:
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as e:
-        raise ProtocolError(
-            f"unexpected {response.request.url.path} reply: {e.error_count()} field errors", provider=provider
-        ) from e
-
-
 class CmsProvider:
     def __init__(self, settings: ProviderSettings, timeouts: Timeouts, policy: http.RetryPolicy) -> None:
         self.id = settings.id
@@ -96,23 +88,21 @@ class CmsProvider:
             "note": f"API {self.product.version}; refs {self.id}:<employee> and {self.id}:<employee>/<thread>",
         }
 
-    async def _get(self, path: list[str], action: str, query: dict[str, Any] | None = None) -> httpx.Response:
+    async def _get(self, model: type[M], path: list[str], action: str, query: dict[str, Any] | None = None) -> M:
         request = alibaba.roa_request(self.client, "GET", path, action, self.product.version, query)
-        return await http.send(self.client, request, provider=self.id, check=self._check, policy=self.policy)
+        response = await http.send(self.client, request, provider=self.id, check=self._check, policy=self.policy)
+        return validate(model, response.content, provider=self.id, what=f"{action} reply")
 
     async def list_threads(self, parent: ThreadRef | None, state: State | None, limit: int) -> Listing:
         token = (state or {}).get("t")
         if parent is None:
-            response = await self._get(
-                ["digital-employee"], "ListDigitalEmployees", {"maxResults": min(limit, 100), "nextToken": token}
-            )
-            employees = _parse(EmployeeList, response, self.id)
+            query = {"maxResults": min(limit, 100), "nextToken": token}
+            employees = await self._get(EmployeeList, ["digital-employee"], "ListDigitalEmployees", query)
             entries = [employee_entry(e, str(ThreadRef(self.id, (e.name,)))) for e in employees.digital_employees]
             return Listing(entries, {"t": employees.next_token} if employees.next_token else None)
         name = parent.parts[0]
         query = {"maxResults": min(limit, 200), "nextToken": token}
-        response = await self._get(["digitalEmployee", name, "threads"], "ListThreads", query)
-        page = _parse(ThreadPage, response, self.id)
+        page = await self._get(ThreadPage, ["digitalEmployee", name, "threads"], "ListThreads", query)
         entries = [thread_entry(t, str(parent.child(t.thread_id))) for t in page.threads]
         return Listing(entries, {"t": page.next_token} if page.next_token else None)
 
@@ -128,11 +118,10 @@ class CmsProvider:
         name, thread_id = self._thread(ref)
         query = {"maxResults": max(1, min(100, limit // TURN_MESSAGES)), "nextToken": (state or {}).get("t")}
         path = ["digitalEmployee", name, "thread", thread_id]
-        response = await self._get([*path, "data"], "GetThreadData", query)
-        data = _parse(ThreadData, response, self.id)
+        data = await self._get(ThreadData, [*path, "data"], "GetThreadData", query)
         batch = Batch(_messages(data), {"t": data.next_token} if data.next_token else None)
         if state is None:
-            thread = _parse(Thread, await self._get(path, "GetThread"), self.id)
+            thread = await self._get(Thread, path, "GetThread")
             batch.title, batch.status = thread.title, thread.status
         return batch
 
@@ -211,10 +200,7 @@ class CmsProvider:
             raise ProtocolError(f"an SSE event of POST /chat is not JSON: {data[:80]!r}", provider=self.id) from e
         if isinstance(raw, dict) and (name == "error" or ("messages" not in raw and ("code" in raw or "Code" in raw))):
             raise alibaba.body_error(self.id, raw)
-        try:
-            return ChatEvent.model_validate(raw)
-        except ValidationError as e:
-            raise ProtocolError(f"unexpected POST /chat event: {e.error_count()} field errors", provider=self.id) from e
+        return validate(ChatEvent, raw, provider=self.id, what="POST /chat event")
 
 
 def _messages(data: ThreadData) -> list[Message]:

@@ -25,6 +25,7 @@ from ..errors import ProtocolError, ProviderAPIError
 from ..http import Timeouts
 from ..ratelimit import RateLimiter
 from ..ttlcache import TtlCache
+from ..wire import validate
 from .base import ProviderSettings
 from .dataagent_wire import (
     CreatedSession,
@@ -33,7 +34,6 @@ from .dataagent_wire import (
     UserSessionDetail,
     checker,
     is_unsupported,
-    parse,
     response_body,
 )
 
@@ -128,7 +128,9 @@ class DataAgentApi:
         if action == "GetSessionDetails":
             return _slice(await self._details(params, offset + limit, reuse), offset, limit)
         params |= {"Limit": min(limit, QUERY_LIMIT), "Offset": offset}
-        page = parse(UserSessionDetail, await self.call(action, params), self.provider, action)
+        page = validate(
+            UserSessionDetail, await self.call(action, params), provider=self.provider, what=f"{action} reply"
+        )
         return RecordPage(page.RecordList or [], page.TotalCount, page.RunRecord, action)
 
     async def _details(self, params: dict[str, Any], end: int | None, reuse: bool) -> SessionDetails:
@@ -145,7 +147,7 @@ class DataAgentApi:
 
     async def _session_details(self, params: dict[str, Any]) -> SessionDetails:
         action = "GetSessionDetails"
-        return parse(SessionDetails, await self.call(action, params), self.provider, action)
+        return validate(SessionDetails, await self.call(action, params), provider=self.provider, what=f"{action} reply")
 
     async def latest(self, instance: str, session: str, count: int) -> RecordPage:
         """The last ``count`` records of a session (a second call when it is longer and the endpoint pages;
@@ -162,7 +164,7 @@ class DataAgentApi:
     async def create_session(self, instance: str) -> str:
         """A new session id. Not retried: a lost reply must not create two sessions."""
         body = await self.call("CreateDataAgentSession", {"InstanceId": instance}, retry=False)
-        created = parse(CreatedSession, body, self.provider, "CreateDataAgentSession")
+        created = validate(CreatedSession, body, provider=self.provider, what="CreateDataAgentSession reply")
         return created.SessionId
 
     @asynccontextmanager

@@ -10,7 +10,7 @@ import json
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from ..errors import (
     AuthError,
@@ -112,15 +112,6 @@ class UserSessionDetail(_Wire):
 
 class CreatedSession(_Wire):
     SessionId: str
-
-
-def parse(model: type[W], payload: dict[str, Any], provider: str, action: str) -> W:
-    """``payload`` as ``model``. Raises ProtocolError when the vendor's shape no longer fits."""
-    try:
-        return model.model_validate(payload)
-    except ValidationError as e:
-        message = f"{action} answered in an unexpected shape ({e.error_count()} field errors)"
-        raise ProtocolError(message, provider=provider) from e
 
 
 def masked_id(secret_id: str) -> str:

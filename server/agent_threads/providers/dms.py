@@ -7,14 +7,13 @@ Refs are ``dms:<session>``. A transcript page interleaves the user messages and 
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing, asynccontextmanager
 from functools import partial
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from .. import http, sse
 from ..errors import ProtocolError, ProviderConnectionError, UsageError
@@ -22,6 +21,7 @@ from ..http import Timeouts
 from ..refs import ThreadRef
 from ..transcript import StreamEvent, ThreadEntry
 from ..ttlcache import TtlCache
+from ..wire import validate
 from . import alibaba
 from .base import Batch, Capabilities, Listing, ProviderSettings, State
 from .dms_history import Position, Turn, assemble, collect_turns
@@ -73,10 +73,7 @@ class DmsProvider:
         response = await http.send(
             self.client, request, provider=self.id, check=self._check, policy=self.policy, retry=retry
         )
-        try:
-            return model.model_validate_json(response.content)
-        except ValidationError as e:
-            raise ProtocolError(f"unexpected {action} reply: {e.error_count()} invalid fields", provider=self.id) from e
+        return validate(model, response.content, provider=self.id, what=f"{action} reply")
 
     async def session(self, session_id: str) -> SessionDetail:
         found = (await self.call("DescribeDataAgentSession", {"SessionId": session_id}, Described)).data
@@ -101,7 +98,7 @@ class DmsProvider:
             async with aclosing(sse.events(response, provider=self.id)) as items:
                 async for item in items:
                     if item.data.strip() and item.data.strip() != "[DONE]":
-                        yield self._event(item.data)
+                        yield validate(ChatEvent, item.data, provider=self.id, what="GetChatContent event")
 
     async def _check_json_reply(self, response: httpx.Response) -> None:
         """An error can come as a JSON body on HTTP 200 (``Success: false``) instead of an event stream."""
@@ -109,12 +106,6 @@ class DmsProvider:
             await response.aread()
             self._check(response)
             raise ProtocolError("GetChatContent answered with JSON instead of an event stream", provider=self.id)
-
-    def _event(self, data: str) -> ChatEvent:
-        try:
-            return ChatEvent.model_validate_json(data)
-        except (ValidationError, json.JSONDecodeError) as e:
-            raise ProtocolError(f"unreadable GetChatContent event: {data[:80]!r}", provider=self.id) from e
 
     # ---- provider protocol ----------------------------------------------------------------------
 

@@ -20,19 +20,18 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from .. import http
 from ..auth.bearer import BearerAuth
 from ..errors import ConfigError, ProtocolError
 from ..http import RetryPolicy, Timeouts
 from ..refs import ThreadRef
 from ..transcript import StreamEvent, ThreadEntry, utc
+from ..wire import validate
 from .base import Batch, Capabilities, Listing, ProviderSettings, State
 from .qoder_events import Mapper
 from .qoder_status import stop_type
 from .qoder_stream import Follower
-from .qoder_wire import WirePage, WireSession, WireThread, check_reply, parse, parse_items, path
+from .qoder_wire import W, WirePage, WireSession, WireThread, check_reply, path
 
 DEFAULT_BASE_URL = "https://api.qoder.com/api/v1/cloud"
 MAX_PAGE = 100
@@ -76,7 +75,7 @@ class QoderProvider:
         self.client = http.make_client(
             self.base_url + "/", BearerAuth(token), timeouts, headers={"Accept": "application/json"}
         )
-        self.follower = Follower(self.id, self.client, policy, timeouts, self.ref_of, self.get)
+        self.follower = Follower(self.id, self.client, policy, timeouts, self.ref_of, self.fetch)
 
     def describe(self) -> dict[str, Any]:
         host = urlsplit(self.base_url).hostname or ""
@@ -96,22 +95,29 @@ class QoderProvider:
     def ref_of(self, sid: str, tid: str | None = None) -> str:
         return str(ThreadRef(self.id, (sid, tid) if tid else (sid,)))
 
-    async def get(self, url: str, params: dict[str, Any] | None = None, *, ref: str | None = None) -> httpx.Response:
+    async def fetch(
+        self, model: type[W], url: str, params: dict[str, Any] | None = None, *, ref: str | None = None
+    ) -> W:
+        """GET ``url`` as ``model``; errors name ``ref`` when given."""
         request = self.client.build_request("GET", url, params=params)
         check = partial(check_reply, provider=self.id, ref=ref)
-        return await http.send(self.client, request, provider=self.id, check=check, policy=self.policy)
+        response = await http.send(self.client, request, provider=self.id, check=check, policy=self.policy)
+        return validate(model, response.content, provider=self.id, what=f"reply from {request.url.path}")
+
+    def items(self, model: type[W], items: list[dict[str, Any]]) -> list[W]:
+        what = f"{model.__name__.removeprefix('Wire').lower()} in a list"
+        return [validate(model, item, provider=self.id, what=what) for item in items]
 
     async def list_threads(self, parent: ThreadRef | None, state: State | None, limit: int) -> Listing:
         cursor = {k: v for k, v in (state or {}).items() if k in ("page", "after_id")}
         params = {"limit": max(1, min(limit, MAX_PAGE)), **cursor}
         if parent is None:
-            page = parse(WirePage, await self.get("sessions", params), provider=self.id)
-            entries = [self._session_entry(s) for s in parse_items(WireSession, page.data, provider=self.id)]
+            page = await self.fetch(WirePage, "sessions", params)
+            entries = [self._session_entry(s) for s in self.items(WireSession, page.data)]
         else:
             sid = parent.parts[0]
-            response = await self.get(path("sessions", sid, "threads"), params, ref=str(parent))
-            page = parse(WirePage, response, provider=self.id)
-            entries = [self._thread_entry(sid, t) for t in parse_items(WireThread, page.data, provider=self.id)]
+            page = await self.fetch(WirePage, path("sessions", sid, "threads"), params, ref=str(parent))
+            entries = [self._thread_entry(sid, t) for t in self.items(WireThread, page.data)]
         return Listing(entries, next_state(page, cursor, provider=self.id))
 
     def _session_entry(self, s: WireSession) -> ThreadEntry:
@@ -146,7 +152,7 @@ class QoderProvider:
             title, status = await self._heading(ref, sid, tid)
         url = path("sessions", sid, "threads", tid, "events") if tid else path("sessions", sid, "events")
         params = {"limit": max(1, min(limit, MAX_PAGE)), **cursor}
-        page = parse(WirePage, await self.get(url, params, ref=str(ref)), provider=self.id)
+        page = await self.fetch(WirePage, url, params, ref=str(ref))
         mapper = Mapper(partial(self.ref_of, sid), names=dict((state or {}).get("names", {})))
         for raw in page.data:
             mapper.feed(raw)
@@ -157,11 +163,9 @@ class QoderProvider:
 
     async def _heading(self, ref: ThreadRef, sid: str, tid: str | None) -> tuple[str | None, str | None]:
         if tid is None:
-            session = parse(WireSession, await self.get(path("sessions", sid), ref=str(ref)), provider=self.id)
+            session = await self.fetch(WireSession, path("sessions", sid), ref=str(ref))
             return session.title, session.status
-        thread = parse(
-            WireThread, await self.get(path("sessions", sid, "threads", tid), ref=str(ref)), provider=self.id
-        )
+        thread = await self.fetch(WireThread, path("sessions", sid, "threads", tid), ref=str(ref))
         return thread.label, thread.status
 
     def stream(

@@ -22,19 +22,19 @@ from typing import Any
 
 import httpx
 from httpx_sse import ServerSentEvent
-from pydantic import ValidationError
 
 from .. import http, sse
 from ..errors import ProtocolError, ProviderConnectionError
 from ..http import RetryPolicy, Timeouts
 from ..refs import ThreadRef
 from ..transcript import Mark, MessageDone, MessageStart, StreamEvent, TextDelta, TurnEnd
+from ..wire import validate
 from .qoder_events import Mapper
 from .qoder_status import TERMINAL, stop_type
-from .qoder_wire import WireDelta, WirePage, check_reply, in_band_error, parse, path
+from .qoder_wire import WireDelta, WirePage, check_reply, in_band_error, path
 
 log = logging.getLogger("agent_threads.providers.qoder")
-Getter = Callable[..., Awaitable[httpx.Response]]
+Fetch = Callable[..., Awaitable[WirePage]]
 DELTAS = ["agent.message", "agent.thinking"]
 
 
@@ -88,10 +88,10 @@ class Follower:
         policy: RetryPolicy,
         timeouts: Timeouts,
         ref_of: Callable[..., str],
-        get: Getter,
+        fetch: Fetch,
     ) -> None:
         self.provider, self.client, self.policy, self.timeouts = provider, client, policy, timeouts
-        self.ref_of, self.get = ref_of, get
+        self.ref_of, self.fetch = ref_of, fetch
 
     @asynccontextmanager
     async def follow(
@@ -131,7 +131,7 @@ class Follower:
         )
         check = partial(check_reply, provider=self.provider, ref=str(target.ref))
         response = await http.send(self.client, request, provider=self.provider, check=check, policy=self.policy)
-        sent = parse(WirePage, response, provider=self.provider)
+        sent = validate(WirePage, response.content, provider=self.provider, what="reply to the send")
         for event in sent.data:
             if event.get("type") == "user.message" and event.get("id"):
                 return event
@@ -147,9 +147,7 @@ class Follower:
 
     async def _latest(self, target: Target, kinds: list[str], limit: int) -> list[dict[str, Any]]:
         params = {"limit": limit, "order": "desc", "types[]": kinds}
-        return parse(
-            WirePage, await self.get(target.events_url, params, ref=str(target.ref)), provider=self.provider
-        ).data
+        return (await self.fetch(WirePage, target.events_url, params, ref=str(target.ref))).data
 
     def _complete(self, target: Target, mapper: Mapper, event: dict[str, Any]) -> list[StreamEvent]:
         out: list[StreamEvent] = [MessageDone(m) for m in mapper.feed(event)]
@@ -213,10 +211,7 @@ class Follower:
         if frame.event == "error" or kind == "error":
             raise in_band_error(data, provider=self.provider)
         if kind in ("event_start", "event_delta"):
-            try:
-                delta = WireDelta.model_validate({**data, "type": kind})
-            except ValidationError as e:
-                raise ProtocolError(f"a malformed {kind} frame", provider=self.provider) from e
+            delta = validate(WireDelta, {**data, "type": kind}, provider=self.provider, what=f"{kind} frame")
             return self._on_delta(deltas, delta, frame.id)
         data.setdefault("type", kind)
         if frame.id:

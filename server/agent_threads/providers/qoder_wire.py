@@ -15,7 +15,6 @@ from ..errors import (
     ConflictError,
     NotFoundError,
     PermissionError_,
-    ProtocolError,
     ProviderAPIError,
     RateLimitError,
     ServerError,
@@ -138,26 +137,6 @@ class _ErrorBody(_Wire):
 class _ErrorEnvelope(_Wire):
     request_id: str | None = None
     error: _ErrorBody | str | None = None
-
-
-def parse(model: type[W], response: httpx.Response, *, provider: str) -> W:
-    """Validate a JSON reply. Raises ProtocolError when it is not the expected shape."""
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as e:
-        raise ProtocolError(
-            f"unexpected reply from {response.request.url.path}: {e.error_count()} problem(s)", provider=provider
-        ) from e
-
-
-def parse_items(model: type[W], items: list[dict[str, Any]], *, provider: str) -> list[W]:
-    try:
-        return [model.model_validate(item) for item in items]
-    except ValidationError as e:
-        raise ProtocolError(
-            f"unexpected {model.__name__.removeprefix('Wire').lower()} in a list: {e.error_count()} problem(s)",
-            provider=provider,
-        ) from e
 
 
 def content_text(value: Any) -> tuple[str, list[ArtifactPart]]:

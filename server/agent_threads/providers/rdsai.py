@@ -13,13 +13,14 @@ from contextlib import aclosing, asynccontextmanager
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from .. import http
-from ..errors import ProtocolError, UsageError
+from ..errors import UsageError
 from ..http import Timeouts
 from ..refs import ThreadRef
 from ..transcript import StreamEvent, ThreadEntry, utc
+from ..wire import validate
 from . import alibaba
 from .base import Batch, Capabilities, Listing, ProviderSettings, State
 from .rdsai_live import ChatFollow
@@ -69,10 +70,7 @@ class RdsAiProvider:
     async def call(self, action: str, params: dict[str, Any], model: type[M]) -> M:
         request = alibaba.rpc_request(self.client, action, VERSION, params)
         response = await http.send(self.client, request, provider=self.id, check=self.check, policy=self.policy)
-        try:
-            return model.model_validate_json(response.content)
-        except ValidationError as e:
-            raise ProtocolError(f"unexpected {action} reply: {e.error_count()} invalid fields", provider=self.id) from e
+        return validate(model, response.content, provider=self.id, what=f"{action} reply")
 
     async def rows(self, conversation: str, first_id: str | None, limit: int) -> tuple[list[Row], bool]:
         """One GetMessages page in chronological order, and whether older rows exist."""

@@ -7,18 +7,17 @@ checkpoint, the rest comes from the stored row (GetMessages) once the reply is c
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import datetime
 from typing import Protocol
 
 import httpx
-from pydantic import ValidationError
 
 from .. import http, sse
 from ..errors import NotFoundError, ProtocolError, ProviderAPIError, ProviderConnectionError, UsageError
 from ..transcript import Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TextDelta, TurnEnd, utc
+from ..wire import validate
 from . import alibaba
 from .base import ProviderSettings
 from .rdsai_wire import RdsEvent, Row, answer_parts, event_part, kind, row_messages, streamed_text
@@ -145,7 +144,7 @@ class ChatFollow:
                 async for item in items:
                     if not item.data.strip() or item.data.strip() == "[DONE]":
                         continue
-                    ev = self._event(item.data)
+                    ev = validate(RdsEvent, item.data, provider=src.id, what="ChatMessages event")
                     if kind(ev) == "error" and translator.message_id is None:
                         raise self._in_band(ev, response)
                     for out in translator.feed(ev):
@@ -156,12 +155,6 @@ class ChatFollow:
             await response.aread()
             self.source.check(response)
             raise ProtocolError("ChatMessages answered with JSON instead of an event stream", provider=self.source.id)
-
-    def _event(self, data: str) -> RdsEvent:
-        try:
-            return RdsEvent.model_validate_json(data)
-        except (ValidationError, json.JSONDecodeError) as e:
-            raise ProtocolError(f"unreadable ChatMessages event: {data[:80]!r}", provider=self.source.id) from e
 
     def _in_band(self, ev: RdsEvent, response: httpx.Response) -> ProviderAPIError:
         """An ``error`` event before the reply started: the query failed, raised like an HTTP error would be."""
