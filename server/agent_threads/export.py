@@ -40,6 +40,7 @@ from .transcript import (
     ToolCallPart,
     ToolResultPart,
 )
+from .wire import compact_json
 
 if TYPE_CHECKING:
     from .app import Factory
@@ -182,11 +183,9 @@ def _line(part: Part) -> str:
 def _printable(part: Part) -> Part:
     """Structured values as compact JSON, the way the transcript shows them."""
     if isinstance(part, ToolCallPart) and part.arguments is not None and not isinstance(part.arguments, str):
-        return part.model_copy(
-            update={"arguments": json.dumps(part.arguments, ensure_ascii=False, separators=(",", ":"))}
-        )
+        return part.model_copy(update={"arguments": compact_json(part.arguments)})
     if isinstance(part, DataPart) and not isinstance(part.data, str):
-        return part.model_copy(update={"data": json.dumps(part.data, ensure_ascii=False, separators=(",", ":"))})
+        return part.model_copy(update={"data": compact_json(part.data)})
     return part
 
 
@@ -199,7 +198,7 @@ class JsonlWriter:
 
     def message(self, m: Message) -> None:
         row = {"thread": self.ref, **m.model_dump(mode="json", exclude_none=True)}
-        self.out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self.out.write(compact_json(row) + "\n")
 
     def end(self, count: int) -> None:
         return None
@@ -216,9 +215,7 @@ class OtelWriter:
 
     def message(self, m: Message) -> None:
         for item in otel_messages(m):
-            self.out.write(
-                ("\n" if self.first else ",\n") + json.dumps(item, ensure_ascii=False, separators=(",", ":"))
-            )
+            self.out.write(("\n" if self.first else ",\n") + compact_json(item))
             self.first = False
 
     def end(self, count: int) -> None:

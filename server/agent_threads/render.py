@@ -29,6 +29,7 @@ from .transcript import (
     ToolCallPart,
     ToolResultPart,
 )
+from .wire import as_text
 
 Detail = Literal["brief", "compact", "full"]
 M = TypeVar("M", bound=BaseModel)
@@ -68,14 +69,6 @@ def clean(text: str, *, redact: bool) -> str:
     return mask(text) if redact else text
 
 
-def _value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def _with(model: M, update: dict[str, Any]) -> M:
     """``model`` with ``update`` applied, copied only when a value differs (copies dominate a page's CPU time)."""
     for key, value in update.items():
@@ -109,7 +102,7 @@ def _shape_part(part: Part, caps: Caps, redact: bool) -> Part | None:
         return c(tidy_json(text) if caps.tidy and text else text)
 
     if isinstance(part, ToolCallPart):
-        args = c(_value(part.arguments)) if part.arguments is not None else None
+        args = c(as_text(part.arguments)) if part.arguments is not None else None
         return _with(part, {"arguments": args, "result": result(part.result)})
     if isinstance(part, ToolResultPart):
         return _with(part, {"result": result(part.result)})
@@ -120,7 +113,7 @@ def _shape_part(part: Part, caps: Caps, redact: bool) -> Part | None:
     if isinstance(part, EventPart):
         return _with(part, {"message": c(part.message)})
     if isinstance(part, DataPart):
-        return _with(part, {"data": c(_value(part.data))})
+        return _with(part, {"data": c(as_text(part.data))})
     if isinstance(part, PlanPart):
         return part
     assert_never(part)
@@ -140,7 +133,7 @@ def _args(value: Any) -> str:
         except ValueError:
             return value
     pairs = _pairs(value)
-    return pairs if pairs is not None else _value(value)
+    return pairs if pairs is not None else as_text(value)
 
 
 def _pairs(value: Any) -> str | None:
@@ -211,7 +204,7 @@ def tidy_json(text: str) -> str:
         value: Any = json.loads(stripped)
     except ValueError:
         return text
-    compact = _value(value)
+    compact = as_text(value)
     pairs = _pairs(value) if value else None
     return pairs if pairs is not None and mask(pairs) == pairs and mask(compact) == compact else compact
 

@@ -26,6 +26,7 @@ from ..errors import (
     for_status,
 )
 from ..http import Timeouts
+from ..wire import compact_json
 from .base import ProviderSettings
 
 DEFAULT_REGION = "cn-hangzhou"
@@ -66,7 +67,7 @@ def _query_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return compact_json(value)
     return str(value)
 
 
@@ -101,7 +102,7 @@ def roa_request(
     headers = {"x-acs-action": action, "x-acs-version": version}
     content: bytes | None = None
     if json_body is not None:
-        content = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
+        content = compact_json(json_body).encode()
         headers["content-type"] = "application/json; charset=utf-8"
     return client.build_request(method, roa_path(path), params=query_params(query), headers=headers, content=content)
 

@@ -6,7 +6,6 @@ a new one (blocks are joined with a newline, so no text is ever lost); ``lastChu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -24,6 +23,7 @@ from ..transcript import (
     ToolCallPart,
     utc,
 )
+from ..wire import as_text
 from .alibaba import epoch_time
 from .cms_wire import (
     Agent,
@@ -52,17 +52,11 @@ _REASONING_TYPES = {"reasoning", "thinking", "think"}
 _PLAIN_MESSAGE_TYPES = {None, "", "text", "message", "chunk"}
 
 
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def merge_chunks(chunks: list[Chunk]) -> str:
     """One text from streamed chunks: ``append`` continues the block, otherwise a new block (newline-joined)."""
     text = ""
     for chunk in chunks:
-        value = _as_text(chunk.value)
+        value = as_text(chunk.value)
         text = text + value if chunk.append or not text else f"{text}\n{value}"
     return text
 
@@ -126,7 +120,7 @@ def tool_part(tool: Tool) -> ToolCallPart:
         name=tool.name or tool.id or "tool",
         arguments=tool.arguments,
         status=tool.status,
-        result=_as_text(result) if result is not None else None,
+        result=as_text(result) if result is not None else None,
         is_error=True if failed else None,
     )
 

@@ -7,7 +7,6 @@ other is tried, and the one that worked is remembered for this endpoint (tencent
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -25,7 +24,7 @@ from ..errors import ProtocolError, ProviderAPIError
 from ..http import Timeouts
 from ..ratelimit import RateLimiter
 from ..ttlcache import TtlCache
-from ..wire import validate
+from ..wire import compact_json, validate
 from .base import ProviderSettings
 from .dataagent_wire import (
     CreatedSession,
@@ -95,7 +94,7 @@ class DataAgentApi:
         """GetSessionDetails replies (every record of a session) as a read's first page fetched them."""
 
     def _request(self, action: str, params: dict[str, Any]) -> httpx.Request:
-        body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body = compact_json(params).encode("utf-8")
         return self.client.build_request(
             "POST", "/", content=body, headers={"X-TC-Action": action, "X-TC-Version": VERSION}
         )

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from ..errors import ProtocolError, UsageError
 from ..transcript import EventPart, Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TextDelta, TurnEnd
+from ..wire import compact_json
 from .dataagent_map import assistant_parts, error_part, parse_json, scrub, summary_part
 from .dataagent_wire import Record, raise_for_envelope
 
@@ -44,7 +45,7 @@ class Checkpoint:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(scrub(value), ensure_ascii=False)
+    return value if isinstance(value, str) else compact_json(scrub(value))
 
 
 class ChatFold:

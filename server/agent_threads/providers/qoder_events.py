@@ -7,7 +7,6 @@ message. Nothing is dropped except stream delta frames persisted in a list (thei
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +26,7 @@ from ..transcript import (
     ToolResultPart,
     utc,
 )
+from ..wire import as_text
 from .qoder_status import STATUS_HANDLERS, Handler, short
 from .qoder_wire import WireEvent, content_text
 
@@ -203,9 +203,7 @@ def _unknown(m: Mapper, e: WireEvent) -> list[Message]:
 
 def _keep(m: Mapper, e: WireEvent, fields: dict[str, Any]) -> list[Message]:
     extra = {k: v for k, v in fields.items() if v not in (None, "", [], {})}
-    preview = " ".join(
-        f"{k}={v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}" for k, v in extra.items()
-    )
+    preview = " ".join(f"{k}={as_text(v)}" for k, v in extra.items())
     message = m.new(e, "event", parts=[EventPart(name=e.type or "unknown", message=preview or None)])
     return m.put(message.model_copy(update={"vendor": extra or None}))
 

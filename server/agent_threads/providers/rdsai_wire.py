@@ -8,13 +8,13 @@ Rows and the stream share :func:`answer_parts`.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel, to_pascal
 
 from ..transcript import EventPart, Message, Part, ReasoningPart, ToolCallPart, ToolResultPart, utc
+from ..wire import as_text
 
 Kind = Literal["text", "replace", "thought", "tool_call", "tool_result", "error", "end", "skip", "other"]
 _TEXT = frozenset({"message", "agent_message"})
@@ -119,12 +119,6 @@ def kind(ev: RdsEvent) -> Kind:
     return "other"
 
 
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def event_part(ev: RdsEvent) -> Part | None:
     """The part one event contributes on its own (text and the end are the message's, not parts)."""
     k = kind(ev)
@@ -144,7 +138,11 @@ def event_part(ev: RdsEvent) -> Part | None:
         return ToolResultPart(id=ev.call_id, result=ev.observation or ev.answer or "")
     if k == "error":
         return EventPart(
-            name="reply", code=ev.code, message=ev.message or ev.answer, status=_text(ev.status), is_error=True
+            name="reply",
+            code=ev.code,
+            message=ev.message or ev.answer,
+            status=None if ev.status is None else as_text(ev.status),
+            is_error=True,
         )
     if k == "other":
         return EventPart(name=ev.event or "event", message=ev.answer or ev.description or None)
