@@ -181,10 +181,7 @@ class CmsProvider:
             log.info("chat stream of %s/%s closed before the turn finished; reconnecting", name, thread_id)
 
     async def _events(self, response: httpx.Response, fold: ChatFold) -> AsyncIterator[StreamEvent]:
-        if "text/event-stream" not in response.headers.get("content-type", ""):
-            await response.aread()
-            self._check(response)
-            raise ProtocolError("POST /chat did not answer with an event stream", provider=self.id)
+        await sse.expect_event_stream(response, provider=self.id, check=self._check, what="POST /chat")
         async for item in sse.events(response, provider=self.id):
             if item.data.strip() == "[DONE]":
                 return

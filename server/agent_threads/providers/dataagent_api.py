@@ -20,7 +20,7 @@ from httpx_sse import ServerSentEvent
 
 from .. import http, sse
 from ..auth.tc3 import TC3Auth
-from ..errors import ProtocolError, ProviderAPIError
+from ..errors import ProviderAPIError
 from ..http import Timeouts
 from ..ratelimit import RateLimiter
 from ..ttlcache import TtlCache
@@ -175,8 +175,5 @@ class DataAgentApi:
             self.client, request, provider=self.provider, check=self._check, policy=self._policy, retry=False
         )
         async with opened as response:
-            if "text/event-stream" not in response.headers.get("content-type", ""):
-                await response.aread()
-                response_body(response, self.provider, self.secret_id)
-                raise ProtocolError("ChatAI answered without an event stream", provider=self.provider)
+            await sse.expect_event_stream(response, provider=self.provider, check=self._check, what="ChatAI")
             yield sse.events(response, provider=self.provider)

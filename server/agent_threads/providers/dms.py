@@ -12,7 +12,6 @@ from contextlib import aclosing, asynccontextmanager
 from functools import partial
 from typing import Any, TypeVar
 
-import httpx
 from pydantic import BaseModel
 
 from .. import http, sse
@@ -94,18 +93,11 @@ class DmsProvider:
         async with http.stream(
             self.client, request, provider=self.id, check=self._check, policy=self.policy
         ) as response:
-            await self._check_json_reply(response)
+            await sse.expect_event_stream(response, provider=self.id, check=self._check, what="GetChatContent")
             async with aclosing(sse.events(response, provider=self.id)) as items:
                 async for item in items:
                     if item.data.strip() and item.data.strip() != "[DONE]":
                         yield validate(ChatEvent, item.data, provider=self.id, what="GetChatContent event")
-
-    async def _check_json_reply(self, response: httpx.Response) -> None:
-        """An error can come as a JSON body on HTTP 200 (``Success: false``) instead of an event stream."""
-        if "json" in response.headers.get("content-type", ""):
-            await response.aread()
-            self._check(response)
-            raise ProtocolError("GetChatContent answered with JSON instead of an event stream", provider=self.id)
 
     # ---- provider protocol ----------------------------------------------------------------------
 

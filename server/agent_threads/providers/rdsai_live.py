@@ -15,7 +15,7 @@ from typing import Protocol
 import httpx
 
 from .. import http, sse
-from ..errors import NotFoundError, ProtocolError, ProviderAPIError, ProviderConnectionError, UsageError
+from ..errors import NotFoundError, ProviderAPIError, ProviderConnectionError, UsageError
 from ..transcript import Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TextDelta, TurnEnd, utc
 from ..wire import validate
 from . import alibaba
@@ -139,7 +139,7 @@ class ChatFollow:
         async with http.stream(
             src.client, request, provider=src.id, check=src.check, policy=src.policy, retry=False
         ) as response:
-            await self._check_json_reply(response)
+            await sse.expect_event_stream(response, provider=src.id, check=src.check, what="ChatMessages")
             async with aclosing(sse.events(response, provider=src.id)) as items:
                 async for item in items:
                     if not item.data.strip() or item.data.strip() == "[DONE]":
@@ -149,12 +149,6 @@ class ChatFollow:
                         raise self._in_band(ev, response)
                     for out in translator.feed(ev):
                         yield out
-
-    async def _check_json_reply(self, response: httpx.Response) -> None:
-        if "json" in response.headers.get("content-type", ""):
-            await response.aread()
-            self.source.check(response)
-            raise ProtocolError("ChatMessages answered with JSON instead of an event stream", provider=self.source.id)
 
     def _in_band(self, ev: RdsEvent, response: httpx.Response) -> ProviderAPIError:
         """An ``error`` event before the reply started: the query failed, raised like an HTTP error would be."""
