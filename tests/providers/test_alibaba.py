@@ -10,6 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from agent_threads import http
 from agent_threads.errors import (
     AuthError,
     NotFoundError,
@@ -18,7 +19,7 @@ from agent_threads.errors import (
     RateLimitError,
     ServerError,
 )
-from agent_threads.http import Timeouts
+from agent_threads.http import RetryPolicy, Timeouts
 from agent_threads.providers import alibaba
 from agent_threads.providers.base import ProviderSettings
 from agent_threads.sandbox.alibaba import match_path
@@ -59,20 +60,26 @@ def test_the_default_endpoint_fills_in_the_region() -> None:
     assert alibaba.endpoint(_settings(), "starops.{region}.aliyuncs.com") == "https://starops.cn-hangzhou.aliyuncs.com"
 
 
+def _channel() -> http.Channel:
+    return alibaba.channel(_settings(), Timeouts(), RetryPolicy(), "https://starops.{region}.aliyuncs.com")
+
+
 def test_an_endpoint_override_is_used_as_given() -> None:
     settings = _settings(endpoint="http://127.0.0.1:8999/", region="cn-beijing")
     assert alibaba.endpoint(settings, "https://starops.{region}.aliyuncs.com") == "http://127.0.0.1:8999"
 
 
 async def test_a_client_signs_with_the_configured_key() -> None:
-    async with alibaba.make_client(_settings(), Timeouts(), "https://cms.aliyuncs.com") as client:
+    async with alibaba.channel(_settings(), Timeouts(), RetryPolicy(), "https://cms.aliyuncs.com").client as client:
         request = alibaba.rpc_request(client, "ListThings", "2025-01-01", {})
         assert isinstance(client.auth, alibaba.Acs3Auth) and client.auth.access_key_id == KEY_ID
         assert str(request.url) == "https://cms.aliyuncs.com/"
 
 
 async def test_an_rpc_request_puts_every_parameter_in_the_query_and_sends_no_body() -> None:
-    async with alibaba.make_client(_settings(), Timeouts(), "https://dms.{region}.aliyuncs.com") as client:
+    async with alibaba.channel(
+        _settings(), Timeouts(), RetryPolicy(), "https://dms.{region}.aliyuncs.com"
+    ).client as client:
         params = {"PageSize": 10, "IsSaved": True, "SessionConfig": {"Language": "中文"}, "Title": None}
         request = alibaba.rpc_request(client, "ListDataAgentSession", "2025-04-14", params)
     assert request.method == "POST" and request.url.path == "/" and request.content == b""
@@ -81,7 +88,7 @@ async def test_an_rpc_request_puts_every_parameter_in_the_query_and_sends_no_bod
 
 
 async def test_roa_path_segments_are_percent_encoded_like_the_sdk() -> None:
-    async with alibaba.make_client(_settings(), Timeouts(), "https://starops.{region}.aliyuncs.com") as client:
+    async with _channel().client as client:
         segments = ["digitalEmployee", "emp 1", "thread", "a/b c~*中", "data"]
         request = alibaba.roa_request(
             client, "GET", segments, "GetThreadData", "2026-04-28", {"maxResults": 100, "nextToken": "x y/+="}
@@ -93,7 +100,7 @@ async def test_roa_path_segments_are_percent_encoded_like_the_sdk() -> None:
 
 
 async def test_a_roa_json_body_is_compact_utf8_with_its_content_type() -> None:
-    async with alibaba.make_client(_settings(), Timeouts(), "https://starops.{region}.aliyuncs.com") as client:
+    async with _channel().client as client:
         request = alibaba.roa_request(
             client, "POST", "/chat", "CreateChat", "2026-04-28", json_body={"action": "create", "v": "你好"}
         )

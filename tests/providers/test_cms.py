@@ -11,10 +11,10 @@ import pytest
 
 from agent_threads.auth.acs3 import Acs3Auth
 from agent_threads.config import load_settings
-from agent_threads.errors import AuthError, NotFoundError, PermissionError_, ProviderConnectionError, UsageError
+from agent_threads.errors import AuthError, NotFoundError, PermissionError_, UsageError
 from agent_threads.http import RetryPolicy
 from agent_threads.providers import create
-from agent_threads.providers.cms import CmsProvider, UnsentOnly
+from agent_threads.providers.cms import CmsProvider
 from agent_threads.refs import ThreadRef, parse_ref
 from agent_threads.sandbox import Sandbox, SandboxContext
 from agent_threads.transcript import (
@@ -260,16 +260,6 @@ async def test_reading_an_employee_ref_says_how_to_list_its_threads(provider: Cm
     with pytest.raises(UsageError) as info:
         await provider.read(_ref(provider, "sre-copilot"), None, 50)
     assert "parent=" in info.value.for_model()
-
-
-def test_a_send_is_retried_only_when_the_vendor_surely_did_not_take_it() -> None:
-    policy = UnsentOnly(jitter=lambda: 0.0)
-    never_connected = ProviderConnectionError("could not reach", provider="cms")
-    never_connected.__cause__ = httpx.ConnectError("refused")
-    maybe_taken = ProviderConnectionError("could not reach", provider="cms")
-    maybe_taken.__cause__ = httpx.ReadError("reset")
-    assert policy.delay(0, never_connected) == 0.25
-    assert policy.delay(0, maybe_taken) is None
 
 
 async def test_describe_names_the_product_endpoint_and_never_a_secret(cloud: Sandbox, family: str) -> None:

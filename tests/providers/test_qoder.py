@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from agent_threads.errors import AuthError, NotFoundError, ProtocolError, RateLimitError, ServerError
-from agent_threads.http import RetryPolicy, Timeouts
+from agent_threads.http import TRANSPORT, RetryPolicy, Timeouts
 from agent_threads.providers.base import ProviderSettings
 from agent_threads.providers.qoder import QoderProvider, create, next_state
 from agent_threads.providers.qoder_wire import WirePage, check_reply
@@ -128,12 +128,12 @@ async def test_a_repeating_vendor_is_stopped_by_a_protocol_error(fast_retries: R
             },
         )
 
-    provider = create(
-        ProviderSettings("qoder", "qoder", endpoint="http://qoder.test/api/v1/cloud", credentials={"token": "t"}),
-        Timeouts(),
-        fast_retries,
-    )
-    provider.client = httpx.AsyncClient(base_url=provider.base_url + "/", transport=httpx.MockTransport(vendor))
+    settings = ProviderSettings("qoder", "qoder", endpoint="http://qoder.test/api/v1/cloud", credentials={"token": "t"})
+    token = TRANSPORT.set(httpx.MockTransport(vendor))
+    try:
+        provider = create(settings, Timeouts(), fast_retries)
+    finally:
+        TRANSPORT.reset(token)
     async with provider.client:
         first = await provider.read(parse_ref("qoder:sess_1"), {"page": "pg_0"}, 10)
         with pytest.raises(ProtocolError):

@@ -54,13 +54,16 @@ def endpoint(settings: ProviderSettings, default_endpoint: str) -> str:
     return url if url.startswith(("http://", "https://")) else f"https://{url}"
 
 
-def make_client(settings: ProviderSettings, timeouts: Timeouts, default_endpoint: str) -> httpx.AsyncClient:
-    """An ACS3-signing client for one account. ``default_endpoint`` may hold ``{region}``."""
+def channel(
+    settings: ProviderSettings, timeouts: Timeouts, policy: http.RetryPolicy, default_endpoint: str
+) -> http.Channel:
+    """An ACS3-signing channel for one account, checking replies the Alibaba way. ``default_endpoint`` may hold
+    ``{region}``."""
     creds = settings.credentials
     auth = Acs3Auth(creds["access_key_id"], creds["access_key_secret"], creds.get("security_token") or None)
-    return http.make_client(
-        endpoint(settings, default_endpoint), auth, timeouts, headers={"accept": "application/json"}
-    )
+    base_url = endpoint(settings, default_endpoint)
+    client = http.make_client(base_url, auth, timeouts, headers={"accept": "application/json"})
+    return http.Channel(settings.id, client, checker(settings.id), policy, timeouts)
 
 
 def _query_value(value: Any) -> str:

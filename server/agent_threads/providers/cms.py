@@ -12,14 +12,14 @@ import json
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel
 
 from .. import http, sse
-from ..errors import ProtocolError, ProviderConnectionError, ProviderError, UsageError
+from ..errors import ProtocolError, ProviderConnectionError, UsageError
 from ..http import Timeouts
 from ..refs import ThreadRef
 from ..transcript import Message, StreamEvent, TurnEnd
@@ -52,30 +52,15 @@ TURN_MESSAGES = 4  # a data entry is one turn of a few messages; maxResults coun
 MAX_DROPS = 3  # consecutive dropped connections without progress before giving up
 
 
-@dataclass(frozen=True)
-class UnsentOnly(http.RetryPolicy):
-    """Retries a send only when the vendor surely did not take it: an error reply, or no connection at all."""
-
-    def delay(self, attempt: int, error: ProviderError) -> float | None:
-        if isinstance(error, ProviderConnectionError) and not isinstance(
-            error.__cause__, (httpx.ConnectError, httpx.ConnectTimeout)
-        ):
-            return None
-        return super().delay(attempt, error)
-
-
 class CmsProvider:
     def __init__(self, settings: ProviderSettings, timeouts: Timeouts, policy: http.RetryPolicy) -> None:
         self.id = settings.id
         self.family = settings.family
         self.product = PRODUCTS[settings.family]
         self.settings = settings
-        self.policy = policy
-        self.stream_timeout = httpx.Timeout(timeouts.read, connect=timeouts.connect, read=timeouts.stream_idle)
-        self.send_policy = UnsentOnly(**{f.name: getattr(policy, f.name) for f in fields(policy)})
         self.capabilities = Capabilities()
-        self.client = alibaba.make_client(settings, timeouts, self.product.default_endpoint)
-        self._check = alibaba.checker(settings.id)
+        self.channel = alibaba.channel(settings, timeouts, policy, self.product.default_endpoint)
+        self.client = self.channel.client
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -90,7 +75,7 @@ class CmsProvider:
 
     async def _get(self, model: type[M], path: list[str], action: str, query: dict[str, Any] | None = None) -> M:
         request = alibaba.roa_request(self.client, "GET", path, action, self.product.version, query)
-        response = await http.send(self.client, request, provider=self.id, check=self._check, policy=self.policy)
+        response = await self.channel.send(request)
         return validate(model, response.content, provider=self.id, what=f"{action} reply")
 
     async def list_threads(self, parent: ThreadRef | None, state: State | None, limit: int) -> Listing:
@@ -141,7 +126,6 @@ class CmsProvider:
     def _chat(self, body: dict[str, Any]) -> httpx.Request:
         request = alibaba.roa_request(self.client, "POST", "/chat", "CreateChat", self.product.version, None, body)
         request.headers["accept"] = "text/event-stream"
-        request.extensions["timeout"] = self.stream_timeout.as_dict()  # a long-thinking turn may be quiet a while
         return request
 
     async def _follow(
@@ -158,10 +142,8 @@ class CmsProvider:
         fold = ChatFold(None if message is not None else checkpoint)
         drops = 0
         while True:
-            policy = self.send_policy if body["action"] == "create" else self.policy
-            async with http.stream(
-                self.client, self._chat(body), provider=self.id, check=self._check, policy=policy
-            ) as response:
+            retry: http.Retry = "if_unsent" if body["action"] == "create" else "always"
+            async with self.channel.stream(self._chat(body), retry=retry) as response:
                 body = {"action": "reconnect", **target}  # accepted: from here on only re-attach, never send again
                 fold.attach()
                 try:
@@ -181,7 +163,7 @@ class CmsProvider:
             log.info("chat stream of %s/%s closed before the turn finished; reconnecting", name, thread_id)
 
     async def _events(self, response: httpx.Response, fold: ChatFold) -> AsyncIterator[StreamEvent]:
-        await sse.expect_event_stream(response, provider=self.id, check=self._check, what="POST /chat")
+        await sse.expect_event_stream(response, provider=self.id, check=self.channel.check, what="POST /chat")
         async for item in sse.events(response, provider=self.id):
             if item.data.strip() == "[DONE]":
                 return

@@ -83,11 +83,11 @@ class DataAgentApi:
             clock=clock,
         )
         self.client = http.make_client(self.endpoint, auth, timeouts, headers={"Content-Type": "application/json"})
-        self.stream_timeout = timeouts.stream()
         self.limiter = limiter or RateLimiter()
         self.client.event_hooks = {"request": [self.limiter.hook("x-tc-action")], "response": []}
-        self._policy = policy
-        self._check = checker(self.provider, self.secret_id)
+        self.channel = http.Channel(
+            self.provider, self.client, checker(self.provider, self.secret_id), policy, timeouts
+        )
         self.reader = READERS[0]
         """The read action that answered last on this endpoint."""
         self.details: TtlCache[SessionDetails] = TtlCache()
@@ -99,12 +99,10 @@ class DataAgentApi:
             "POST", "/", content=body, headers={"X-TC-Action": action, "X-TC-Version": VERSION}
         )
 
-    async def call(self, action: str, params: dict[str, Any], *, retry: bool = True) -> dict[str, Any]:
+    async def call(self, action: str, params: dict[str, Any], *, retry: http.Retry = "always") -> dict[str, Any]:
         """``Response`` of one action. Raises the mapped ProviderError (errors arrive inside HTTP 200)."""
         request = self._request(action, params)
-        response = await http.send(
-            self.client, request, provider=self.provider, check=self._check, policy=self._policy, retry=retry
-        )
+        response = await self.channel.send(request, retry=retry)
         return response_body(response, self.provider, self.secret_id)
 
     async def records(self, instance: str, session: str, offset: int, limit: int, *, reuse: bool = False) -> RecordPage:
@@ -162,7 +160,7 @@ class DataAgentApi:
 
     async def create_session(self, instance: str) -> str:
         """A new session id. Not retried: a lost reply must not create two sessions."""
-        body = await self.call("CreateDataAgentSession", {"InstanceId": instance}, retry=False)
+        body = await self.call("CreateDataAgentSession", {"InstanceId": instance}, retry="never")
         created = validate(CreatedSession, body, provider=self.provider, what="CreateDataAgentSession reply")
         return created.SessionId
 
@@ -170,10 +168,6 @@ class DataAgentApi:
     async def chat(self, params: dict[str, Any]) -> AsyncIterator[AsyncIterator[ServerSentEvent]]:
         """Send a question with ChatAI and yield its frames. Never retried: a send is not repeated."""
         request = self._request("ChatAI", params)
-        request.extensions["timeout"] = self.stream_timeout.as_dict()
-        opened = http.stream(
-            self.client, request, provider=self.provider, check=self._check, policy=self._policy, retry=False
-        )
-        async with opened as response:
-            await sse.expect_event_stream(response, provider=self.provider, check=self._check, what="ChatAI")
+        async with self.channel.stream(request, retry="never") as response:
+            await sse.expect_event_stream(response, provider=self.provider, check=self.channel.check, what="ChatAI")
             yield sse.events(response, provider=self.provider)

@@ -179,7 +179,7 @@ def response_body(response: httpx.Response, provider: str, secret_id: str) -> di
 
 
 def checker(provider: str, secret_id: str) -> Checker:
-    """The ``check`` for ``http.send``: every reply is read for ``Response.Error``, whatever its content type."""
+    """The ``check`` of the DataAgent channel: every reply is read for ``Response.Error``, whatever its content type."""
 
     def check(response: httpx.Response) -> None:
         response_body(response, provider, secret_id)

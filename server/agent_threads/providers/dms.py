@@ -46,11 +46,10 @@ class DmsProvider:
     def __init__(self, settings: ProviderSettings, timeouts: Timeouts, policy: http.RetryPolicy) -> None:
         self.id = settings.id
         self.settings = settings
-        self.policy = policy
         self.unit = settings.options.get("dms_unit") or DEFAULT_UNIT
-        self.client = alibaba.make_client(settings, timeouts, DEFAULT_ENDPOINT)
-        self.stream_timeout = timeouts.stream()
-        self._check = alibaba.checker(self.id)
+        self.channel = alibaba.channel(settings, timeouts, policy, DEFAULT_ENDPOINT)
+        self.client = self.channel.client
+        self.policy = policy
         self.details: TtlCache[SessionDetail] = TtlCache()
         """Sessions' details as a read's first page fetched them, for the pages that follow."""
 
@@ -67,11 +66,9 @@ class DmsProvider:
 
     # ---- calls ----------------------------------------------------------------------------------
 
-    async def call(self, action: str, params: dict[str, Any], model: type[M], *, retry: bool = True) -> M:
+    async def call(self, action: str, params: dict[str, Any], model: type[M], *, retry: http.Retry = "always") -> M:
         request = alibaba.rpc_request(self.client, action, VERSION, {"DMSUnit": self.unit, **params})
-        response = await http.send(
-            self.client, request, provider=self.id, check=self._check, policy=self.policy, retry=retry
-        )
+        response = await self.channel.send(request, retry=retry)
         return validate(model, response.content, provider=self.id, what=f"{action} reply")
 
     async def session(self, session_id: str) -> SessionDetail:
@@ -83,17 +80,14 @@ class DmsProvider:
     async def send_message(self, session: SessionDetail, text: str) -> Sent:
         """SendChatMessage, never retried: a send the vendor accepted must not be repeated."""
         params = {"SessionId": session.session_id, "AgentId": session.agent_id, "Message": text}
-        return await self.call("SendChatMessage", params, Sent, retry=False)
+        return await self.call("SendChatMessage", params, Sent, retry="never")
 
     async def chat_events(self, session: SessionDetail, checkpoint: int | None) -> AsyncGenerator[ChatEvent, None]:
         """GetChatContent from a checkpoint (0: the start), one parsed event at a time."""
         params = {"SessionId": session.session_id, "AgentId": session.agent_id, "Checkpoint": str(checkpoint or 0)}
         request = alibaba.rpc_request(self.client, "GetChatContent", VERSION, {"DMSUnit": self.unit, **params})
-        request.extensions["timeout"] = self.stream_timeout.as_dict()
-        async with http.stream(
-            self.client, request, provider=self.id, check=self._check, policy=self.policy
-        ) as response:
-            await sse.expect_event_stream(response, provider=self.id, check=self._check, what="GetChatContent")
+        async with self.channel.stream(request) as response:
+            await sse.expect_event_stream(response, provider=self.id, check=self.channel.check, what="GetChatContent")
             async with aclosing(sse.events(response, provider=self.id)) as items:
                 async for item in items:
                     if item.data.strip() and item.data.strip() != "[DONE]":
@@ -154,10 +148,7 @@ class DmsProvider:
                 async with aclosing(self.chat_events(detail, cp)) as events:
                     return await collect_turns(events, cp, want, READ_IDLE)
             except ProviderConnectionError as err:
-                delay = self.policy.delay(attempt, err)
-                if delay is None:
-                    raise
-                await self.policy.sleep(delay)
+                await self.policy.wait(attempt, err)
                 attempt += 1
 
     @asynccontextmanager

@@ -75,10 +75,7 @@ class Follow:
                     "the chat stream closed before the turn finished", provider=self.source.id
                 )
             except ProviderConnectionError as err:
-                delay = self.source.policy.delay(attempt, err)
-                if delay is None:
-                    raise
-                await self.source.policy.sleep(delay)
+                await self.source.policy.wait(attempt, err)
                 attempt += 1
 
     async def _pass(self, session: SessionDetail) -> AsyncGenerator[StreamEvent, None]:

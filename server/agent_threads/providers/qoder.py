@@ -71,11 +71,11 @@ class QoderProvider:
         self.id = settings.id
         self.settings = settings
         self.base_url = (settings.endpoint or DEFAULT_BASE_URL).rstrip("/")
-        self.policy = policy
         self.client = http.make_client(
             self.base_url + "/", BearerAuth(token), timeouts, headers={"Accept": "application/json"}
         )
-        self.follower = Follower(self.id, self.client, policy, timeouts, self.ref_of, self.fetch)
+        self.channel = http.Channel(self.id, self.client, partial(check_reply, provider=self.id), policy, timeouts)
+        self.follower = Follower(self.channel, self.ref_of, self.fetch)
 
     def describe(self) -> dict[str, Any]:
         host = urlsplit(self.base_url).hostname or ""
@@ -100,8 +100,7 @@ class QoderProvider:
     ) -> W:
         """GET ``url`` as ``model``; errors name ``ref`` when given."""
         request = self.client.build_request("GET", url, params=params)
-        check = partial(check_reply, provider=self.id, ref=ref)
-        response = await http.send(self.client, request, provider=self.id, check=check, policy=self.policy)
+        response = await self.channel.send(request, check=partial(check_reply, provider=self.id, ref=ref))
         return validate(model, response.content, provider=self.id, what=f"reply from {request.url.path}")
 
     def items(self, model: type[W], items: list[dict[str, Any]]) -> list[W]:

@@ -25,7 +25,6 @@ from httpx_sse import ServerSentEvent
 
 from .. import http, sse
 from ..errors import ProtocolError, ProviderConnectionError
-from ..http import RetryPolicy, Timeouts
 from ..refs import ThreadRef
 from ..transcript import Mark, MessageDone, MessageStart, StreamEvent, TextDelta, TurnEnd
 from ..wire import validate
@@ -81,17 +80,11 @@ class Target:
 
 
 class Follower:
-    def __init__(
-        self,
-        provider: str,
-        client: httpx.AsyncClient,
-        policy: RetryPolicy,
-        timeouts: Timeouts,
-        ref_of: Callable[..., str],
-        fetch: Fetch,
-    ) -> None:
-        self.provider, self.client, self.policy, self.timeouts = provider, client, policy, timeouts
-        self.ref_of, self.fetch = ref_of, fetch
+    def __init__(self, channel: http.Channel, ref_of: Callable[..., str], fetch: Fetch) -> None:
+        self.channel, self.provider, self.ref_of, self.fetch = channel, channel.provider, ref_of, fetch
+
+    def _check(self, target: Target) -> http.Checker:
+        return partial(check_reply, provider=self.provider, ref=str(target.ref))
 
     @asynccontextmanager
     async def follow(
@@ -123,14 +116,13 @@ class Follower:
 
     async def _send(self, target: Target, message: str) -> dict[str, Any]:
         body = {"events": [{"type": "user.message", "content": [{"type": "text", "text": message}]}]}
-        request = self.client.build_request(
+        request = self.channel.client.build_request(
             "POST",
             path("sessions", target.session, "events"),
             json=body,
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
-        check = partial(check_reply, provider=self.provider, ref=str(target.ref))
-        response = await http.send(self.client, request, provider=self.provider, check=check, policy=self.policy)
+        response = await self.channel.send(request, check=self._check(target))
         sent = validate(WirePage, response.content, provider=self.provider, what="reply to the send")
         for event in sent.data:
             if event.get("type") == "user.message" and event.get("id"):
@@ -163,13 +155,7 @@ class Follower:
         while True:
             deltas.seen.clear()
             dropped: ProviderConnectionError | None = None
-            async with http.stream(
-                self.client,
-                self._request(target, last),
-                provider=self.provider,
-                check=partial(check_reply, provider=self.provider, ref=str(target.ref)),
-                policy=self.policy,
-            ) as response:
+            async with self.channel.stream(self._request(target, last), check=self._check(target)) as response:
                 try:
                     async with aclosing(sse.events(response, provider=self.provider)) as frames:
                         async for frame in frames:
@@ -184,11 +170,8 @@ class Follower:
             dropped = dropped or ProviderConnectionError(
                 "the event stream closed before the turn ended", provider=self.provider
             )
-            delay = self.policy.delay(attempt, dropped)
-            if delay is None:
-                raise dropped
-            log.info("qoder stream dropped (%s); reconnecting after %s in %.2fs", dropped.message, last, delay)
-            await self.policy.sleep(delay)
+            delay = await self.channel.policy.wait(attempt, dropped)
+            log.info("qoder stream dropped (%s); reconnecting after %s, waited %.2fs", dropped.message, last, delay)
             attempt += 1
 
     def _request(self, target: Target, last: str | None) -> httpx.Request:
@@ -197,8 +180,7 @@ class Follower:
         else:
             url, params = path("sessions", target.session, "events", "stream"), {"event_deltas[]": DELTAS}
         headers = {"Accept": "text/event-stream", **({"Last-Event-ID": last} if last else {})}
-        timeout = httpx.Timeout(self.timeouts.stream_idle, connect=self.timeouts.connect)
-        return self.client.build_request("GET", url, params=params, headers=headers, timeout=timeout)
+        return self.channel.client.build_request("GET", url, params=params, headers=headers)
 
     def _on_frame(self, target: Target, mapper: Mapper, deltas: Deltas, frame: ServerSentEvent) -> list[StreamEvent]:
         try:

@@ -50,10 +50,8 @@ class RdsAiProvider:
     def __init__(self, settings: ProviderSettings, timeouts: Timeouts, policy: http.RetryPolicy) -> None:
         self.id = settings.id
         self.settings = settings
-        self.policy = policy
-        self.client = alibaba.make_client(settings, timeouts, default_endpoint(settings.region))
-        self.stream_timeout = timeouts.stream()
-        self.check = alibaba.checker(self.id)
+        self.channel = alibaba.channel(settings, timeouts, policy, default_endpoint(settings.region))
+        self.client = self.channel.client
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -69,7 +67,7 @@ class RdsAiProvider:
 
     async def call(self, action: str, params: dict[str, Any], model: type[M]) -> M:
         request = alibaba.rpc_request(self.client, action, VERSION, params)
-        response = await http.send(self.client, request, provider=self.id, check=self.check, policy=self.policy)
+        response = await self.channel.send(request)
         return validate(model, response.content, provider=self.id, what=f"{action} reply")
 
     async def rows(self, conversation: str, first_id: str | None, limit: int) -> tuple[list[Row], bool]:

@@ -29,11 +29,8 @@ _FIND_ROWS = 20
 
 class Source(Protocol):
     id: str
-    policy: http.RetryPolicy
-    client: httpx.AsyncClient
-    check: http.Checker
+    channel: http.Channel
     settings: ProviderSettings
-    stream_timeout: httpx.Timeout
 
     async def rows(self, conversation: str, first_id: str | None, limit: int) -> tuple[list[Row], bool]: ...
 
@@ -133,13 +130,10 @@ class ChatFollow:
             "Query": text,
             "Inputs": {"RegionId": region} if region else None,
         }
-        request = alibaba.rpc_request(self.source.client, "ChatMessages", VERSION, params)
-        request.extensions["timeout"] = self.source.stream_timeout.as_dict()
         src = self.source
-        async with http.stream(
-            src.client, request, provider=src.id, check=src.check, policy=src.policy, retry=False
-        ) as response:
-            await sse.expect_event_stream(response, provider=src.id, check=src.check, what="ChatMessages")
+        request = alibaba.rpc_request(src.channel.client, "ChatMessages", VERSION, params)
+        async with src.channel.stream(request, retry="never") as response:
+            await sse.expect_event_stream(response, provider=src.id, check=src.channel.check, what="ChatMessages")
             async with aclosing(sse.events(response, provider=src.id)) as items:
                 async for item in items:
                     if not item.data.strip() or item.data.strip() == "[DONE]":
@@ -164,7 +158,8 @@ class ChatFollow:
         attempt = 0
         while True:
             row = await self._find(message_id)
-            if row is None and attempt >= self.source.policy.max_retries:
+            policy = self.source.channel.policy
+            if row is None and attempt >= policy.max_retries:
                 raise NotFoundError(f"reply {message_id} is not among the latest messages", provider=self.source.id)
             if row is not None and (row.generation_status or "").lower() not in RUNNING:
                 final = row_messages(row)[-1]
@@ -172,8 +167,7 @@ class ChatFollow:
                 yield Mark(f"{message_id}:{len(final.text)}:{len(final.parts)}")
                 yield TurnEnd("message_end")
                 return
-            policy = self.source.policy
-            await policy.sleep(min(policy.max_delay, policy.base_delay * 2 ** min(attempt, 4)))
+            await policy.sleep(policy.backoff(attempt))
             attempt += 1
 
     async def _find(self, message_id: str) -> Row | None:
