@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 from mcp.server.mcpserver import MCPServer
 
-from . import __version__, providers, resources, tools
+from . import __version__, providers, render, resources, tools
 from .config import Settings
 from .cursors import CursorCodec, CursorStore
 from .http import RetryPolicy, Timeouts
@@ -18,11 +18,6 @@ from .providers.base import Provider, ProviderSettings
 from .readahead import ReadAhead
 
 log = logging.getLogger("agent_threads")
-
-INSTRUCTIONS = """Reads the conversations of cloud agents (Qoder, Alibaba CMS/STAROps digital employees, DMS Data \
-Agent, RDS AI, Tencent DataAgent) as compact transcripts. Start with list_providers, then list_threads, then \
-get_thread_messages with a ref; follow next_cursor for more. stream_chat follows (or continues) a live conversation."""
-
 
 Factory = Callable[[ProviderSettings, Timeouts, RetryPolicy], Provider]
 
@@ -75,7 +70,7 @@ def build_server(
     server: MCPServer[tools.AppContext] = MCPServer(
         "agent-threads",
         version=__version__,
-        instructions=INSTRUCTIONS,
+        instructions=render.INSTRUCTIONS,
         lifespan=_lifespan(settings, policy or RetryPolicy(), factory),
     )
     tools.register(server, settings)

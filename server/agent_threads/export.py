@@ -27,7 +27,8 @@ from .profiles import GROUP_OF
 from .providers.base import Batch, Provider
 from .redact import mask_secrets
 from .refs import ThreadRef, parse_ref
-from .render import Renderer, clean, part_line
+from .render import Renderer, part_line
+from .shaping import clean
 from .transcript import (
     ArtifactPart,
     DataPart,

@@ -20,7 +20,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from . import live, pages
+from . import live, pages, render
 from .config import Settings
 from .cursors import Codec, CursorStore
 from .errors import AgentThreadsError, ConfigError, UsageError
@@ -112,15 +112,8 @@ async def list_providers(ctx: Context) -> Annotated[CallToolResult, ProvidersInf
     info = ProvidersInfo(
         providers=[p.describe() for p in app.pool.all()], missing=app.settings.missing, read_only=app.settings.read_only
     )
-    lines = [_describe_line(d) for d in info.providers] or ["no provider configured"]
-    lines += [f"{fam}: not configured: {need}" for fam, need in info.missing.items()]
-    lines.append("thread refs: " + "; ".join(f for forms in FORMS.values() for f in forms))
-    return _result("\n".join(lines), info)
-
-
-def _describe_line(d: dict[str, Any]) -> str:
-    rest = ", ".join(f"{k}={v}" for k, v in d.items() if k not in ("id", "can") and v not in (None, ""))
-    return f"{d['id']}: can {', '.join(d.get('can', []))}" + (f" · {rest}" if rest else "")
+    forms = [f for forms in FORMS.values() for f in forms]
+    return _result(render.providers_text(info.providers, info.missing, forms), info)
 
 
 async def list_threads(

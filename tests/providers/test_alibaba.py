@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 import httpx
@@ -209,14 +208,6 @@ def test_only_a_top_level_success_false_fails_a_reply() -> None:
 def test_an_error_met_inside_an_event_stream_maps_from_its_body_alone() -> None:
     error = alibaba.body_error("starops", {"code": "Throttling", "message": "busy"})
     assert isinstance(error, RateLimitError) and error.status is None
-
-
-def test_epoch_times_convert_from_nanoseconds_milliseconds_and_seconds() -> None:
-    expected = datetime(2026, 1, 18, 2, 23, 5, tzinfo=timezone.utc)
-    assert alibaba.epoch_time("1768702985000000000", "ns") == expected
-    assert alibaba.epoch_time(1768702985000, "ms") == expected
-    assert alibaba.epoch_time("1768702985", "s") == expected
-    assert alibaba.epoch_time("", "ns") is None and alibaba.epoch_time("soon", "s") is None
 
 
 @given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40))

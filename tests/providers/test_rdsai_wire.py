@@ -88,4 +88,4 @@ def test_json_tool_results_are_kept_as_sent_on_the_call_and_on_an_orphan_result(
     assert answer_parts(events) == [
         ToolCallPart(id="c1", name="Describe", result='{"Status": "Running", "Cpu": 20}'),
         ToolResultPart(id="c9", result='{"Rows": [1, 2]}'),
-    ]  # render.tidy_json lays them out compactly in the compact view; detail="full" shows them as sent
+    ]  # shaping.tidy_json lays them out compactly in the compact view; detail="full" shows them as sent

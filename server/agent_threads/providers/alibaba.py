@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -260,18 +259,3 @@ def _permission_hint(provider_id: str, request: httpx.Request | None, body: dict
     if action:
         return f"The credentials lack the RAM permission {action}; grant it to the RAM user or role, or use another account."
     return "The credentials are valid but lack RAM permission for this action; grant it or use another account."
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def epoch_time(value: str | float | None, unit: Literal["s", "ms", "ns"] = "s") -> datetime | None:
-    """A UTC time from an epoch number (or numeric string) in seconds, milliseconds or nanoseconds; None if unset."""
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value) if not isinstance(value, float) else value
-        micros = number // 1000 if unit == "ns" else number * (1000 if unit == "ms" else 1_000_000)
-        return _EPOCH + timedelta(microseconds=micros)
-    except (ValueError, OverflowError):
-        return None

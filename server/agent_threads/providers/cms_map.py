@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from ..times import epoch_time, utc
 from ..transcript import (
     ArtifactPart,
     DataPart,
@@ -21,10 +22,8 @@ from ..transcript import (
     SubAgentPart,
     ThreadEntry,
     ToolCallPart,
-    utc,
 )
 from ..wire import as_text
-from .alibaba import epoch_time
 from .cms_wire import (
     Agent,
     Artifact,

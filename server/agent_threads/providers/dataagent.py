@@ -17,7 +17,8 @@ from ..errors import NotFoundError, UsageError
 from ..http import RetryPolicy, Timeouts
 from ..ratelimit import RateLimiter
 from ..refs import ThreadRef
-from ..transcript import StreamEvent, ThreadEntry, utc
+from ..times import utc
+from ..transcript import StreamEvent, ThreadEntry
 from . import dataagent_live as live
 from .base import Batch, Capabilities, Listing, ProviderSettings, State
 from .dataagent_api import DataAgentApi, RecordPage

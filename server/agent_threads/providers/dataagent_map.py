@@ -12,7 +12,8 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from ..redact import MASK, mask
-from ..transcript import DataPart, EventPart, Message, Part, PlanPart, PlanStep, ReasoningPart, utc
+from ..times import utc
+from ..transcript import DataPart, EventPart, Message, Part, PlanPart, PlanStep, ReasoningPart
 from .dataagent_wire import Record, Task
 
 # The two read actions encode Feedback differently (tencent-qoder.md §1.3).

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_pascal
 
+from ..times import utc
 from ..transcript import (
     DataPart,
     EventPart,
@@ -26,7 +27,6 @@ from ..transcript import (
     StreamEvent,
     TextDelta,
     TurnEnd,
-    utc,
 )
 
 REASONING_CATEGORIES = frozenset({"REASONING", "THINKING", "THINK", "THOUGHT"})

@@ -25,7 +25,8 @@ from ..auth.bearer import BearerAuth
 from ..errors import ConfigError, ProtocolError
 from ..http import RetryPolicy, Timeouts
 from ..refs import ThreadRef
-from ..transcript import StreamEvent, ThreadEntry, utc
+from ..times import utc
+from ..transcript import StreamEvent, ThreadEntry
 from ..wire import validate
 from .base import Batch, Capabilities, Listing, ProviderSettings, State
 from .qoder_events import Mapper

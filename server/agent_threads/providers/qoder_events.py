@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..times import utc
 from ..transcript import (
     ArtifactPart,
     EventPart,
@@ -24,7 +25,6 @@ from ..transcript import (
     SubAgentPart,
     ToolCallPart,
     ToolResultPart,
-    utc,
 )
 from ..wire import as_text
 from .qoder_status import STATUS_HANDLERS, Handler, short

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..transcript import EventPart, Message, utc
+from ..times import utc
+from ..transcript import EventPart, Message
 from .qoder_wire import WireEvent
 
 if TYPE_CHECKING:

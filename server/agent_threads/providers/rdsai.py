@@ -19,7 +19,8 @@ from .. import http
 from ..errors import UsageError
 from ..http import Timeouts
 from ..refs import ThreadRef
-from ..transcript import StreamEvent, ThreadEntry, utc
+from ..times import utc
+from ..transcript import StreamEvent, ThreadEntry
 from ..wire import validate
 from . import alibaba
 from .base import Batch, Capabilities, Listing, ProviderSettings, State

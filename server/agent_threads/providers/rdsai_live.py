@@ -16,7 +16,8 @@ import httpx
 
 from .. import http, sse
 from ..errors import NotFoundError, ProviderAPIError, ProviderConnectionError, UsageError
-from ..transcript import Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TextDelta, TurnEnd, utc
+from ..times import utc
+from ..transcript import Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TextDelta, TurnEnd
 from ..wire import validate
 from . import alibaba
 from .base import ProviderSettings

@@ -13,7 +13,8 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel, to_pascal
 
-from ..transcript import EventPart, Message, Part, ReasoningPart, ToolCallPart, ToolResultPart, utc
+from ..times import utc
+from ..transcript import EventPart, Message, Part, ReasoningPart, ToolCallPart, ToolResultPart
 from ..wire import as_text
 
 Kind = Literal["text", "replace", "thought", "tool_call", "tool_result", "error", "end", "skip", "other"]
