@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import quote
 
 import anyio
 import httpx
@@ -69,6 +70,11 @@ class RetryPolicy:
             raise error
         await self.sleep(delay)
         return delay
+
+
+def url_path(*segments: str) -> str:
+    """A relative URL path from raw segments, each percent-encoded (ids may hold ``/``, spaces, anything)."""
+    return "/".join(quote(segment, safe="") for segment in segments)
 
 
 @functools.cache

@@ -10,9 +10,11 @@ profile (CI=true, tests/conftest.py) that is 10,000 examples per vendor.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import multiprocessing
 import os
+import pkgutil
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -34,13 +36,13 @@ from agent_threads.refs import parse_ref
 from .fuzz_json import Decoder, Grammar
 
 MODULES = {
-    "qoder": ["qoder", "qoder_wire", "qoder_events", "qoder_status", "qoder_stream"],
+    "qoder": ["qoder"],
     "cms": ["cms", "cms_wire", "cms_map", "cms_stream", "alibaba"],
     "dms": ["dms", "dms_wire", "dms_history", "alibaba"],
     "rdsai": ["rdsai", "rdsai_wire", "alibaba"],
     "dataagent": ["dataagent", "dataagent_api", "dataagent_wire", "dataagent_map", "dataagent_fold"],
 }
-"""Where each vendor's grammar comes from. cms stands for starops too: one module, one normalizer."""
+"""Where each vendor's grammar comes from (a package stands for all its modules). cms stands for starops too."""
 ENVELOPE = {"dataagent": "Response"}
 STATEFUL = {"dataagent"}
 HEAVIEST_FIRST = ["cms", "rdsai", "dms", "qoder", "dataagent"]
@@ -73,6 +75,14 @@ class Replies:
         return httpx.Response(self.status, json=self.body)
 
 
+def _modules(name: str) -> list[str]:
+    """A module, or every module of a package."""
+    module = importlib.import_module(name)
+    if not hasattr(module, "__path__"):
+        return [name]
+    return [name] + [f"{name}.{m.name}" for m in pkgutil.iter_modules(module.__path__)]
+
+
 def _provider(family: str) -> Provider:
     spec = ProviderSettings(family, family, "http://fuzz.invalid", "cn-hangzhou", CREDENTIALS.get(family, ALIBABA))
     policy = RetryPolicy(max_retries=0)
@@ -87,7 +97,7 @@ class Vendor:
 
     def __init__(self, family: str, loop: asyncio.AbstractEventLoop) -> None:
         self.family, self.loop = family, loop
-        self.grammar = Grammar([f"agent_threads.providers.{m}" for m in MODULES[family]])
+        self.grammar = Grammar([m for name in MODULES[family] for m in _modules(f"agent_threads.providers.{name}")])
         self.replies = Replies(200, None)
         self.shared = None if family in STATEFUL else self._provider()
 

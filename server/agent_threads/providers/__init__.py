@@ -8,7 +8,7 @@ from ..http import RetryPolicy, Timeouts
 from .base import Provider, ProviderSettings
 
 MODULES = {
-    "qoder": "qoder",
+    "qoder": "qoder.provider",
     "cms": "cms",
     "starops": "cms",
     "dms": "dms",

@@ -11,14 +11,15 @@ import pytest
 from agent_threads.errors import AuthError, NotFoundError, ProtocolError, RateLimitError, ServerError
 from agent_threads.http import TRANSPORT, RetryPolicy, Timeouts
 from agent_threads.providers.base import ProviderSettings
-from agent_threads.providers.qoder import QoderProvider, create, next_state
-from agent_threads.providers.qoder_wire import WirePage, check_reply
+from agent_threads.providers.qoder.errors import check_reply
+from agent_threads.providers.qoder.provider import QoderProvider, create, next_state
+from agent_threads.providers.qoder.wire import WirePage
 from agent_threads.refs import ThreadRef, parse_ref
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.qoder_data import CHILD_A, COORD_A, SID_A, SID_B, SID_C
 from agent_threads.transcript import ArtifactPart, EventPart, Message, SubAgentPart, ToolCallPart
 
-from ..conftest import NoSleep
+from ...conftest import NoSleep
 
 
 def provider_for(

@@ -20,19 +20,20 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import http
-from ..auth.bearer import BearerAuth
-from ..errors import ConfigError, ProtocolError
-from ..http import RetryPolicy, Timeouts
-from ..refs import ThreadRef
-from ..times import utc
-from ..transcript import StreamEvent, ThreadEntry
-from ..wire import validate
-from .base import Batch, Capabilities, Listing, ProviderSettings, State
-from .qoder_events import Mapper
-from .qoder_status import stop_type
-from .qoder_stream import Follower
-from .qoder_wire import W, WirePage, WireSession, WireThread, check_reply, path
+from ... import http
+from ...auth.bearer import BearerAuth
+from ...errors import ConfigError, ProtocolError
+from ...http import RetryPolicy, Timeouts, url_path
+from ...refs import ThreadRef
+from ...times import utc
+from ...transcript import StreamEvent, ThreadEntry
+from ...wire import validate
+from ..base import Batch, Capabilities, Listing, ProviderSettings, State
+from .errors import check_reply
+from .mapper import Mapper, stop_type
+from .mapping import feed
+from .stream import Follower
+from .wire import W, WirePage, WireSession, WireThread
 
 DEFAULT_BASE_URL = "https://api.qoder.com/api/v1/cloud"
 MAX_PAGE = 100
@@ -116,7 +117,7 @@ class QoderProvider:
             entries = [self._session_entry(s) for s in self.items(WireSession, page.data)]
         else:
             sid = parent.parts[0]
-            page = await self.fetch(WirePage, path("sessions", sid, "threads"), params, ref=str(parent))
+            page = await self.fetch(WirePage, url_path("sessions", sid, "threads"), params, ref=str(parent))
             entries = [self._thread_entry(sid, t) for t in self.items(WireThread, page.data)]
         return Listing(entries, next_state(page, cursor, provider=self.id))
 
@@ -150,12 +151,12 @@ class QoderProvider:
         title = status = None
         if state is None:
             title, status = await self._heading(ref, sid, tid)
-        url = path("sessions", sid, "threads", tid, "events") if tid else path("sessions", sid, "events")
+        url = url_path("sessions", sid, "threads", tid, "events") if tid else url_path("sessions", sid, "events")
         params = {"limit": max(1, min(limit, MAX_PAGE)), **cursor}
         page = await self.fetch(WirePage, url, params, ref=str(ref))
         mapper = Mapper(partial(self.ref_of, sid), names=dict((state or {}).get("names", {})))
         for raw in page.data:
-            mapper.feed(raw)
+            feed(mapper, raw)
         following = next_state(page, cursor, provider=self.id)
         if following is not None and mapper.names:
             following["names"] = dict(list(mapper.names.items())[:MAX_NAMES])
@@ -163,9 +164,9 @@ class QoderProvider:
 
     async def _heading(self, ref: ThreadRef, sid: str, tid: str | None) -> tuple[str | None, str | None]:
         if tid is None:
-            session = await self.fetch(WireSession, path("sessions", sid), ref=str(ref))
+            session = await self.fetch(WireSession, url_path("sessions", sid), ref=str(ref))
             return session.title, session.status
-        thread = await self.fetch(WireThread, path("sessions", sid, "threads", tid), ref=str(ref))
+        thread = await self.fetch(WireThread, url_path("sessions", sid, "threads", tid), ref=str(ref))
         return thread.label, thread.status
 
     def stream(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent_threads.providers.qoder_events import Mapper
+from agent_threads.providers.qoder.mapper import Mapper
+from agent_threads.providers.qoder.mapping import feed
 from agent_threads.transcript import ArtifactPart, EventPart, Message, ReasoningPart, ToolCallPart, ToolResultPart
 
 
 def mapped(*events: dict[str, Any]) -> list[Message]:
     mapper = Mapper(lambda tid: f"qoder:sess_1/{tid}")
     for event in events:
-        mapper.feed(event)
+        feed(mapper, event)
     return list(mapper.messages.values())
 
 

@@ -1,101 +1,84 @@
 """Qoder events → normalized messages, one event at a time, shared by ``read`` (a page) and ``stream`` (live).
 
-``Mapper.feed`` returns the messages an event created or changed (same id = replace): a tool result fills in
+``feed`` returns the messages an event created or changed (same id = replace): a tool result fills in
 its call, a span end completes its span, and consecutive status-like events are merged into one ``event``
 message. Nothing is dropped except stream delta frames persisted in a list (their final event repeats them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+import json
 from typing import Any
 
 from pydantic import ValidationError
 
-from ..times import utc
-from ..transcript import (
+from ...transcript import (
     ArtifactPart,
     EventPart,
     Message,
-    Part,
     ReasoningPart,
     Role,
     SubAgentPart,
     ToolCallPart,
     ToolResultPart,
 )
-from ..wire import as_text
-from .qoder_status import STATUS_HANDLERS, Handler, short
-from .qoder_wire import WireEvent, content_text
+from ...wire import as_text
+from .mapper import Handler, Mapper, short
+from .status import STATUS_HANDLERS
+from .wire import WireEvent
 
 _SKIPPED = frozenset({"event_start", "event_delta"})
 
 
-@dataclass
-class Mapper:
-    """Folds events into messages. ``names`` maps sub-agent thread ids to agent names (authors)."""
+def feed(m: Mapper, raw: dict[str, Any]) -> list[Message]:
+    """The messages one event created or changed (same id = replace)."""
+    try:
+        event = WireEvent.model_validate(raw)
+    except ValidationError:  # a field in a shape no doc shows: keep the event as it came
+        raw_id = raw.get("id")
+        event = WireEvent(
+            type=str(raw.get("type") or "unknown"),
+            id=raw_id if isinstance(raw_id, str) else f"anon-{len(m.messages)}",
+        )
+        return _keep(m, event, {k: v for k, v in raw.items() if k not in ("id", "type", "processed_at")})
+    if not event.id:
+        event.id = f"anon-{len(m.messages)}"
+    if event.type in _SKIPPED:
+        return []
+    return HANDLERS.get(event.type, _unknown)(m, event)
 
-    ref_of: Callable[[str], str]
-    names: dict[str, str] = field(default_factory=dict[str, str])
-    messages: dict[str, Message] = field(default_factory=dict[str, Message])
-    tools: dict[str, tuple[str, int]] = field(default_factory=dict[str, tuple[str, int]])
-    """Tool use id → (message id, part index) of its call, for pairing results."""
-    spans: dict[str, tuple[str, int, datetime | None]] = field(
-        default_factory=dict[str, tuple[str, int, datetime | None]]
+
+def content_text(value: Any) -> tuple[str, list[ArtifactPart]]:
+    """Text of ``content`` given as a string, one block or a list of blocks; non-text blocks as artifacts."""
+    if value is None:
+        return "", []
+    if isinstance(value, str):
+        return value, []
+    blocks = [value] if isinstance(value, dict) else value if isinstance(value, list) else [json.dumps(value)]
+    texts: list[str] = []
+    artifacts: list[ArtifactPart] = []
+    for block in blocks:
+        if isinstance(block, str):
+            texts.append(block)
+        elif isinstance(block, dict):
+            said = block.get("text", block.get("thinking"))
+            if isinstance(said, str):
+                texts.append(said)
+            else:
+                artifacts.append(_block_artifact(block))
+    return "\n".join(texts), artifacts
+
+
+def _block_artifact(block: dict[str, Any]) -> ArtifactPart:
+    source = block.get("source")
+    src: dict[str, Any] = source if isinstance(source, dict) else {"url": source} if isinstance(source, str) else {}
+    title = block.get("title")
+    return ArtifactPart(
+        name=str(block.get("type") or "block"),
+        mime=src.get("media_type"),
+        uri=src.get("url") or src.get("file_id"),
+        text=title if isinstance(title, str) else None,
     )
-    open_event: str | None = None
-    """Id of the last message if it is a status-like ``event`` message that more status may join."""
-
-    def feed(self, raw: dict[str, Any]) -> list[Message]:
-        try:
-            event = WireEvent.model_validate(raw)
-        except ValidationError:  # a field in a shape no doc shows: keep the event as it came
-            raw_id = raw.get("id")
-            event = WireEvent(
-                type=str(raw.get("type") or "unknown"),
-                id=raw_id if isinstance(raw_id, str) else f"anon-{len(self.messages)}",
-            )
-            return _keep(self, event, {k: v for k, v in raw.items() if k not in ("id", "type", "processed_at")})
-        if not event.id:
-            event.id = f"anon-{len(self.messages)}"
-        if event.type in _SKIPPED:
-            return []
-        return HANDLERS.get(event.type, _unknown)(self, event)
-
-    def put(self, message: Message) -> list[Message]:
-        self.messages[str(message.id)] = message
-        self.open_event = None
-        return [message]
-
-    def new(
-        self, event: WireEvent, role: Role, text: str = "", parts: list[Part] | None = None, author: str | None = None
-    ) -> Message:
-        author = author or (self.names.get(event.session_thread_id or "") if role == "assistant" else None)
-        return Message(id=event.id, time=utc(event.when), role=role, author=author, text=text, parts=parts or [])
-
-    def status(self, event: WireEvent, part: Part) -> list[Message]:
-        return self.place(event, part)[0]
-
-    def place(self, event: WireEvent, part: Part) -> tuple[list[Message], tuple[str, int]]:
-        """Add a status-like part, merged into the open event message if any; returns it and the part's place."""
-        if self.open_event in self.messages:
-            key = str(self.open_event)
-            prior = self.messages[key]
-            self.messages[key] = prior.model_copy(update={"parts": [*prior.parts, part]})
-            return [self.messages[key]], (key, len(prior.parts))
-        self.put(self.new(event, "event", parts=[part]))
-        self.open_event = str(event.id)
-        return [self.messages[str(event.id)]], (str(event.id), 0)
-
-    def patch(self, at: tuple[str, int], **changes: Any) -> list[Message]:
-        message_id, index = at
-        prior = self.messages[message_id]
-        parts = list(prior.parts)
-        parts[index] = parts[index].model_copy(update=changes)
-        self.messages[message_id] = prior.model_copy(update={"parts": parts})
-        return [self.messages[message_id]]
 
 
 # ---- text, reasoning, artifacts --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from agent_threads.http import RetryPolicy
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.qoder_data import CHILD_A, COORD_A, SID_A, SID_B
 
-from ..conftest import sandbox_settings
+from ...conftest import sandbox_settings
 
 
 def text(result: Any) -> str:

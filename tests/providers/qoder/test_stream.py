@@ -12,8 +12,8 @@ from agent_threads import http
 from agent_threads.errors import ConflictError, ProviderConnectionError, ServerError
 from agent_threads.http import RetryPolicy, Timeouts
 from agent_threads.providers.base import ProviderSettings
-from agent_threads.providers.qoder import QoderProvider, create
-from agent_threads.providers.qoder_wire import WirePage
+from agent_threads.providers.qoder.provider import QoderProvider, create
+from agent_threads.providers.qoder.wire import WirePage
 from agent_threads.refs import parse_ref
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.qoder_data import CHILD_A, SID_A
@@ -28,7 +28,7 @@ from agent_threads.transcript import (
     fold,
 )
 
-from ..conftest import NoSleep
+from ...conftest import NoSleep
 
 SESSION = parse_ref(f"qoder:{SID_A}")
 

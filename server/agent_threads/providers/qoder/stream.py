@@ -23,14 +23,17 @@ from typing import Any
 import httpx
 from httpx_sse import ServerSentEvent
 
-from .. import http, sse
-from ..errors import ProtocolError, ProviderConnectionError
-from ..refs import ThreadRef
-from ..transcript import Mark, MessageDone, MessageStart, StreamEvent, TextDelta, TurnEnd
-from ..wire import validate
-from .qoder_events import Mapper
-from .qoder_status import TERMINAL, stop_type
-from .qoder_wire import WireDelta, WirePage, check_reply, in_band_error, path
+from ... import http, sse
+from ...errors import ProtocolError, ProviderConnectionError
+from ...http import url_path
+from ...refs import ThreadRef
+from ...transcript import Mark, MessageDone, MessageStart, StreamEvent, TextDelta, TurnEnd
+from ...wire import validate
+from .errors import check_reply, in_band_error
+from .mapper import Mapper, stop_type
+from .mapping import feed
+from .status import TERMINAL
+from .wire import WireDelta, WirePage
 
 log = logging.getLogger("agent_threads.providers.qoder")
 Fetch = Callable[..., Awaitable[WirePage]]
@@ -63,7 +66,7 @@ class Target:
     @property
     def events_url(self) -> str:
         base = ("sessions", self.session, "threads", self.thread) if self.thread else ("sessions", self.session)
-        return path(*base, "events")
+        return url_path(*base, "events")
 
     def is_inbound(self, event: dict[str, Any]) -> bool:
         """A thread message addressed to this thread (a sub-agent's task or a reply to it)."""
@@ -118,7 +121,7 @@ class Follower:
         body = {"events": [{"type": "user.message", "content": [{"type": "text", "text": message}]}]}
         request = self.channel.client.build_request(
             "POST",
-            path("sessions", target.session, "events"),
+            url_path("sessions", target.session, "events"),
             json=body,
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
@@ -142,7 +145,7 @@ class Follower:
         return (await self.fetch(WirePage, target.events_url, params, ref=str(target.ref))).data
 
     def _complete(self, target: Target, mapper: Mapper, event: dict[str, Any]) -> list[StreamEvent]:
-        out: list[StreamEvent] = [MessageDone(m) for m in mapper.feed(event)]
+        out: list[StreamEvent] = [MessageDone(m) for m in feed(mapper, event)]
         if event.get("id"):
             out.append(Mark(str(event["id"])))
         if target.ends_turn(event):
@@ -176,9 +179,9 @@ class Follower:
 
     def _request(self, target: Target, last: str | None) -> httpx.Request:
         if target.thread:
-            url, params = path("sessions", target.session, "threads", target.thread, "stream"), {}
+            url, params = url_path("sessions", target.session, "threads", target.thread, "stream"), {}
         else:
-            url, params = path("sessions", target.session, "events", "stream"), {"event_deltas[]": DELTAS}
+            url, params = url_path("sessions", target.session, "events", "stream"), {"event_deltas[]": DELTAS}
         headers = {"Accept": "text/event-stream", **({"Last-Event-ID": last} if last else {})}
         return self.channel.client.build_request("GET", url, params=params, headers=headers)
 

@@ -6,29 +6,14 @@ part its start added, so a model request reads as one line with its duration and
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..times import utc
-from ..transcript import EventPart, Message
-from .qoder_wire import WireEvent
+from ...times import utc
+from ...transcript import EventPart, Message
+from .mapper import Handler, Mapper, short, stop_type
+from .wire import WireEvent
 
-if TYPE_CHECKING:
-    from .qoder_events import Mapper
-
-Handler = Callable[["Mapper", WireEvent], list[Message]]
 TERMINAL = frozenset({"session.status_terminated", "terminated", "session.deleted"})
-
-
-def short(thread_id: str | None) -> str:
-    return f"…{thread_id[-6:]}" if thread_id else "?"
-
-
-def stop_type(value: Any) -> str | None:
-    if isinstance(value, dict):
-        kind = value.get("type")
-        return str(kind) if kind else None
-    return str(value) if value else None
 
 
 def session_status(m: Mapper, e: WireEvent) -> list[Message]:

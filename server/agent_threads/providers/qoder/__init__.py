@@ -1,0 +1,1 @@
+"""Qoder Cloud Agents: sessions and their threads, event pages as transcripts, SSE to follow and send."""
