@@ -37,7 +37,7 @@ from .fuzz_json import Decoder, Grammar
 
 MODULES = {
     "qoder": ["qoder"],
-    "cms": ["cms", "cms_wire", "cms_map", "cms_stream", "alibaba"],
+    "cms": ["cms", "alibaba"],
     "dms": ["dms", "dms_wire", "dms_history", "alibaba"],
     "rdsai": ["rdsai", "rdsai_wire", "alibaba"],
     "dataagent": ["dataagent", "dataagent_api", "dataagent_wire", "dataagent_map", "dataagent_fold"],

@@ -9,8 +9,8 @@ from .base import Provider, ProviderSettings
 
 MODULES = {
     "qoder": "qoder.provider",
-    "cms": "cms",
-    "starops": "cms",
+    "cms": "cms.provider",
+    "starops": "cms.provider",
     "dms": "dms",
     "rdsai": "rdsai",
     "dataagent": "dataagent",

@@ -21,7 +21,7 @@ from ..refs import ThreadRef
 from ..transcript import StreamEvent, ThreadEntry
 from ..ttlcache import TtlCache
 from ..wire import validate
-from . import alibaba
+from .alibaba.request import acs3_channel, rpc_request
 from .base import Batch, Capabilities, Listing, ProviderSettings, State
 from .dms_history import Position, Turn, assemble, collect_turns
 from .dms_live import Follow
@@ -47,7 +47,7 @@ class DmsProvider:
         self.id = settings.id
         self.settings = settings
         self.unit = settings.options.get("dms_unit") or DEFAULT_UNIT
-        self.channel = alibaba.channel(settings, timeouts, policy, DEFAULT_ENDPOINT)
+        self.channel = acs3_channel(settings, timeouts, policy, DEFAULT_ENDPOINT)
         self.client = self.channel.client
         self.policy = policy
         self.details: TtlCache[SessionDetail] = TtlCache()
@@ -67,7 +67,7 @@ class DmsProvider:
     # ---- calls ----------------------------------------------------------------------------------
 
     async def call(self, action: str, params: dict[str, Any], model: type[M], *, retry: http.Retry = "always") -> M:
-        request = alibaba.rpc_request(self.client, action, VERSION, {"DMSUnit": self.unit, **params})
+        request = rpc_request(self.client, action, VERSION, {"DMSUnit": self.unit, **params})
         response = await self.channel.send(request, retry=retry)
         return validate(model, response.content, provider=self.id, what=f"{action} reply")
 
@@ -85,7 +85,7 @@ class DmsProvider:
     async def chat_events(self, session: SessionDetail, checkpoint: int | None) -> AsyncGenerator[ChatEvent, None]:
         """GetChatContent from a checkpoint (0: the start), one parsed event at a time."""
         params = {"SessionId": session.session_id, "AgentId": session.agent_id, "Checkpoint": str(checkpoint or 0)}
-        request = alibaba.rpc_request(self.client, "GetChatContent", VERSION, {"DMSUnit": self.unit, **params})
+        request = rpc_request(self.client, "GetChatContent", VERSION, {"DMSUnit": self.unit, **params})
         async with self.channel.stream(request) as response:
             await sse.expect_event_stream(response, provider=self.id, check=self.channel.check, what="GetChatContent")
             async with aclosing(sse.events(response, provider=self.id)) as items:

@@ -22,7 +22,8 @@ from ..refs import ThreadRef
 from ..times import utc
 from ..transcript import StreamEvent, ThreadEntry
 from ..wire import validate
-from . import alibaba
+from .alibaba import DEFAULT_REGION
+from .alibaba.request import acs3_channel, rpc_request
 from .base import Batch, Capabilities, Listing, ProviderSettings, State
 from .rdsai_live import ChatFollow
 from .rdsai_wire import Conversation, Conversations, Messages, Row, row_messages, truthy
@@ -36,7 +37,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def default_endpoint(region: str | None) -> str:
     """The SDK's host: one central endpoint for the mainland regions, a regional one elsewhere."""
-    region = region or alibaba.DEFAULT_REGION
+    region = region or DEFAULT_REGION
     return "rdsai.aliyuncs.com" if region in MAINLAND else f"rdsai.{region}.aliyuncs.com"
 
 
@@ -51,7 +52,7 @@ class RdsAiProvider:
     def __init__(self, settings: ProviderSettings, timeouts: Timeouts, policy: http.RetryPolicy) -> None:
         self.id = settings.id
         self.settings = settings
-        self.channel = alibaba.channel(settings, timeouts, policy, default_endpoint(settings.region))
+        self.channel = acs3_channel(settings, timeouts, policy, default_endpoint(settings.region))
         self.client = self.channel.client
 
     def describe(self) -> dict[str, Any]:
@@ -67,7 +68,7 @@ class RdsAiProvider:
         }
 
     async def call(self, action: str, params: dict[str, Any], model: type[M]) -> M:
-        request = alibaba.rpc_request(self.client, action, VERSION, params)
+        request = rpc_request(self.client, action, VERSION, params)
         response = await self.channel.send(request)
         return validate(model, response.content, provider=self.id, what=f"{action} reply")
 

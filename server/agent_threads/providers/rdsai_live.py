@@ -19,7 +19,8 @@ from ..errors import NotFoundError, ProviderAPIError, ProviderConnectionError, U
 from ..times import utc
 from ..transcript import Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TextDelta, TurnEnd
 from ..wire import validate
-from . import alibaba
+from .alibaba.errors import api_error
+from .alibaba.request import rpc_request
 from .base import ProviderSettings
 from .rdsai_wire import RdsEvent, Row, answer_parts, event_part, kind, row_messages, streamed_text
 
@@ -132,7 +133,7 @@ class ChatFollow:
             "Inputs": {"RegionId": region} if region else None,
         }
         src = self.source
-        request = alibaba.rpc_request(src.channel.client, "ChatMessages", VERSION, params)
+        request = rpc_request(src.channel.client, "ChatMessages", VERSION, params)
         async with src.channel.stream(request, retry="never") as response:
             await sse.expect_event_stream(response, provider=src.id, check=src.channel.check, what="ChatMessages")
             async with aclosing(sse.events(response, provider=src.id)) as items:
@@ -150,9 +151,7 @@ class ChatFollow:
         raw = str(ev.status or "")
         status = int(raw) if raw.isdigit() and int(raw) >= 400 else 400
         stand_in = httpx.Response(status, headers=response.headers, request=response.request)
-        return alibaba.api_error(
-            self.source.id, stand_in, {"Code": ev.code, "Message": ev.message or ev.answer or "error"}
-        )
+        return api_error(self.source.id, stand_in, {"Code": ev.code, "Message": ev.message or ev.answer or "error"})
 
     async def _catch_up(self, message_id: str, chars: int, parts: int) -> AsyncGenerator[StreamEvent, None]:
         """The rest of a reply, from its stored row, once it is complete (waits while it is generated)."""

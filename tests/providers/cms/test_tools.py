@@ -10,7 +10,7 @@ from mcp import Client
 
 from agent_threads.sandbox import Sandbox
 
-from ..fakes import result_text as _text
+from ...fakes import result_text as _text
 
 
 @pytest.fixture(params=["cms", "starops"])

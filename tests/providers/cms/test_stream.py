@@ -12,9 +12,9 @@ from agent_threads.config import load_settings
 from agent_threads.errors import PermissionError_, ProtocolError, RateLimitError
 from agent_threads.http import RetryPolicy
 from agent_threads.providers import create
-from agent_threads.providers.cms import CmsProvider
-from agent_threads.providers.cms_stream import ChatFold
-from agent_threads.providers.cms_wire import ChatEvent
+from agent_threads.providers.cms.provider import CmsProvider
+from agent_threads.providers.cms.stream import Chat, ChatFold
+from agent_threads.providers.cms.wire import ChatEvent
 from agent_threads.refs import ThreadRef
 from agent_threads.sandbox import Sandbox
 from agent_threads.transcript import (
@@ -194,21 +194,21 @@ def test_a_tool_update_replaces_the_message() -> None:
     assert isinstance(tool, ToolCallPart) and (tool.name, tool.status, tool.result) == ("Search", "success", "ok")
 
 
-def _offline(family: str = "starops") -> CmsProvider:
+def _offline(family: str = "starops") -> Chat:
     env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIoffline000000000", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "offline"}
     settings = load_settings(env)
     built = create(next(p for p in settings.providers if p.family == family), settings.timeouts, RetryPolicy())
     assert isinstance(built, CmsProvider)
-    return built
+    return Chat(built.channel, built.product.version, "sre-copilot", "t1")
 
 
 def test_an_error_event_inside_the_stream_raises_the_mapped_error() -> None:
     with pytest.raises(RateLimitError):
-        _offline()._chat_event("error", '{"code": "Throttling.User", "message": "busy", "requestId": "R1"}')
+        _offline().parse_event("error", '{"code": "Throttling.User", "message": "busy", "requestId": "R1"}')
     with pytest.raises(PermissionError_):
-        _offline()._chat_event("message", '{"Code": "Forbidden.RAM", "Message": "denied"}')
+        _offline().parse_event("message", '{"Code": "Forbidden.RAM", "Message": "denied"}')
 
 
 def test_a_non_json_event_is_a_protocol_error() -> None:
     with pytest.raises(ProtocolError):
-        _offline()._chat_event("message", "not json")
+        _offline().parse_event("message", "not json")

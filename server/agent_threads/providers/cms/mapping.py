@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from ..times import epoch_time, utc
-from ..transcript import (
+from ...times import epoch_time, utc
+from ...transcript import (
     ArtifactPart,
     DataPart,
     EventPart,
@@ -23,8 +23,8 @@ from ..transcript import (
     ThreadEntry,
     ToolCallPart,
 )
-from ..wire import as_text
-from .cms_wire import (
+from ...wire import as_text
+from .wire import (
     Agent,
     Artifact,
     Chunk,
@@ -33,6 +33,7 @@ from .cms_wire import (
     EventError,
     EventPayload,
     Thread,
+    ThreadData,
     Tool,
     WireMessage,
     WireModel,
@@ -265,3 +266,19 @@ def _update_call(out: list[Message], at: tuple[int, int], later: ToolCallPart) -
     parts = list(out[i].parts)
     parts[j] = parts[j].model_copy(update=later.model_dump(exclude_none=True, exclude={"kind"}))
     out[i] = out[i].model_copy(update={"parts": parts})
+
+
+def page_messages(data: ThreadData) -> list[Message]:
+    """The page's messages in order; records of one message (same trace and seq) merged; tool results paired."""
+    agents: dict[str, str] = {}
+    merged: list[tuple[str, str, WireMessage]] = []
+    for entry in data.data:
+        trace = entry.trace_id or entry.request_id or ""
+        for msg in entry.messages:
+            note_agents(msg, agents)
+            mid = message_id(msg, trace)
+            if merged and merged[-1][0] == mid:
+                merged[-1] = (mid, trace, merge_messages(merged[-1][2], msg))
+            else:
+                merged.append((mid, trace, msg))
+    return pair_tools([to_message(msg, trace, agents) for _, trace, msg in merged])

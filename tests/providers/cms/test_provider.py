@@ -14,7 +14,7 @@ from agent_threads.config import load_settings
 from agent_threads.errors import AuthError, NotFoundError, PermissionError_, UsageError
 from agent_threads.http import RetryPolicy
 from agent_threads.providers import create
-from agent_threads.providers.cms import CmsProvider
+from agent_threads.providers.cms.provider import CmsProvider
 from agent_threads.refs import ThreadRef, parse_ref
 from agent_threads.sandbox import Sandbox, SandboxContext
 from agent_threads.transcript import (
@@ -27,7 +27,7 @@ from agent_threads.transcript import (
     ToolCallPart,
 )
 
-from ..conftest import NoSleep
+from ...conftest import NoSleep
 
 BIG = 1000
 

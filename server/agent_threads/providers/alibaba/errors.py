@@ -1,7 +1,7 @@
-"""Plumbing shared by the Alibaba Cloud providers (cms/starops, dms, rdsai): client, requests, error mapping.
+"""Alibaba Cloud error replies onto ``errors.py``, with hints that name the key, the clock or the RAM action.
 
 Errors come as ``{"Code","Message","RequestId"}`` (RPC, gateway) or ``{"code","message","requestId"}`` (ROA
-products), and DMS also reports them inside HTTP 200 with ``Success: false`` (alibaba.md §3).
+products), and DMS also reports them inside HTTP 200 with ``Success: false``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .. import http
-from ..auth.acs3 import Acs3Auth, encode
-from ..errors import (
+from ... import http
+from ...errors import (
     AuthError,
     NotFoundError,
     PermissionError_,
@@ -24,11 +23,7 @@ from ..errors import (
     ServerError,
     for_status,
 )
-from ..http import Timeouts
-from ..wire import compact_json
-from .base import ProviderSettings
 
-DEFAULT_REGION = "cn-hangzhou"
 _CREDENTIAL = re.compile(r"Credential=([^,\s]+)")
 _AUTH_CODES = {
     "SignatureDoesNotMatch",
@@ -43,70 +38,6 @@ _AUTH_CODES = {
     "InvalidTimeStamp.Format",
     "SignatureNonceUsed",
 }
-
-
-def endpoint(settings: ProviderSettings, default_endpoint: str) -> str:
-    """The base URL: the configured override (a full URL), else ``default_endpoint`` with ``{region}`` filled in."""
-    if settings.endpoint:
-        return settings.endpoint.rstrip("/")
-    url = default_endpoint.format(region=settings.region or DEFAULT_REGION)
-    return url if url.startswith(("http://", "https://")) else f"https://{url}"
-
-
-def channel(
-    settings: ProviderSettings, timeouts: Timeouts, policy: http.RetryPolicy, default_endpoint: str
-) -> http.Channel:
-    """An ACS3-signing channel for one account, checking replies the Alibaba way. ``default_endpoint`` may hold
-    ``{region}``."""
-    creds = settings.credentials
-    auth = Acs3Auth(creds["access_key_id"], creds["access_key_secret"], creds.get("security_token") or None)
-    base_url = endpoint(settings, default_endpoint)
-    client = http.make_client(base_url, auth, timeouts, headers={"accept": "application/json"})
-    return http.Channel(settings.id, client, checker(settings.id), policy, timeouts)
-
-
-def _query_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return compact_json(value)
-    return str(value)
-
-
-def query_params(params: dict[str, Any] | None) -> dict[str, str]:
-    """Query values as the SDK sends them: None dropped, bools lowercase, lists and dicts as compact JSON."""
-    return {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
-
-
-def rpc_request(client: httpx.AsyncClient, action: str, version: str, params: dict[str, Any]) -> httpx.Request:
-    """An RPC call: ``POST /`` with every parameter in the query and an empty body (alibaba.md caveat 3)."""
-    headers = {"x-acs-action": action, "x-acs-version": version}
-    return client.build_request("POST", "/", params=query_params(params), headers=headers)
-
-
-def roa_path(path: str | list[str]) -> str:
-    """A ROA path: a string is used as is (already encoded); a list holds raw segments, each percent-encoded."""
-    if isinstance(path, str):
-        return path
-    return "/" + "/".join(encode(segment) for segment in path)
-
-
-def roa_request(
-    client: httpx.AsyncClient,
-    method: str,
-    path: str | list[str],
-    action: str,
-    version: str,
-    query: dict[str, Any] | None = None,
-    json_body: Any = None,
-) -> httpx.Request:
-    """A ROA call: resource path, query parameters, optional compact-JSON body (signed with its content type)."""
-    headers = {"x-acs-action": action, "x-acs-version": version}
-    content: bytes | None = None
-    if json_body is not None:
-        content = compact_json(json_body).encode()
-        headers["content-type"] = "application/json; charset=utf-8"
-    return client.build_request(method, roa_path(path), params=query_params(query), headers=headers, content=content)
 
 
 def _pick(body: dict[str, Any], *names: str) -> str | None:

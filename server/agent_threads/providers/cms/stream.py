@@ -1,4 +1,5 @@
-"""The CreateChat SSE fold: vendor events into stream events, with checkpoints that survive a reconnect.
+"""Following a CMS / STAROps thread live: the ``POST /chat`` event stream and its fold into stream events, with
+checkpoints that survive a reconnect.
 
 ``reconnect`` replays the latest turn from its first event, so a checkpoint is ``<events delivered>@<traceId>``:
 on a replay of the same trace the first events are folded (to rebuild the messages) but not emitted again.
@@ -6,7 +7,16 @@ on a replay of the same trace the first events are folded (to rebuild the messag
 
 from __future__ import annotations
 
-from ..transcript import (
+import json
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
+
+import httpx
+
+from ... import http, sse
+from ...errors import ProtocolError, ProviderConnectionError
+from ...transcript import (
     Mark,
     Message,
     MessageDone,
@@ -17,8 +27,14 @@ from ..transcript import (
     TextDelta,
     TurnEnd,
 )
-from .cms_map import merge_messages, message_id, note_agents, to_message
-from .cms_wire import ChatEvent, WireMessage
+from ...wire import validate
+from ..alibaba.errors import body_error
+from ..alibaba.request import roa_request
+from .mapping import merge_messages, message_id, note_agents, to_message
+from .wire import ChatEvent, WireMessage
+
+log = logging.getLogger("agent_threads.providers.cms")
+MAX_DROPS = 3  # consecutive dropped connections without progress before giving up
 
 _FINISH_TYPES = {"task_finished", "task_failed", "task_stopped", "finished", "done"}
 
@@ -125,3 +141,71 @@ class ChatFold:
             self._started.add(mid)
             out.append(MessageStart(mid, after.role, after.author, after.time))
         return out + diff(before, after)
+
+
+class Chat:
+    """The CreateChat stream of one thread: ``create`` sends a message, ``reconnect`` attaches to the latest turn (and
+    re-attaches after a drop); once a send was accepted, only ``reconnect`` follows. Never ``stop``."""
+
+    def __init__(self, channel: http.Channel, version: str, name: str, thread_id: str) -> None:
+        self.channel, self.version, self.name, self.thread_id = channel, version, name, thread_id
+        self.provider = channel.provider
+
+    def _chat(self, body: dict[str, Any]) -> httpx.Request:
+        request = roa_request(self.channel.client, "POST", "/chat", "CreateChat", self.version, None, body)
+        request.headers["accept"] = "text/event-stream"
+        return request
+
+    async def events(self, message: str | None, checkpoint: str | None) -> AsyncGenerator[StreamEvent, None]:
+        """The turn as stream events: ``message`` sent first (at most once), else the latest turn re-attached."""
+        name, thread_id = self.name, self.thread_id
+        target = {"digitalEmployeeName": name, "threadId": thread_id}
+        body: dict[str, Any] = {"action": "reconnect", **target}
+        if message is not None:
+            body = {
+                "action": "create",
+                **target,
+                "messages": [{"role": "user", "contents": [{"type": "text", "value": message}]}],
+            }
+        fold = ChatFold(None if message is not None else checkpoint)
+        drops = 0
+        while True:
+            retry: http.Retry = "if_unsent" if body["action"] == "create" else "always"
+            async with self.channel.stream(self._chat(body), retry=retry) as response:
+                body = {"action": "reconnect", **target}  # accepted: from here on only re-attach, never send again
+                fold.attach()
+                try:
+                    async for event in self._events(response, fold):
+                        yield event
+                except ProviderConnectionError as e:
+                    drops = 0 if fold.progressed else drops + 1
+                    if drops >= MAX_DROPS:
+                        raise
+                    log.info("chat stream of %s/%s dropped (%s); reconnecting", name, thread_id, e.message)
+                    continue
+            if fold.ended:
+                return
+            if not fold.progressed:  # a re-attach brought nothing new: no turn is running
+                yield TurnEnd("stream closed", fold.checkpoint)
+                return
+            log.info("chat stream of %s/%s closed before the turn finished; reconnecting", name, thread_id)
+
+    async def _events(self, response: httpx.Response, fold: ChatFold) -> AsyncIterator[StreamEvent]:
+        await sse.expect_event_stream(response, provider=self.provider, check=self.channel.check, what="POST /chat")
+        async for item in sse.events(response, provider=self.provider):
+            if item.data.strip() == "[DONE]":
+                return
+            for event in fold.feed(self.parse_event(item.event, item.data)):
+                yield event
+            if fold.ended:
+                return
+
+    def parse_event(self, name: str, data: str) -> ChatEvent:
+        """One SSE event; an error body (an ``error`` event, or a code without messages) raises the mapped error."""
+        try:
+            raw = json.loads(data)
+        except json.JSONDecodeError as e:
+            raise ProtocolError(f"an SSE event of POST /chat is not JSON: {data[:80]!r}", provider=self.provider) from e
+        if isinstance(raw, dict) and (name == "error" or ("messages" not in raw and ("code" in raw or "Code" in raw))):
+            raise body_error(self.provider, raw)
+        return validate(ChatEvent, raw, provider=self.provider, what="POST /chat event")

@@ -1,0 +1,1 @@
+"""Alibaba Cloud digital employees: CMS and, the same API moved, STAROps."""
