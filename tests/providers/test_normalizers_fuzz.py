@@ -38,7 +38,7 @@ from .fuzz_json import Decoder, Grammar
 MODULES = {
     "qoder": ["qoder"],
     "cms": ["cms", "alibaba"],
-    "dms": ["dms", "dms_wire", "dms_history", "alibaba"],
+    "dms": ["dms", "alibaba"],
     "rdsai": ["rdsai", "rdsai_wire", "alibaba"],
     "dataagent": ["dataagent", "dataagent_api", "dataagent_wire", "dataagent_map", "dataagent_fold"],
 }

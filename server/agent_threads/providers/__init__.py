@@ -11,7 +11,7 @@ MODULES = {
     "qoder": "qoder.provider",
     "cms": "cms.provider",
     "starops": "cms.provider",
-    "dms": "dms",
+    "dms": "dms.provider",
     "rdsai": "rdsai",
     "dataagent": "dataagent",
 }

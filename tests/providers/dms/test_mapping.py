@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from agent_threads.providers.dms_wire import ChatEvent, TurnTranslator, data_part, epoch, plan_part
+from agent_threads.providers.dms.mapping import TurnTranslator, data_part, epoch, plan_part
+from agent_threads.providers.dms.wire import ChatEvent
 from agent_threads.transcript import DataPart, EventPart, Mark, PlanPart, TurnEnd, fold
 
 

@@ -1,8 +1,8 @@
-"""DMS Data Agent (``2025-04-14``) wire models and the pure mapping of its chat events onto the transcript.
+"""DMS chat events and history onto the transcript, shared by reading and following.
 
-Sessions and history are PascalCase; ``GetChatContent`` SSE events are snake_case. ``CHAT_START … CHAT_FINISH``
-is one assistant turn: ``DELTA`` chunks are merged, ``DATA`` is a whole paragraph or (``content_type: json``)
-a structured result rendered by its ``category``. Read and stream share :class:`TurnTranslator`.
+``CHAT_START … CHAT_FINISH`` is one assistant turn: ``DELTA`` chunks are merged, ``DATA`` is a whole paragraph or
+(``content_type: json``) a structured result rendered by its ``category``. The session's user messages and
+artifacts (DescribeDataAgentSession) become messages of their own.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_pascal
-
-from ..times import utc
-from ..transcript import (
+from ...times import utc
+from ...transcript import (
+    ArtifactPart,
     DataPart,
     EventPart,
     Mark,
+    Message,
     MessageStart,
     Part,
     PartAdded,
@@ -28,85 +27,12 @@ from ..transcript import (
     TextDelta,
     TurnEnd,
 )
+from .wire import Artifact, ChatEvent, HistoryMessage
 
 REASONING_CATEGORIES = frozenset({"REASONING", "THINKING", "THINK", "THOUGHT"})
 ERROR_CATEGORIES = frozenset({"ERROR", "EXCEPTION", "FAILED", "FAILURE"})
-
-
-class _Pascal(BaseModel):
-    model_config = ConfigDict(extra="allow", alias_generator=to_pascal, populate_by_name=True)
-
-
-class SessionConfig(_Pascal):
-    mode: str | None = None
-    language: str | None = None
-    custom_agent_id: str | None = None
-
-
-class Session(_Pascal):
-    session_id: str
-    agent_id: str | None = None
-    agent_status: str | None = None
-    session_status: str | None = None
-    title: str | None = None
-    file: str | None = None
-    user_id: str | None = None
-    create_time: int | str | None = None
-    saved: bool | None = None
-    session_config: SessionConfig | None = None
-
-
-class SessionList(_Pascal):
-    data: list[Session] = []
-    page_number: int | None = None
-    page_size: int | None = None
-    total: int | None = None
-    total_pages: int | None = None
-
-
-class HistoryMessage(_Pascal):
-    id: str | None = None
-    content: str | None = None
-    send_time: int | str | None = None
-    status: str | None = None
-
-
-class Artifact(_Pascal):
-    id: str | None = None
-    name: str | None = None
-    type: str | None = None
-    status: str | None = None
-    description: str | None = None
-    receive_time: int | str | None = None
-    start_time: int | str | None = None
-    finish_time: int | str | None = None
-
-
-class SessionDetail(Session):
-    messages: list[HistoryMessage] = []
-    artifacts: list[Artifact] = []
-    favorite_in_workspace: bool | str | None = None
-
-
-class Described(_Pascal):
-    data: SessionDetail | None = None
-
-
-class Sent(_Pascal):
-    data: dict[str, Any] | None = None
-
-
-class ChatEvent(BaseModel):
-    """One ``data:`` payload of GetChatContent."""
-
-    model_config = ConfigDict(extra="allow")
-    content: str | None = ""
-    event_type: str = ""
-    content_type: str | None = None
-    checkpoint: int | None = None
-    level: int | None = None
-    category: str | None = None
-    timestamp: str | int | float | None = None
+_DONE = frozenset({"SUCCESS", "SUCCEEDED", "FINISHED", "COMPLETED", "DONE"})
+_FAILED = frozenset({"FAILED", "FAILURE", "ERROR", "CANCELLED", "CANCELED", "TIMEOUT"})
 
 
 def epoch(value: float | str | None) -> datetime | None:
@@ -263,3 +189,22 @@ def finish_part(content: str) -> EventPart:
 
 def _event_time(event: ChatEvent) -> datetime | None:
     return epoch(event.timestamp)
+
+
+def artifact_time(artifact: Artifact) -> int | str | None:
+    return artifact.receive_time or artifact.start_time or artifact.finish_time
+
+
+def user_message(m: HistoryMessage) -> Message:
+    """A user message; its status (``FAILED`` when the reply failed) is vendor detail: the turn shows the error."""
+    vendor = {"status": m.status} if m.status else None
+    return Message(id=m.id, time=epoch(m.send_time), role="user", text=m.content or "", vendor=vendor)
+
+
+def artifact_message(a: Artifact) -> Message:
+    parts: list[Part] = [ArtifactPart(name=a.name or a.id or "artifact", mime=a.type, text=a.description or None)]
+    status = (a.status or "").upper()
+    if status and status not in _DONE:
+        parts.append(EventPart(name="artifact", status=a.status, is_error=status in _FAILED or None))
+    extra = {k: v for k, v in {"id": a.id, "finish_time": a.finish_time}.items() if v}
+    return Message(id=a.id, time=epoch(artifact_time(a)), role="assistant", parts=parts, vendor=extra or None)

@@ -7,7 +7,7 @@ from typing import Any
 import anyio
 from mcp import Client
 
-from ..fakes import result_text as _text
+from ...fakes import result_text as _text
 
 Q3 = "dms:sess_q3_sales_7b1c"
 

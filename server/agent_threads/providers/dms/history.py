@@ -15,12 +15,10 @@ from typing import Any
 
 import anyio
 
-from ..transcript import ArtifactPart, EventPart, Message, Part, Transcript, fold
-from .base import State
-from .dms_wire import Artifact, ChatEvent, HistoryMessage, SessionDetail, TurnTranslator, epoch
-
-_DONE = frozenset({"SUCCESS", "SUCCEEDED", "FINISHED", "COMPLETED", "DONE"})
-_FAILED = frozenset({"FAILED", "FAILURE", "ERROR", "CANCELLED", "CANCELED", "TIMEOUT"})
+from ...transcript import Message, Transcript, fold
+from ..base import State
+from .mapping import TurnTranslator, artifact_message, artifact_time, epoch, user_message
+from .wire import ChatEvent, SessionDetail
 
 
 @dataclass(frozen=True)
@@ -94,7 +92,7 @@ async def _next(events: AsyncIterator[ChatEvent], idle: float) -> ChatEvent | No
 
 def assemble(detail: SessionDetail, pos: Position, turns: list[Turn], over: bool) -> tuple[list[Message], State | None]:
     users = [user_message(m) for m in _by_time(detail.messages, lambda m: m.send_time)]
-    arts = [artifact_message(a) for a in _by_time(detail.artifacts, _artifact_time)]
+    arts = [artifact_message(a) for a in _by_time(detail.artifacts, artifact_time)]
     out: list[Message] = []
     u, a = pos.users, pos.artifacts
     for i, turn in enumerate(turns):
@@ -118,22 +116,3 @@ def _before(when: datetime | None, start: datetime | None) -> bool:
 
 def _by_time(items: list[Any], when: Any) -> list[Any]:
     return sorted(items, key=lambda x: (epoch(when(x)) is None, epoch(when(x)) or datetime.min))
-
-
-def _artifact_time(artifact: Artifact) -> int | str | None:
-    return artifact.receive_time or artifact.start_time or artifact.finish_time
-
-
-def user_message(m: HistoryMessage) -> Message:
-    """A user message; its status (``FAILED`` when the reply failed) is vendor detail: the turn shows the error."""
-    vendor = {"status": m.status} if m.status else None
-    return Message(id=m.id, time=epoch(m.send_time), role="user", text=m.content or "", vendor=vendor)
-
-
-def artifact_message(a: Artifact) -> Message:
-    parts: list[Part] = [ArtifactPart(name=a.name or a.id or "artifact", mime=a.type, text=a.description or None)]
-    status = (a.status or "").upper()
-    if status and status not in _DONE:
-        parts.append(EventPart(name="artifact", status=a.status, is_error=status in _FAILED or None))
-    extra = {k: v for k, v in {"id": a.id, "finish_time": a.finish_time}.items() if v}
-    return Message(id=a.id, time=epoch(_artifact_time(a)), role="assistant", parts=parts, vendor=extra or None)

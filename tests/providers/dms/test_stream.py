@@ -7,11 +7,11 @@ import pytest
 
 from agent_threads.errors import UsageError
 from agent_threads.http import RetryPolicy
-from agent_threads.providers.dms import DmsProvider
+from agent_threads.providers.dms.provider import DmsProvider
 from agent_threads.refs import parse_ref
 from agent_threads.transcript import Mark, PlanPart, StreamEvent, TextDelta, Transcript, TurnEnd, fold
 
-from .test_dms import Q3, dms
+from .test_provider import Q3, dms
 
 
 async def follow(

@@ -14,18 +14,19 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from .. import http, sse
-from ..errors import ProtocolError, ProviderConnectionError, UsageError
-from ..http import Timeouts
-from ..refs import ThreadRef
-from ..transcript import StreamEvent, ThreadEntry
-from ..ttlcache import TtlCache
-from ..wire import validate
-from .alibaba.request import acs3_channel, rpc_request
-from .base import Batch, Capabilities, Listing, ProviderSettings, State
-from .dms_history import Position, Turn, assemble, collect_turns
-from .dms_live import Follow
-from .dms_wire import ChatEvent, Described, Sent, Session, SessionDetail, SessionList, epoch
+from ... import http, sse
+from ...errors import ProtocolError, ProviderConnectionError, UsageError
+from ...http import Timeouts
+from ...refs import ThreadRef
+from ...transcript import StreamEvent, ThreadEntry
+from ...ttlcache import TtlCache
+from ...wire import validate
+from ..alibaba.request import acs3_channel, rpc_request
+from ..base import Batch, Capabilities, Listing, ProviderSettings, State
+from .history import Position, Turn, assemble, collect_turns
+from .mapping import epoch
+from .stream import Follow
+from .wire import ChatEvent, Described, Sent, Session, SessionDetail, SessionList
 
 VERSION = "2025-04-14"
 DEFAULT_ENDPOINT = "dms.{region}.aliyuncs.com"

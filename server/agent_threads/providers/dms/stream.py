@@ -11,11 +11,12 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Protocol
 
-from ..errors import ProviderConnectionError, UsageError
-from ..http import RetryPolicy
-from ..transcript import StreamEvent, TurnEnd
-from .dms_history import after
-from .dms_wire import ChatEvent, Sent, SessionDetail, TurnTranslator
+from ...errors import ProviderConnectionError, UsageError
+from ...http import RetryPolicy
+from ...transcript import StreamEvent, TurnEnd
+from .history import after
+from .mapping import TurnTranslator
+from .wire import ChatEvent, Sent, SessionDetail
 
 
 class Source(Protocol):

@@ -14,13 +14,13 @@ from agent_threads.config import load_settings
 from agent_threads.errors import NotFoundError, ProviderAPIError, UsageError
 from agent_threads.http import RetryPolicy, Timeouts
 from agent_threads.providers.base import ProviderSettings, State
-from agent_threads.providers.dms import DmsProvider, create
+from agent_threads.providers.dms.provider import DmsProvider, create
 from agent_threads.refs import ThreadRef, parse_ref
 from agent_threads.sandbox import Sandbox, SandboxContext
 from agent_threads.transcript import ArtifactPart, DataPart, EventPart, Message, PlanPart, ReasoningPart
 from agent_threads.ttlcache import TTL, TtlCache
 
-from ..conftest import NoSleep
+from ...conftest import NoSleep
 
 Q3 = "dms:sess_q3_sales_7b1c"
 CN = "dms:sess_inventory_cn_42d9"

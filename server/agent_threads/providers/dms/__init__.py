@@ -1,0 +1,1 @@
+"""Alibaba DMS Data Agent: sessions, their history and the agent's live output."""
