@@ -39,7 +39,7 @@ MODULES = {
     "qoder": ["qoder"],
     "cms": ["cms", "alibaba"],
     "dms": ["dms", "alibaba"],
-    "rdsai": ["rdsai", "rdsai_wire", "alibaba"],
+    "rdsai": ["rdsai", "alibaba"],
     "dataagent": ["dataagent", "dataagent_api", "dataagent_wire", "dataagent_map", "dataagent_fold"],
 }
 """Where each vendor's grammar comes from (a package stands for all its modules). cms stands for starops too."""

@@ -12,7 +12,7 @@ MODULES = {
     "cms": "cms.provider",
     "starops": "cms.provider",
     "dms": "dms.provider",
-    "rdsai": "rdsai",
+    "rdsai": "rdsai.provider",
     "dataagent": "dataagent",
 }
 

@@ -15,18 +15,19 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from .. import http
-from ..errors import UsageError
-from ..http import Timeouts
-from ..refs import ThreadRef
-from ..times import utc
-from ..transcript import StreamEvent, ThreadEntry
-from ..wire import validate
-from .alibaba import DEFAULT_REGION
-from .alibaba.request import acs3_channel, rpc_request
-from .base import Batch, Capabilities, Listing, ProviderSettings, State
-from .rdsai_live import ChatFollow
-from .rdsai_wire import Conversation, Conversations, Messages, Row, row_messages, truthy
+from ... import http
+from ...errors import UsageError
+from ...http import Timeouts
+from ...refs import ThreadRef
+from ...times import utc
+from ...transcript import StreamEvent, ThreadEntry
+from ...wire import validate
+from ..alibaba import DEFAULT_REGION
+from ..alibaba.request import acs3_channel, rpc_request
+from ..base import Batch, Capabilities, Listing, ProviderSettings, State
+from .mapping import row_messages, truthy
+from .stream import ChatFollow
+from .wire import Conversation, Conversations, Messages, Row
 
 VERSION = "2025-05-07"
 MAINLAND = frozenset({"cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-guangzhou", "cn-wulanchabu"})

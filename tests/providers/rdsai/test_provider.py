@@ -12,13 +12,13 @@ from agent_threads.config import load_settings
 from agent_threads.errors import NotFoundError
 from agent_threads.http import RetryPolicy, Timeouts
 from agent_threads.providers.base import ProviderSettings, State
-from agent_threads.providers.rdsai import RdsAiProvider, create, default_endpoint
+from agent_threads.providers.rdsai.provider import RdsAiProvider, create, default_endpoint
 from agent_threads.refs import parse_ref
 from agent_threads.sandbox import Sandbox, SandboxContext
 from agent_threads.sandbox.rdsai_data import stable_id
 from agent_threads.transcript import EventPart, Message, ReasoningPart, ToolCallPart
 
-from ..conftest import NoSleep
+from ...conftest import NoSleep
 
 DISK = f"rdsai:{stable_id('disk')}"
 SLOW = f"rdsai:{stable_id('slow')}"

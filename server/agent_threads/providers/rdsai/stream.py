@@ -14,15 +14,16 @@ from typing import Protocol
 
 import httpx
 
-from .. import http, sse
-from ..errors import NotFoundError, ProviderAPIError, ProviderConnectionError, UsageError
-from ..times import utc
-from ..transcript import Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TextDelta, TurnEnd
-from ..wire import validate
-from .alibaba.errors import api_error
-from .alibaba.request import rpc_request
-from .base import ProviderSettings
-from .rdsai_wire import RdsEvent, Row, answer_parts, event_part, kind, row_messages, streamed_text
+from ... import http, sse
+from ...errors import NotFoundError, ProviderAPIError, ProviderConnectionError, UsageError
+from ...times import utc
+from ...transcript import Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TextDelta, TurnEnd
+from ...wire import validate
+from ..alibaba.errors import api_error
+from ..alibaba.request import rpc_request
+from ..base import ProviderSettings
+from .mapping import answer_parts, event_part, kind, row_messages, streamed_text
+from .wire import RdsEvent, Row
 
 VERSION = "2025-05-07"
 RUNNING = frozenset({"running", "generating", "pending", "in_progress", "streaming"})

@@ -7,12 +7,12 @@ import pytest
 
 from agent_threads.errors import RateLimitError, UsageError
 from agent_threads.http import RetryPolicy
-from agent_threads.providers.rdsai import RdsAiProvider
+from agent_threads.providers.rdsai.provider import RdsAiProvider
 from agent_threads.refs import parse_ref
 from agent_threads.transcript import Mark, MessageDone, StreamEvent, TextDelta, ToolCallPart, TurnEnd, fold
 
-from ..conftest import NoSleep
-from .test_rdsai import DISK, rdsai
+from ...conftest import NoSleep
+from .test_provider import DISK, rdsai
 
 
 async def follow(provider: RdsAiProvider, message: str | None, checkpoint: str | None = None) -> list[StreamEvent]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from agent_threads.providers.rdsai_live import ChatTranslator
-from agent_threads.providers.rdsai_wire import RdsEvent, Row, answer_parts, row_messages, truthy
+from agent_threads.providers.rdsai.mapping import answer_parts, row_messages, truthy
+from agent_threads.providers.rdsai.stream import ChatTranslator
+from agent_threads.providers.rdsai.wire import RdsEvent, Row
 from agent_threads.transcript import EventPart, MessageDone, ToolCallPart, ToolResultPart, TurnEnd, fold
 
 

@@ -9,7 +9,7 @@ from mcp import Client
 
 from agent_threads.sandbox.rdsai_data import stable_id
 
-from ..fakes import result_text as _text
+from ...fakes import result_text as _text
 
 SLOW = f"rdsai:{stable_id('slow')}"
 

@@ -1,0 +1,1 @@
+"""Alibaba RDS AI assistant: conversations, their messages, and sending a query."""
