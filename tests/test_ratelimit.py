@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import anyio
 
-from agent_threads.http import RetryPolicy
 from agent_threads.ratelimit import RateLimiter
-from agent_threads.sandbox import Sandbox
 
-from .providers.test_dataagent import SALES, actions_sent, cloud, provider_for
-
-__all__ = ["cloud"]
-
-
-class FakeClock:
-    """Time that moves only when someone sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-        await anyio.lowlevel.checkpoint()
+from .conftest import FakeClock
 
 
 def _max_in_any_second(stamps: list[float]) -> int:
@@ -69,16 +47,3 @@ async def test_each_action_has_its_own_budget() -> None:
         for _ in range(20):
             await limiter.acquire(action)
     assert clock.slept == []
-
-
-async def test_the_provider_passes_every_request_through_its_limiter(
-    cloud: Sandbox, tmp_path: Path, fast_retries: RetryPolicy
-) -> None:
-    clock = FakeClock()
-    limiter = RateLimiter(rate=2, per=1.0, clock=clock, sleep=clock.sleep)
-    async with provider_for(cloud, tmp_path, fast_retries, limiter=limiter) as provider:
-        sent = actions_sent(provider)
-        for _ in range(5):
-            await provider.read(SALES, None, 50)
-    assert sent == ["GetSessionDetails"] * 5
-    assert clock.now == 1002.0 and len(clock.slept) == 2

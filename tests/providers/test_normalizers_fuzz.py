@@ -29,7 +29,7 @@ from agent_threads.errors import AgentThreadsError
 from agent_threads.http import TRANSPORT, RetryPolicy, Timeouts
 from agent_threads.providers import create
 from agent_threads.providers.base import Provider, ProviderSettings
-from agent_threads.providers.dataagent import DataAgentProvider
+from agent_threads.providers.dataagent.provider import DataAgentProvider
 from agent_threads.ratelimit import RateLimiter
 from agent_threads.refs import parse_ref
 
@@ -40,7 +40,7 @@ MODULES = {
     "cms": ["cms", "alibaba"],
     "dms": ["dms", "alibaba"],
     "rdsai": ["rdsai", "alibaba"],
-    "dataagent": ["dataagent", "dataagent_api", "dataagent_wire", "dataagent_map", "dataagent_fold"],
+    "dataagent": ["dataagent"],
 }
 """Where each vendor's grammar comes from (a package stands for all its modules). cms stands for starops too."""
 ENVELOPE = {"dataagent": "Response"}

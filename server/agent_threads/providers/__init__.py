@@ -13,7 +13,7 @@ MODULES = {
     "starops": "cms.provider",
     "dms": "dms.provider",
     "rdsai": "rdsai.provider",
-    "dataagent": "dataagent",
+    "dataagent": "dataagent.provider",
 }
 
 

@@ -18,23 +18,16 @@ from typing import Any
 import httpx
 from httpx_sse import ServerSentEvent
 
-from .. import http, sse
-from ..auth.tc3 import TC3Auth
-from ..errors import ProviderAPIError
-from ..http import Timeouts
-from ..ratelimit import RateLimiter
-from ..ttlcache import TtlCache
-from ..wire import compact_json, validate
-from .base import ProviderSettings
-from .dataagent_wire import (
-    CreatedSession,
-    Record,
-    SessionDetails,
-    UserSessionDetail,
-    checker,
-    is_unsupported,
-    response_body,
-)
+from ... import http, sse
+from ...auth.tc3 import TC3Auth
+from ...errors import ProviderAPIError
+from ...http import Timeouts
+from ...ratelimit import RateLimiter
+from ...ttlcache import TtlCache
+from ...wire import compact_json, validate
+from ..base import ProviderSettings
+from .errors import checker, is_unsupported, response_body
+from .wire import CreatedSession, Record, SessionDetails, UserSessionDetail
 
 log = logging.getLogger("agent_threads.providers.dataagent")
 SERVICE = "dataagent"

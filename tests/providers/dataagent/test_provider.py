@@ -16,14 +16,14 @@ import pytest
 from agent_threads.errors import AuthError, NotFoundError, ProtocolError, ProviderAPIError, RateLimitError, UsageError
 from agent_threads.http import RetryPolicy, Timeouts
 from agent_threads.providers.base import ProviderSettings
-from agent_threads.providers.dataagent import DataAgentProvider
+from agent_threads.providers.dataagent.provider import DataAgentProvider
 from agent_threads.ratelimit import RateLimiter
 from agent_threads.refs import ThreadRef
 from agent_threads.sandbox import Sandbox, SandboxContext
 from agent_threads.sandbox.dataagent_data import DATA_SOURCE_KEY, INSTANCE, SESSION_BIG, SESSION_RUNNING, SESSION_SALES
 from agent_threads.transcript import DataPart, EventPart, Message, PlanPart, ReasoningPart
 
-from ..conftest import NoSleep
+from ...conftest import FakeClock, NoSleep
 
 SALES = ThreadRef("dataagent", (INSTANCE, SESSION_SALES))
 
@@ -275,3 +275,16 @@ async def test_a_catalog_that_cannot_be_written_never_fails_a_read(
             batch = await provider.read(SALES, None, 50)
     assert len(batch.messages) == 6
     assert any("not written" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_provider_passes_every_request_through_its_limiter(
+    cloud: Sandbox, tmp_path: Path, fast_retries: RetryPolicy
+) -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(rate=2, per=1.0, clock=clock, sleep=clock.sleep)
+    async with provider_for(cloud, tmp_path, fast_retries, limiter=limiter) as provider:
+        sent = actions_sent(provider)
+        for _ in range(5):
+            await provider.read(SALES, None, 50)
+    assert sent == ["GetSessionDetails"] * 5
+    assert clock.now == 1002.0 and len(clock.slept) == 2

@@ -13,11 +13,22 @@ from typing import Any
 from httpx_sse import ServerSentEvent
 from pydantic import ValidationError
 
-from ..errors import ProtocolError, UsageError
-from ..transcript import EventPart, Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TextDelta, TurnEnd
-from ..wire import compact_json
-from .dataagent_map import assistant_parts, error_part, parse_json, scrub, summary_part
-from .dataagent_wire import Record, raise_for_envelope
+from ...errors import ProtocolError, UsageError
+from ...transcript import (
+    EventPart,
+    Mark,
+    Message,
+    MessageDone,
+    MessageStart,
+    PartAdded,
+    StreamEvent,
+    TextDelta,
+    TurnEnd,
+)
+from ...wire import compact_json
+from .errors import raise_for_envelope
+from .mapping import assistant_parts, error_part, parse_json, scrub, summary_part
+from .wire import Record
 
 _PREVIEW = 400
 

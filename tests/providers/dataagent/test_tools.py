@@ -14,8 +14,8 @@ from agent_threads.http import RetryPolicy
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.dataagent_data import DATA_SOURCE_KEY, INSTANCE, SAMPLE_REFS, SESSION_SALES
 
-from ..conftest import sandbox_settings
-from ..fakes import result_text as _text
+from ...conftest import sandbox_settings
+from ...fakes import result_text as _text
 
 SALES = f"dataagent:{INSTANCE}/{SESSION_SALES}"
 

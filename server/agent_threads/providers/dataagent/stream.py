@@ -12,14 +12,14 @@ from collections.abc import AsyncGenerator
 
 import anyio
 
-from ..errors import ProtocolError, ProviderConnectionError, UsageError
-from ..refs import ThreadRef
-from ..transcript import EventPart, Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TurnEnd
-from .dataagent_api import DataAgentApi, RecordPage
-from .dataagent_catalog import Catalog
-from .dataagent_fold import ChatFold, Checkpoint
-from .dataagent_map import record_messages, running_record
-from .dataagent_wire import Record
+from ...errors import ProtocolError, ProviderConnectionError, UsageError
+from ...refs import ThreadRef
+from ...transcript import EventPart, Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TurnEnd
+from .api import DataAgentApi, RecordPage
+from .catalog import Catalog
+from .fold import ChatFold, Checkpoint
+from .mapping import record_messages, running_record
+from .wire import Record
 
 log = logging.getLogger("agent_threads.providers.dataagent")
 TAIL = 20

@@ -19,8 +19,8 @@ from typing import Any
 
 import anyio
 
-from ..errors import UsageError
-from ..refs import parse_ref
+from ...errors import UsageError
+from ...refs import parse_ref
 
 log = logging.getLogger("agent_threads.providers.dataagent")
 FILE_NAME = "dataagent-sessions.json"

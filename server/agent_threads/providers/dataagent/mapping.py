@@ -11,10 +11,10 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..redact import MASK, mask
-from ..times import utc
-from ..transcript import DataPart, EventPart, Message, Part, PlanPart, PlanStep, ReasoningPart
-from .dataagent_wire import Record, Task
+from ...redact import MASK, mask
+from ...times import utc
+from ...transcript import DataPart, EventPart, Message, Part, PlanPart, PlanStep, ReasoningPart
+from .wire import Record, Task
 
 # The two read actions encode Feedback differently (tencent-qoder.md §1.3).
 FEEDBACK = {

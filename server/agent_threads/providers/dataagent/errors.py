@@ -1,4 +1,4 @@
-"""DataAgent wire shapes and the error envelope (tencent-qoder.md §1.3, §1.7).
+"""DataAgent's error envelope onto ``errors.py``.
 
 Every reply is HTTP 200 with ``{"Response": {...}}``; an error is ``Response.Error {Code, Message}`` with the
 ``RequestId`` beside it, whatever the content type, and possibly as the first frame of an event stream.
@@ -7,12 +7,11 @@ Every reply is HTTP 200 with ``{"Response": {...}}``; an error is ``Response.Err
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict
 
-from ..errors import (
+from ...errors import (
     AuthError,
     ConflictError,
     NotFoundError,
@@ -23,7 +22,7 @@ from ..errors import (
     ServerError,
     for_status,
 )
-from ..http import Checker
+from ...http import Checker
 
 UNSUPPORTED = {
     "InvalidAction",
@@ -43,75 +42,6 @@ _AUTH_HINTS = {
     "AuthFailure.TokenFailure": "The STS token sent with SecretId {sid} is invalid or expired: refresh "
     "TENCENTCLOUD_SECURITY_TOKEN together with the temporary key.",
 }
-
-
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-W = TypeVar("W", bound=_Wire)
-
-
-class StepExpand(_Wire):
-    Title: str | None = None
-    Status: str | None = None
-    CellIds: list[str] | None = None
-
-
-class StepInfo(_Wire):
-    Id: int | str | None = None
-    Name: str = ""
-    Status: str | None = None
-    Type: str | None = None
-    Summary: str | None = None
-    Expand: StepExpand | None = None
-    Desc: str | None = None
-
-
-class Task(_Wire):
-    Id: int | str | None = None
-    Name: str = ""
-    Status: str | None = None
-    StepInfoList: list[StepInfo] | None = None
-
-
-class Record(_Wire):
-    """Both shapes: ``Record`` (GetSessionDetails) and the smaller ``RecordList`` item (QueryUserSessionDetail)."""
-
-    RecordId: str = ""
-    SessionId: str | None = None
-    Question: str | None = None
-    Answer: str | None = None
-    Think: str | None = None
-    TaskList: list[Task] | None = None
-    TaskListStr: str | None = None
-    FinalSummary: str | None = None
-    CreateTime: str | None = None
-    UpdateTime: str | None = None
-    Feedback: int | None = None
-    ErrorContext: str | None = None
-    Context: str | None = None
-    DbInfo: str | None = None
-    KnowledgeBaseIds: list[str] | None = None
-    TraceId: str | None = None
-    Model: str | None = None
-
-
-class SessionDetails(_Wire):
-    RecordList: list[Record] | None = None
-    RecordCount: int | None = None
-    RunRecord: str | None = None
-
-
-class UserSessionDetail(_Wire):
-    SessionId: str | None = None
-    RecordList: list[Record] | None = None
-    TotalCount: int | None = None
-    RunRecord: str | None = None
-
-
-class CreatedSession(_Wire):
-    SessionId: str
 
 
 def masked_id(secret_id: str) -> str:

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 from agent_threads.http import RetryPolicy
-from agent_threads.providers.dataagent import LIST_NOTE
-from agent_threads.providers.dataagent_catalog import FILE_NAME, Catalog, Entry, seed_entries
+from agent_threads.providers.dataagent.catalog import FILE_NAME, Catalog, Entry, seed_entries
+from agent_threads.providers.dataagent.provider import LIST_NOTE
 from agent_threads.refs import ThreadRef
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.dataagent_data import INSTANCE, INSTANCE_CN, SAMPLE_REFS, SESSION_CN, SESSION_SALES
 
-from .test_dataagent import SALES, cloud, provider_for
+from .test_provider import SALES, cloud, provider_for
 
 __all__ = ["cloud"]
 

@@ -13,17 +13,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import NotFoundError, UsageError
-from ..http import RetryPolicy, Timeouts
-from ..ratelimit import RateLimiter
-from ..refs import ThreadRef
-from ..times import utc
-from ..transcript import StreamEvent, ThreadEntry
-from . import dataagent_live as live
-from .base import Batch, Capabilities, Listing, ProviderSettings, State
-from .dataagent_api import DataAgentApi, RecordPage
-from .dataagent_catalog import FILE_NAME, Catalog, Entry, seed_entries
-from .dataagent_map import record_messages, running_record
+from ...errors import NotFoundError, UsageError
+from ...http import RetryPolicy, Timeouts
+from ...ratelimit import RateLimiter
+from ...refs import ThreadRef
+from ...times import utc
+from ...transcript import StreamEvent, ThreadEntry
+from ..base import Batch, Capabilities, Listing, ProviderSettings, State
+from . import stream as live
+from .api import DataAgentApi, RecordPage
+from .catalog import FILE_NAME, Catalog, Entry, seed_entries
+from .mapping import record_messages, running_record
 
 NAME = "Tencent Cloud DataAgent"
 LIST_NOTE = (

@@ -8,12 +8,12 @@ import anyio
 
 from agent_threads.http import RetryPolicy
 from agent_threads.providers.base import State
-from agent_threads.providers.dataagent import DataAgentProvider
+from agent_threads.providers.dataagent.provider import DataAgentProvider
 from agent_threads.sandbox import Sandbox
 from agent_threads.transcript import TurnEnd
 from agent_threads.ttlcache import TTL, TtlCache
 
-from .test_dataagent import INSTANCE, SALES, SESSION_BIG, actions_sent, cloud, provider_for
+from .test_provider import INSTANCE, SALES, SESSION_BIG, actions_sent, cloud, provider_for
 
 __all__ = ["cloud"]
 DETAILS = "GetSessionDetails"

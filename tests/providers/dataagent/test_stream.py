@@ -9,15 +9,15 @@ import pytest
 
 from agent_threads.errors import NotFoundError, RateLimitError, UsageError
 from agent_threads.http import RetryPolicy
-from agent_threads.providers.dataagent import DataAgentProvider
-from agent_threads.providers.dataagent_catalog import FILE_NAME
-from agent_threads.providers.dataagent_fold import Checkpoint
+from agent_threads.providers.dataagent.catalog import FILE_NAME
+from agent_threads.providers.dataagent.fold import Checkpoint
+from agent_threads.providers.dataagent.provider import DataAgentProvider
 from agent_threads.refs import ThreadRef
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.dataagent_data import INSTANCE, SESSION_RUNNING, SESSION_SALES
 from agent_threads.transcript import EventPart, MessageDone, PlanPart, TextDelta, Transcript, TurnEnd, accumulate
 
-from .test_dataagent import SALES, actions_sent, cloud, parts_of, provider_for
+from .test_provider import SALES, actions_sent, cloud, parts_of, provider_for
 
 __all__ = ["cloud"]
 INSTANCE_REF = ThreadRef("dataagent", (INSTANCE,))

@@ -1,0 +1,1 @@
+"""Tencent Cloud DataAgent: sessions of an instance, their records as transcripts, ChatAI to send and follow."""
