@@ -61,7 +61,7 @@ def _find(pattern: bytes, body: bytes) -> str | None:
 
 
 def _qoder_ids() -> tuple[str, str]:
-    return sandbox_const("SID_D", "qoder_data", "qoder_build"), sandbox_const("COORD_D", "qoder_data", "qoder_build")
+    return sandbox_const("SID_D", "qoder.data", "qoder.build"), sandbox_const("COORD_D", "qoder.data", "qoder.build")
 
 
 def qoder_ref() -> str:
@@ -217,7 +217,7 @@ RDSAI = "2025-05-07"
 
 
 def _rdsai_id() -> str:
-    return str(sandbox_const("stable_id", "rdsai_data")("big"))
+    return str(sandbox_const("stable_id", "rdsai.data")("big"))
 
 
 def rdsai_ref() -> str:
@@ -240,7 +240,7 @@ async def rdsai_floor(client: httpx.AsyncClient, base: str, limit: int) -> int:
 
 
 def _dataagent_ids() -> tuple[str, str]:
-    return sandbox_const("INSTANCE", "dataagent_data"), sandbox_const("SESSION_BIG", "dataagent_data")
+    return sandbox_const("INSTANCE", "dataagent.data"), sandbox_const("SESSION_BIG", "dataagent.data")
 
 
 def dataagent_ref() -> str:

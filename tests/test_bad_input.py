@@ -19,8 +19,8 @@ from agent_threads.app import build_server
 from agent_threads.http import TRANSPORT, RetryPolicy
 from agent_threads.refs import FORMS
 from agent_threads.sandbox import Sandbox
-from agent_threads.sandbox.dataagent_data import INSTANCE
-from agent_threads.sandbox.qoder_data import SID_A
+from agent_threads.sandbox.dataagent.data import INSTANCE
+from agent_threads.sandbox.qoder.data import SID_A
 
 from .conftest import sandbox_settings
 

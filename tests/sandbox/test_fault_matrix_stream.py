@@ -15,9 +15,9 @@ from mcp import Client
 from agent_threads.app import build_server
 from agent_threads.http import RetryPolicy
 from agent_threads.sandbox import Sandbox
-from agent_threads.sandbox.dataagent_data import INSTANCE, SESSION_SALES
-from agent_threads.sandbox.qoder_data import SID_A
-from agent_threads.sandbox.rdsai_data import stable_id
+from agent_threads.sandbox.dataagent.data import INSTANCE, SESSION_SALES
+from agent_threads.sandbox.qoder.data import SID_A
+from agent_threads.sandbox.rdsai.data import stable_id
 
 from ..conftest import sandbox_settings
 

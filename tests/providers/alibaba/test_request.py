@@ -13,7 +13,7 @@ from agent_threads.auth.acs3 import Acs3Auth
 from agent_threads.http import RetryPolicy, Timeouts
 from agent_threads.providers.alibaba.request import acs3_channel, base_url, roa_path, roa_request, rpc_request
 from agent_threads.providers.base import ProviderSettings
-from agent_threads.sandbox.alibaba import match_path
+from agent_threads.sandbox.alibaba.app import match_path
 
 KEY_ID = "LTAI5tAbCdEfGhIjKlMn0000"
 CREDS = {"access_key_id": KEY_ID, "access_key_secret": "not-a-real-secret"}

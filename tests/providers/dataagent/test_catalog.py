@@ -10,7 +10,7 @@ from agent_threads.providers.dataagent.catalog import FILE_NAME, Catalog, Entry,
 from agent_threads.providers.dataagent.provider import LIST_NOTE
 from agent_threads.refs import ThreadRef
 from agent_threads.sandbox import Sandbox
-from agent_threads.sandbox.dataagent_data import INSTANCE, INSTANCE_CN, SAMPLE_REFS, SESSION_CN, SESSION_SALES
+from agent_threads.sandbox.dataagent.data import INSTANCE, INSTANCE_CN, SAMPLE_REFS, SESSION_CN, SESSION_SALES
 
 from .test_provider import SALES, cloud, provider_for
 

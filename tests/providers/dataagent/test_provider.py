@@ -20,7 +20,7 @@ from agent_threads.providers.dataagent.provider import DataAgentProvider
 from agent_threads.ratelimit import RateLimiter
 from agent_threads.refs import ThreadRef
 from agent_threads.sandbox import Sandbox, SandboxContext
-from agent_threads.sandbox.dataagent_data import DATA_SOURCE_KEY, INSTANCE, SESSION_BIG, SESSION_RUNNING, SESSION_SALES
+from agent_threads.sandbox.dataagent.data import DATA_SOURCE_KEY, INSTANCE, SESSION_BIG, SESSION_RUNNING, SESSION_SALES
 from agent_threads.transcript import DataPart, EventPart, Message, PlanPart, ReasoningPart
 
 from ...conftest import FakeClock, NoSleep

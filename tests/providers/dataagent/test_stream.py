@@ -14,7 +14,7 @@ from agent_threads.providers.dataagent.fold import Checkpoint
 from agent_threads.providers.dataagent.provider import DataAgentProvider
 from agent_threads.refs import ThreadRef
 from agent_threads.sandbox import Sandbox
-from agent_threads.sandbox.dataagent_data import INSTANCE, SESSION_RUNNING, SESSION_SALES
+from agent_threads.sandbox.dataagent.data import INSTANCE, SESSION_RUNNING, SESSION_SALES
 from agent_threads.transcript import EventPart, MessageDone, PlanPart, TextDelta, Transcript, TurnEnd, accumulate
 
 from .test_provider import SALES, actions_sent, cloud, parts_of, provider_for

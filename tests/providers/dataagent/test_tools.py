@@ -12,7 +12,7 @@ from mcp.types import CallToolResult
 from agent_threads.app import build_server
 from agent_threads.http import RetryPolicy
 from agent_threads.sandbox import Sandbox
-from agent_threads.sandbox.dataagent_data import DATA_SOURCE_KEY, INSTANCE, SAMPLE_REFS, SESSION_SALES
+from agent_threads.sandbox.dataagent.data import DATA_SOURCE_KEY, INSTANCE, SAMPLE_REFS, SESSION_SALES
 
 from ...conftest import sandbox_settings
 from ...fakes import result_text as _text

@@ -16,7 +16,7 @@ from agent_threads.providers.qoder.provider import QoderProvider, create, next_s
 from agent_threads.providers.qoder.wire import WirePage
 from agent_threads.refs import ThreadRef, parse_ref
 from agent_threads.sandbox import Sandbox
-from agent_threads.sandbox.qoder_data import CHILD_A, COORD_A, SID_A, SID_B, SID_C
+from agent_threads.sandbox.qoder.data import CHILD_A, COORD_A, SID_A, SID_B, SID_C
 from agent_threads.transcript import ArtifactPart, EventPart, Message, SubAgentPart, ToolCallPart
 
 from ...conftest import NoSleep

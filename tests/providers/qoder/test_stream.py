@@ -16,7 +16,7 @@ from agent_threads.providers.qoder.provider import QoderProvider, create
 from agent_threads.providers.qoder.wire import WirePage
 from agent_threads.refs import parse_ref
 from agent_threads.sandbox import Sandbox
-from agent_threads.sandbox.qoder_data import CHILD_A, SID_A
+from agent_threads.sandbox.qoder.data import CHILD_A, SID_A
 from agent_threads.transcript import (
     Mark,
     MessageDone,

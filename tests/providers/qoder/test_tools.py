@@ -10,7 +10,7 @@ from mcp import Client
 from agent_threads.app import build_server
 from agent_threads.http import RetryPolicy
 from agent_threads.sandbox import Sandbox
-from agent_threads.sandbox.qoder_data import CHILD_A, COORD_A, SID_A, SID_B
+from agent_threads.sandbox.qoder.data import CHILD_A, COORD_A, SID_A, SID_B
 
 from ...conftest import sandbox_settings
 

@@ -15,7 +15,7 @@ from agent_threads.providers.base import ProviderSettings, State
 from agent_threads.providers.rdsai.provider import RdsAiProvider, create, default_endpoint
 from agent_threads.refs import parse_ref
 from agent_threads.sandbox import Sandbox, SandboxContext
-from agent_threads.sandbox.rdsai_data import stable_id
+from agent_threads.sandbox.rdsai.data import stable_id
 from agent_threads.transcript import EventPart, Message, ReasoningPart, ToolCallPart
 
 from ...conftest import NoSleep

@@ -7,7 +7,7 @@ from typing import Any
 import anyio
 from mcp import Client
 
-from agent_threads.sandbox.rdsai_data import stable_id
+from agent_threads.sandbox.rdsai.data import stable_id
 
 from ...fakes import result_text as _text
 
