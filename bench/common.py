@@ -197,13 +197,11 @@ class RpcClient:
 
 def server_command(families: list[str]) -> list[str]:
     """How a host starts the server: ``python -m agent_threads``; through bench/serve.py when some configured
-    family has no provider module yet (it serves only the given families, as ``--sandbox`` does)."""
-    from importlib.util import find_spec
-
-    from agent_threads.providers import MODULES
+    family has no vendor package yet (it serves only the given families, as ``--sandbox`` does)."""
+    from agent_threads import vendors
 
     configured = {"qoder", "cms", "starops", "dms", "rdsai", "dataagent"}
-    if all(find_spec(f"agent_threads.providers.{MODULES[f]}") for f in configured):
+    if all(vendors.spec_of(f) is not None for f in configured):
         return [sys.executable, "-m", "agent_threads"]
     return [sys.executable, str(BENCH / "serve.py"), ",".join(families)]
 

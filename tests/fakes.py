@@ -12,7 +12,7 @@ import httpx
 from mcp.types import CallToolResult, TextContent
 
 from agent_threads.errors import NotFoundError
-from agent_threads.providers.base import Batch, Capabilities, Listing, ProviderSettings, State
+from agent_threads.providers.base import Batch, Listing, ProviderSettings, State
 from agent_threads.refs import ThreadRef
 from agent_threads.transcript import (
     Mark,
@@ -53,7 +53,6 @@ class FakeProvider:
     reads: list[tuple[str, State | None, int]] = field(default_factory=list[tuple[str, "State | None", int]])
     sent: list[str] = field(default_factory=list[str])
     client: httpx.AsyncClient = field(default_factory=httpx.AsyncClient)
-    capabilities: Capabilities = field(default_factory=Capabilities)
 
     def describe(self) -> dict[str, Any]:
         return {"id": self.id, "family": self.family, "name": "Fake", "endpoint": "memory", "can": ["list", "read"]}

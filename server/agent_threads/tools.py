@@ -20,14 +20,14 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from . import live, pages, render
+from . import live, pages, render, vendors
 from .config import Settings
 from .cursors import Codec, CursorStore
 from .errors import AgentThreadsError, ConfigError, UsageError
 from .providers.base import Provider
 from .readahead import ReadAhead
 from .redact import mask_secrets
-from .refs import FORMS, ThreadRef, parse_ref
+from .refs import ThreadRef, parse_ref
 from .render import Detail
 from .schemas import MessagePageView, ThreadListView, TurnView
 from .transcript import Role
@@ -51,7 +51,7 @@ class AppContext:
         if provider is not None:
             return provider
         family, dot, account = provider_id.partition(".")
-        why = self.settings.missing.get(family) or self.settings.missing.get(_ACCOUNT.get(family, ""), "")
+        why = self.settings.missing_reason(provider_id)
         if dot:
             why = f"no account {account!r} for {family} in the profiles file"
         offered = ", ".join(sorted(self.pool.ids())) or "none"
@@ -64,7 +64,6 @@ class AppContext:
         return tuple(v for p in self.settings.providers for v in p.credentials.values())
 
 
-_ACCOUNT = {"cms": "alibaba", "starops": "alibaba", "dms": "alibaba", "rdsai": "alibaba", "dataagent": "tencent"}
 ProviderId = Annotated[str, Field(description="Provider id from list_providers, e.g. 'qoder' or 'cms'.", max_length=64)]
 ThreadArg = Annotated[
     str, Field(description="Thread ref from list_threads, e.g. 'qoder:sess_1/sthr_2'.", min_length=3, max_length=1024)
@@ -112,8 +111,7 @@ async def list_providers(ctx: Context) -> Annotated[CallToolResult, ProvidersInf
     info = ProvidersInfo(
         providers=[p.describe() for p in app.pool.all()], missing=app.settings.missing, read_only=app.settings.read_only
     )
-    forms = [f for forms in FORMS.values() for f in forms]
-    return _result(render.providers_text(info.providers, info.missing, forms), info)
+    return _result(render.providers_text(info.providers, info.missing, vendors.all_forms()), info)
 
 
 async def list_threads(
@@ -246,7 +244,8 @@ def _argument_texts(settings: Settings) -> dict[str, str]:
     ids = [p.id for p in settings.providers]
     if not ids:
         return {"provider": "Provider id from list_providers (none is configured)."}
-    example = FORMS[settings.providers[0].family][-1].replace(settings.providers[0].family, ids[0], 1)
+    family = settings.providers[0].family
+    example = vendors.forms(family)[-1].replace(family, ids[0], 1)
     return {
         "provider": f"Provider id: {', '.join(ids)}.",
         "thread": f"Thread ref from list_threads, e.g. '{example}'.",

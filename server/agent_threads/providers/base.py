@@ -28,14 +28,6 @@ class ProviderSettings:
     source: str = "env"
 
 
-@dataclass(frozen=True)
-class Capabilities:
-    list_threads: bool = True
-    read: bool = True
-    stream: bool = True
-    send: bool = True
-
-
 @dataclass
 class Listing:
     threads: list[ThreadEntry]
@@ -58,7 +50,6 @@ class Provider(Protocol):
     id: str
     family: str
     client: httpx.AsyncClient
-    capabilities: Capabilities
 
     def describe(self) -> dict[str, Any]:
         """What a model may know about this provider: endpoint, region, abilities. Never a secret."""

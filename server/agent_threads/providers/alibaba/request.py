@@ -12,7 +12,7 @@ from ...auth.acs3 import Acs3Auth
 from ...http import Timeouts, url_path
 from ...wire import compact_json
 from ..base import ProviderSettings
-from . import DEFAULT_REGION
+from .credentials import DEFAULT_REGION
 from .errors import checker
 
 

@@ -22,7 +22,8 @@ from ...refs import ThreadRef
 from ...transcript import StreamEvent
 from ...wire import validate
 from ..alibaba.request import acs3_channel, base_url, roa_request
-from ..base import Batch, Capabilities, Listing, ProviderSettings, State
+from ..base import Batch, Listing, ProviderSettings, State
+from . import SPEC
 from .mapping import employee_entry, page_messages, thread_entry
 from .stream import Chat
 from .wire import EmployeeList, Thread, ThreadData, ThreadPage
@@ -53,7 +54,6 @@ class CmsProvider:
         self.family = settings.family
         self.product = PRODUCTS[settings.family]
         self.settings = settings
-        self.capabilities = Capabilities()
         self.channel = acs3_channel(settings, timeouts, policy, self.product.default_endpoint)
         self.client = self.channel.client
 
@@ -64,7 +64,7 @@ class CmsProvider:
             "name": self.product.name,
             "endpoint": base_url(self.settings, self.product.default_endpoint),
             "region": self.settings.region,
-            "can": ["list", "read", "stream", "send"],
+            "can": list(SPEC.can),
             "note": f"API {self.product.version}; refs {self.id}:<employee> and {self.id}:<employee>/<thread>",
         }
 

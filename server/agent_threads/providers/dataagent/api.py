@@ -26,6 +26,7 @@ from ...ratelimit import RateLimiter
 from ...ttlcache import TtlCache
 from ...wire import compact_json, validate
 from ..base import ProviderSettings
+from .credentials import DEFAULT_REGION
 from .errors import checker, is_unsupported, response_body
 from .wire import CreatedSession, Record, SessionDetails, UserSessionDetail
 
@@ -33,7 +34,6 @@ log = logging.getLogger("agent_threads.providers.dataagent")
 SERVICE = "dataagent"
 VERSION = "2025-05-13"
 DEFAULT_ENDPOINT = "https://dataagent.tencentcloudapi.com"
-DEFAULT_REGION = "ap-guangzhou"
 READERS = ("GetSessionDetails", "QueryUserSessionDetail")
 QUERY_LIMIT = 50  # the documented example; Tencent does not state a maximum
 

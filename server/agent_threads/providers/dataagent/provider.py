@@ -19,7 +19,8 @@ from ...ratelimit import RateLimiter
 from ...refs import ThreadRef
 from ...times import utc
 from ...transcript import StreamEvent, ThreadEntry
-from ..base import Batch, Capabilities, Listing, ProviderSettings, State
+from ..base import Batch, Listing, ProviderSettings, State
+from . import SPEC
 from . import stream as live
 from .api import DataAgentApi, RecordPage
 from .catalog import FILE_NAME, Catalog, Entry, seed_entries
@@ -49,7 +50,6 @@ class DataAgentProvider:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.id = settings.id
-        self.capabilities = Capabilities()
         self.api = DataAgentApi(settings, timeouts, policy, limiter, clock)
         self.client = self.api.client
         options = settings.options
@@ -66,7 +66,7 @@ class DataAgentProvider:
             "name": NAME,
             "endpoint": self.api.endpoint,
             "region": self.api.region,
-            "can": ["list", "read", "stream", "send"],
+            "can": list(SPEC.can),
             "credentials": self._source,
             "note": "no list API: list_threads shows the sessions this server has seen; open others by ref",
         }

@@ -22,7 +22,8 @@ from ...transcript import StreamEvent, ThreadEntry
 from ...ttlcache import TtlCache
 from ...wire import validate
 from ..alibaba.request import acs3_channel, rpc_request
-from ..base import Batch, Capabilities, Listing, ProviderSettings, State
+from ..base import Batch, Listing, ProviderSettings, State
+from . import SPEC
 from .history import Position, Turn, assemble, collect_turns
 from .mapping import epoch
 from .stream import Follow
@@ -42,7 +43,6 @@ def create(settings: ProviderSettings, timeouts: Timeouts, policy: http.RetryPol
 
 class DmsProvider:
     family = "dms"
-    capabilities = Capabilities()
 
     def __init__(self, settings: ProviderSettings, timeouts: Timeouts, policy: http.RetryPolicy) -> None:
         self.id = settings.id
@@ -61,7 +61,7 @@ class DmsProvider:
             "name": "Alibaba Cloud DMS Data Agent",
             "endpoint": str(self.client.base_url).rstrip("/"),
             "region": self.settings.region,
-            "can": ["list", "read", "stream", "send"],
+            "can": list(SPEC.can),
             "note": f"DMSUnit {self.unit}; refs dms:<session>",
         }
 

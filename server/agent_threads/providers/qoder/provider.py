@@ -28,7 +28,8 @@ from ...refs import ThreadRef
 from ...times import utc
 from ...transcript import StreamEvent, ThreadEntry
 from ...wire import validate
-from ..base import Batch, Capabilities, Listing, ProviderSettings, State
+from ..base import Batch, Listing, ProviderSettings, State
+from . import SPEC
 from .errors import check_reply
 from .mapper import Mapper, stop_type
 from .mapping import feed
@@ -64,7 +65,6 @@ def next_state(page: WirePage, used: State | None, *, provider: str) -> State | 
 
 class QoderProvider:
     family = "qoder"
-    capabilities = Capabilities()
 
     def __init__(self, settings: ProviderSettings, timeouts: Timeouts, policy: RetryPolicy) -> None:
         token = settings.credentials.get("token")
@@ -83,14 +83,13 @@ class QoderProvider:
         host = urlsplit(self.base_url).hostname or ""
         mode = "Forward" if "/forward" in self.base_url else "Managed"
         region = self.settings.region or ("cn" if host.endswith(".cn") else None)
-        can = ["list", "read", "stream", "send"]
         return {
             "id": self.id,
             "family": self.family,
             "name": "Qoder Cloud Agents",
             "endpoint": self.base_url,
             "region": region,
-            "can": can,
+            "can": list(SPEC.can),
             "note": f"{mode} API; refs qoder:<session> and qoder:<session>/<thread>",
         }
 

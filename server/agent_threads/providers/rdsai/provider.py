@@ -22,9 +22,10 @@ from ...refs import ThreadRef
 from ...times import utc
 from ...transcript import StreamEvent, ThreadEntry
 from ...wire import validate
-from ..alibaba import DEFAULT_REGION
+from ..alibaba.credentials import DEFAULT_REGION
 from ..alibaba.request import acs3_channel, rpc_request
-from ..base import Batch, Capabilities, Listing, ProviderSettings, State
+from ..base import Batch, Listing, ProviderSettings, State
+from . import SPEC
 from .mapping import row_messages, truthy
 from .stream import ChatFollow
 from .wire import Conversation, Conversations, Messages, Row
@@ -48,7 +49,6 @@ def create(settings: ProviderSettings, timeouts: Timeouts, policy: http.RetryPol
 
 class RdsAiProvider:
     family = "rdsai"
-    capabilities = Capabilities()
 
     def __init__(self, settings: ProviderSettings, timeouts: Timeouts, policy: http.RetryPolicy) -> None:
         self.id = settings.id
@@ -63,7 +63,7 @@ class RdsAiProvider:
             "name": "Alibaba Cloud RDS AI assistant",
             "endpoint": str(self.client.base_url).rstrip("/"),
             "region": self.settings.region,
-            "can": ["list", "read", "stream", "send"],
+            "can": list(SPEC.can),
             "note": "refs rdsai:<conversation>; seq counts back from the newest message (-1); "
             "stream_chat needs a message (the API streams only a reply to a query)",
         }

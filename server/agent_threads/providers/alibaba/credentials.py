@@ -1,27 +1,48 @@
-"""Credentials from the vendors' own CLI and SDK files, for when the environment holds none.
+"""An Alibaba Cloud account: from the environment, else from the vendors' own files.
 
-Alibaba Cloud: the CLI's ``~/.aliyun/config.json`` (current profile; AK and StsToken modes), then the SDK's
-INI file ``~/.alibabacloud/credentials.ini`` (older tools: ``credentials``), ``ALIBABA_CLOUD_PROFILE`` picking the
-profile — the order of ``alibabacloud-credentials``' default chain. Other modes (RAM role, ECS role, SSO) are not
-read here: they need a token exchange.
-
-Tencent Cloud: ``~/.tencentcloud/credentials`` (INI, else ``/etc/tencentcloud/credentials``), as the SDK's
-``ProfileCredential`` reads it; ``TENCENTCLOUD_PROFILE`` may pick a section other than ``[default]``.
+``ALIBABA_CLOUD_ACCESS_KEY_ID`` / ``_SECRET`` (and ``_SECURITY_TOKEN``) first; else the CLI's
+``~/.aliyun/config.json`` (current profile; AK and StsToken modes), then the SDK's INI file
+``~/.alibabacloud/credentials.ini`` (older tools: ``credentials``), ``ALIBABA_CLOUD_PROFILE`` picking the profile:
+the order of ``alibabacloud-credentials``' default chain. Other modes (RAM role, ECS role, SSO) are not read here:
+they need a token exchange.
 """
 
 from __future__ import annotations
 
 import configparser
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ...vendors import Found
+
+DEFAULT_REGION = "cn-hangzhou"
 _CLI_MODES = {"AK": False, "StsToken": True}
-TENCENT_SYSTEM_FILE = Path("/etc/tencentcloud/credentials")
 _INI_TYPES = {"access_key": False, "sts": True}
 
 
-def alibaba_from_files(home: Path, profile: str | None) -> dict[str, str] | None:
+def from_env(env: Mapping[str, str], home: Path) -> Found | str:
+    """The account of the environment, else of the CLI or SDK files; what is missing otherwise."""
+    creds = {
+        "access_key_id": env.get("ALIBABA_CLOUD_ACCESS_KEY_ID", ""),
+        "access_key_secret": env.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ""),
+        "security_token": env.get("ALIBABA_CLOUD_SECURITY_TOKEN", ""),
+        "source": "env",
+    }
+    if not (creds["access_key_id"] or creds["access_key_secret"]):
+        creds = from_files(home, env.get("ALIBABA_CLOUD_PROFILE")) or creds
+    if not (creds["access_key_id"] and creds.get("access_key_secret")):
+        return (
+            "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or configure the aliyun CLI "
+            "(~/.aliyun/config.json)"
+        )
+    source = creds.pop("source")
+    region = env.get("ALIBABA_CLOUD_REGION_ID") or creds.pop("region", "") or DEFAULT_REGION
+    return Found({k: v for k, v in creds.items() if v and k != "region"}, region, source)
+
+
+def from_files(home: Path, profile: str | None) -> dict[str, str] | None:
     """``access_key_id``, ``access_key_secret``, maybe ``security_token``/``region``, and ``source``; None if absent."""
     return _aliyun_cli(home / ".aliyun" / "config.json", profile) or _alibaba_ini(home / ".alibabacloud", profile)
 
@@ -80,27 +101,3 @@ def _complete(found: dict[str, str], source: str) -> dict[str, str] | None:
     if not (found["access_key_id"] and found["access_key_secret"]):
         return None
     return {k: v for k, v in found.items() if v} | {"source": source}
-
-
-def tencent_from_files(
-    home: Path, profile: str = "default", *, system: Path | None = TENCENT_SYSTEM_FILE
-) -> dict[str, str] | None:
-    """Tencent Cloud: ``secret_id``/``secret_key`` of the ``[profile]`` section of ``~/.tencentcloud/credentials``,
-    else of ``/etc/tencentcloud/credentials`` (the SDK's ``ProfileCredential`` order); None when absent."""
-    user = home / ".tencentcloud" / "credentials"
-    path = user if user.is_file() else system if system is not None and system.is_file() else None
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        if path is None or not parser.read(path, encoding="utf-8") or not parser.has_section(profile):
-            return None
-    except (configparser.Error, OSError, UnicodeDecodeError):
-        return None
-    found = {key: _unquote(parser.get(profile, key, fallback="")) for key in ("secret_id", "secret_key")}
-    return found if all(found.values()) else None
-
-
-def _unquote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1].strip()
-    return value

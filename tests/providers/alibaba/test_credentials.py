@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from agent_threads.config import load_settings
-from agent_threads.credentials import alibaba_from_files
+from agent_threads.providers.alibaba.credentials import from_files as alibaba_from_files
 
-from .conftest import register_secret
+from ...conftest import register_secret
 
 CLI_SECRET = register_secret("cli-secret-0000")
 STS_SECRET = register_secret("sts-secret-0000")

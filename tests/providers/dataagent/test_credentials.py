@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from agent_threads.config import load_settings
-from agent_threads.credentials import tencent_from_files
 from agent_threads.errors import ConfigError
+from agent_threads.providers.dataagent.credentials import from_files as tencent_from_files
 
 PROFILE = """\
 [default]
