@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
+from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult, TextContent
 
+from agent_threads.app import build_server
+from agent_threads.config import Settings
 from agent_threads.errors import NotFoundError
+from agent_threads.http import RetryPolicy, Timeouts
 from agent_threads.providers.base import Batch, Listing, ProviderSettings, State
 from agent_threads.refs import ThreadRef
+from agent_threads.tools.context import AppContext
 from agent_threads.transcript import (
     Mark,
     Message,
@@ -26,7 +31,10 @@ from agent_threads.transcript import (
     TurnEnd,
 )
 
+from .conftest import register_secret
+
 T0 = datetime(2026, 5, 18, 3, 40, tzinfo=timezone.utc)
+FAKE_TOKEN = register_secret("qoder-secret-token-123456")
 
 
 def result_text(result: CallToolResult) -> str:
@@ -91,11 +99,19 @@ class FakeProvider:
         yield events()
 
 
-def fake_factory(fakes: dict[str, FakeProvider]):  # type: ignore[no-untyped-def]
-    def factory(settings: ProviderSettings, timeouts: object, policy: object) -> FakeProvider:
+def fake_factory(fakes: dict[str, FakeProvider]) -> Callable[[ProviderSettings, Timeouts, RetryPolicy], FakeProvider]:
+    def factory(settings: ProviderSettings, timeouts: Timeouts, policy: RetryPolicy) -> FakeProvider:
         return fakes[settings.id]
 
     return factory
+
+
+def fake_server(fake: FakeProvider, **settings: Any) -> MCPServer[AppContext]:
+    """A server whose one provider, ``qoder``, is ``fake``; ``settings`` replace fields of its Settings."""
+    base = Settings(
+        providers=(ProviderSettings("qoder", "qoder", credentials={"token": FAKE_TOKEN}),), missing={"tencent": "set X"}
+    )
+    return build_server(replace(base, **settings), factory=fake_factory({"qoder": fake}))
 
 
 def reply_events(text: str = "Hello world") -> list[StreamEvent]:

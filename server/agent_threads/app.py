@@ -16,6 +16,7 @@ from .cursors import CursorCodec, CursorStore
 from .http import RetryPolicy, Timeouts
 from .providers.base import Provider, ProviderSettings
 from .readahead import ReadAhead
+from .tools.context import AppContext
 
 log = logging.getLogger("agent_threads")
 
@@ -47,16 +48,16 @@ class ProviderPool:
 
 def _lifespan(
     settings: Settings, policy: RetryPolicy, factory: Factory
-) -> Callable[[MCPServer[Any]], AbstractAsyncContextManager[tools.AppContext]]:
+) -> Callable[[MCPServer[Any]], AbstractAsyncContextManager[AppContext]]:
     @asynccontextmanager
-    async def lifespan(server: MCPServer[Any]) -> AsyncIterator[tools.AppContext]:
+    async def lifespan(server: MCPServer[Any]) -> AsyncIterator[AppContext]:
         async with AsyncExitStack() as stack, anyio.create_task_group() as tg:
             log.info("providers configured: %s", ", ".join(p.id for p in settings.providers) or "none")
             codec = CursorCodec() if settings.sealed_cursors else CursorStore()
             pool = ProviderPool(settings, policy, factory, stack)
             try:
                 ahead = ReadAhead(tg) if settings.read_ahead else None
-                yield tools.AppContext(settings=settings, pool=pool, codec=codec, ahead=ahead)
+                yield AppContext(settings=settings, pool=pool, codec=codec, ahead=ahead)
             finally:
                 tg.cancel_scope.cancel()  # pages still being read ahead are not waited for
 
@@ -65,9 +66,9 @@ def _lifespan(
 
 def build_server(
     settings: Settings, policy: RetryPolicy | None = None, factory: Factory = providers.create
-) -> MCPServer[tools.AppContext]:
+) -> MCPServer[AppContext]:
     """The MCP server for these settings; ``factory`` builds each configured provider (tests pass fakes)."""
-    server: MCPServer[tools.AppContext] = MCPServer(
+    server: MCPServer[AppContext] = MCPServer(
         "agent-threads",
         version=__version__,
         instructions=render.INSTRUCTIONS,

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import anyio
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.prompts.base import Message, UserMessage
 from mcp.shared.exceptions import MCPError
@@ -25,7 +25,7 @@ from .redact import mask_secrets
 from .refs import ThreadRef, parse_ref
 from .render import Renderer
 from .shaping import estimate_tokens
-from .tools import AppContext
+from .tools.context import AppContext, ToolContext, app_of
 
 TEMPLATE = "thread://{+ref}"
 BUDGET_TOKENS = 16_000
@@ -54,9 +54,9 @@ def thread_uri(ref: str) -> str:
     return "thread://" + quote(ref, safe=":/")
 
 
-async def read_thread(ref: str, ctx: Context) -> str:
+async def read_thread(ref: str, ctx: ToolContext) -> str:
     """A whole thread as a compact transcript, bounded; the end says how to read on."""
-    app: AppContext = ctx.request_context.lifespan_context
+    app = app_of(ctx)
     try:
         return await transcript(app, parse_ref(ref), BUDGET_TOKENS)
     except (UsageError, ConfigError, NotFoundError) as e:  # the caller can fix these
@@ -91,9 +91,9 @@ async def transcript(app: AppContext, ref: ThreadRef, budget: int) -> str:
     return render.resource_text(head, lines, str(ref), cursor, budget)
 
 
-async def _prompt_transcript(ctx: Context, thread: str) -> EmbeddedResource | str:
+async def _prompt_transcript(ctx: ToolContext, thread: str) -> EmbeddedResource | str:
     """The thread for a prompt; a vendor failure degrades to a note (the model can still use the tools)."""
-    app: AppContext = ctx.request_context.lifespan_context
+    app = app_of(ctx)
     try:
         ref = parse_ref(thread)
         text = await transcript(app, ref, PROMPT_BUDGET_TOKENS)
@@ -106,11 +106,11 @@ async def _prompt_transcript(ctx: Context, thread: str) -> EmbeddedResource | st
     return EmbeddedResource(type="resource", resource=contents)
 
 
-async def summarize_thread(thread: ThreadParam, ctx: Context) -> list[Message]:
+async def summarize_thread(thread: ThreadParam, ctx: ToolContext) -> list[Message]:
     """Summarise an agent conversation: what was asked, what was done, the outcome, what is left open."""
     return [UserMessage(render.SUMMARY.format(ref=thread)), UserMessage(await _prompt_transcript(ctx, thread))]
 
 
-async def find_failure(thread: ThreadParam, ctx: Context) -> list[Message]:
+async def find_failure(thread: ThreadParam, ctx: ToolContext) -> list[Message]:
     """Find where an agent failed and why: the first failure, its cause, and what to check next."""
     return [UserMessage(render.FAILURE.format(ref=thread)), UserMessage(await _prompt_transcript(ctx, thread))]
