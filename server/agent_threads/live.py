@@ -44,18 +44,25 @@ async def follow(
     return result, render.turn_text(result, timeout_s)
 
 
-class _Throttle:
+class Throttle:
     """Progress at most every PROGRESS_INTERVAL: the first change after a quiet spell goes out at once (leading
     edge); changes inside the interval are coalesced and flushed when it ends (trailing edge)."""
 
-    def __init__(self, progress: list[Transcript], report: Report) -> None:
-        self._progress, self._report = progress, report
+    def __init__(
+        self,
+        progress: list[Transcript],
+        report: Report,
+        *,
+        clock: Callable[[], float] = anyio.current_time,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        self._progress, self._report, self._clock, self._sleep = progress, report, clock, sleep
         self._wake = anyio.Event()  # replaced only by run(), so a set() is never lost
         self._pending = False
         self._last = -PROGRESS_INTERVAL
 
     async def changed(self) -> None:
-        if anyio.current_time() - self._last >= PROGRESS_INTERVAL:
+        if self._clock() - self._last >= PROGRESS_INTERVAL:
             await self._send()
         else:
             self._pending = True
@@ -65,13 +72,13 @@ class _Throttle:
         while True:
             await self._wake.wait()
             self._wake = anyio.Event()
-            await anyio.sleep(max(0.0, self._last + PROGRESS_INTERVAL - anyio.current_time()))
+            await self._sleep(max(0.0, self._last + PROGRESS_INTERVAL - self._clock()))
             if self._pending:
                 await self._send()
 
     async def _send(self) -> None:
         self._pending = False
-        self._last = anyio.current_time()
+        self._last = self._clock()
         transcript = self._progress[0]
         await self._report(float(len(transcript.messages)), render.progress_text(transcript))
 
@@ -85,7 +92,7 @@ async def _consume(
     report: Report,
 ) -> None:
     """Fold the stream into ``progress[0]`` as it arrives, so a timeout keeps what came (and the checkpoint)."""
-    throttle = _Throttle(progress, report)
+    throttle = Throttle(progress, report)
     failed: list[AgentThreadsError] = []
     async with anyio.create_task_group() as tg:
         tg.start_soon(throttle.run)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from itertools import count
+from typing import Any
 
 import httpx
 import pytest
@@ -16,32 +17,24 @@ from agent_threads.http import RetryPolicy
 from agent_threads.providers import create
 from agent_threads.providers.cms.provider import CmsProvider
 from agent_threads.refs import ThreadRef, parse_ref
-from agent_threads.sandbox import Sandbox, SandboxContext
+from agent_threads.sandbox import Sandbox
 from agent_threads.transcript import (
     ArtifactPart,
     DataPart,
     EventPart,
-    Message,
     ReasoningPart,
     SubAgentPart,
     ToolCallPart,
 )
 
-from ...conftest import NoSleep
+from ...conftest import NoSleep, read_all
 
 BIG = 1000
 
 
 @pytest.fixture
-async def cloud() -> AsyncIterator[Sandbox]:
-    ctx = SandboxContext(options={"cms.big_thread_messages": BIG})
-    async with Sandbox(ctx, families=["cms", "starops"]).running() as running:
-        yield running
-
-
-@pytest.fixture(params=["cms", "starops"])
-def family(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+def cloud_options() -> dict[str, Any]:
+    return {"cms.big_thread_messages": BIG}
 
 
 @pytest.fixture
@@ -72,18 +65,6 @@ def _provider(cloud: Sandbox, family: str, policy: RetryPolicy, **env: str) -> _
 
 def _ref(provider: CmsProvider, *parts: str) -> ThreadRef:
     return ThreadRef(provider.id, parts)
-
-
-async def _read_all(provider: CmsProvider, ref: ThreadRef, limit: int) -> list[Message]:
-    messages: list[Message] = []
-    state = None
-    for _ in range(1000):
-        batch = await provider.read(ref, state, limit)
-        messages += batch.messages
-        state = batch.next_state
-        if state is None:
-            return messages
-    raise AssertionError("pagination never ended")
 
 
 async def test_employees_list_as_containers_whose_refs_encode_spaces(provider: CmsProvider) -> None:
@@ -186,7 +167,7 @@ async def test_a_failed_task_keeps_its_code_message_suggestion_and_duration(prov
 
 
 async def test_a_big_thread_pages_through_every_message_once(provider: CmsProvider) -> None:
-    messages = await _read_all(provider, _ref(provider, "sre-copilot", "big-thread"), 100)
+    messages, _ = await read_all(provider, _ref(provider, "sre-copilot", "big-thread"), 100)
     ids = [m.id for m in messages]
     assert len(messages) == BIG // 4 * 3  # each turn's tool result is folded into its call
     assert len(set(ids)) == len(ids)

@@ -30,17 +30,6 @@ from agent_threads.transcript import (
 
 
 @pytest.fixture
-async def cloud() -> AsyncIterator[Sandbox]:
-    async with Sandbox(families=["cms", "starops"]).running() as running:
-        yield running
-
-
-@pytest.fixture(params=["cms", "starops"])
-def family(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
 async def provider(cloud: Sandbox, family: str, fast_retries: RetryPolicy) -> AsyncIterator[CmsProvider]:
     settings = load_settings(cloud.env())
     built = create(next(p for p in settings.providers if p.family == family), settings.timeouts, fast_retries)

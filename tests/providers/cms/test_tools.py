@@ -5,17 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-import pytest
 from mcp import Client
 
 from agent_threads.sandbox import Sandbox
 
 from ...fakes import result_text as _text
-
-
-@pytest.fixture(params=["cms", "starops"])
-def family(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 async def _call(client: Client, tool: str, **args: Any) -> Any:

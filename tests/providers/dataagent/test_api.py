@@ -13,9 +13,8 @@ from agent_threads.sandbox import Sandbox
 from agent_threads.transcript import TurnEnd
 from agent_threads.ttlcache import TTL, TtlCache
 
-from .test_provider import INSTANCE, SALES, SESSION_BIG, actions_sent, cloud, provider_for
+from .test_provider import INSTANCE, SALES, SESSION_BIG, actions_sent, provider_for
 
-__all__ = ["cloud"]
 DETAILS = "GetSessionDetails"
 
 

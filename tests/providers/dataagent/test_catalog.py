@@ -12,9 +12,7 @@ from agent_threads.refs import ThreadRef
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.dataagent.data import INSTANCE, INSTANCE_CN, SAMPLE_REFS, SESSION_CN, SESSION_SALES
 
-from .test_provider import SALES, cloud, provider_for
-
-__all__ = ["cloud"]
+from .test_provider import SALES, provider_for
 
 
 async def test_the_listing_starts_empty_and_its_note_says_to_open_other_sessions_by_ref(

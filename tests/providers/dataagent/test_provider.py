@@ -19,19 +19,13 @@ from agent_threads.providers.base import ProviderSettings
 from agent_threads.providers.dataagent.provider import DataAgentProvider
 from agent_threads.ratelimit import RateLimiter
 from agent_threads.refs import ThreadRef
-from agent_threads.sandbox import Sandbox, SandboxContext
+from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.dataagent.data import DATA_SOURCE_KEY, INSTANCE, SESSION_BIG, SESSION_RUNNING, SESSION_SALES
 from agent_threads.transcript import DataPart, EventPart, Message, PlanPart, ReasoningPart
 
 from ...conftest import FakeClock, NoSleep
 
 SALES = ThreadRef("dataagent", (INSTANCE, SESSION_SALES))
-
-
-@pytest.fixture
-async def cloud() -> AsyncIterator[Sandbox]:
-    async with Sandbox(SandboxContext(), families=["dataagent"]).running() as running:
-        yield running
 
 
 @asynccontextmanager

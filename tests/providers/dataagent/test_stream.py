@@ -17,9 +17,8 @@ from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.dataagent.data import INSTANCE, SESSION_RUNNING, SESSION_SALES
 from agent_threads.transcript import EventPart, MessageDone, PlanPart, TextDelta, Transcript, TurnEnd, accumulate
 
-from .test_provider import SALES, actions_sent, cloud, parts_of, provider_for
+from .test_provider import SALES, actions_sent, parts_of, provider_for
 
-__all__ = ["cloud"]
 INSTANCE_REF = ThreadRef("dataagent", (INSTANCE,))
 
 

@@ -17,10 +17,10 @@ from agent_threads.providers.base import ProviderSettings, State
 from agent_threads.providers.dms.provider import DmsProvider, create
 from agent_threads.refs import ThreadRef, parse_ref
 from agent_threads.sandbox import Sandbox, SandboxContext
-from agent_threads.transcript import ArtifactPart, DataPart, EventPart, Message, PlanPart, ReasoningPart
+from agent_threads.transcript import ArtifactPart, DataPart, EventPart, PlanPart, ReasoningPart
 from agent_threads.ttlcache import TTL, TtlCache
 
-from ...conftest import NoSleep
+from ...conftest import NoSleep, read_all
 
 Q3 = "dms:sess_q3_sales_7b1c"
 CN = "dms:sess_inventory_cn_42d9"
@@ -38,19 +38,6 @@ async def dms(policy: RetryPolicy, **options: Any) -> AsyncIterator[tuple[DmsPro
         provider = create(spec, Timeouts(), policy)
         async with provider.client:
             yield provider, sandbox
-
-
-async def read_all(provider: DmsProvider, ref: str, limit: int) -> tuple[list[Message], int]:
-    messages: list[Message] = []
-    state: State | None = None
-    pages = 0
-    while True:
-        batch = await provider.read(parse_ref(ref), state, limit)
-        messages.extend(batch.messages)
-        pages += 1
-        state = batch.next_state
-        if state is None:
-            return messages, pages
 
 
 async def test_listing_pages_through_every_session_once(fast_retries: RetryPolicy) -> None:

@@ -19,7 +19,7 @@ from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.qoder.data import CHILD_A, COORD_A, SID_A, SID_B, SID_C
 from agent_threads.transcript import ArtifactPart, EventPart, Message, SubAgentPart, ToolCallPart
 
-from ...conftest import NoSleep
+from ...conftest import NoSleep, read_all
 
 
 def provider_for(
@@ -38,20 +38,6 @@ async def qoder(sandbox: Sandbox, fast_retries: RetryPolicy) -> AsyncIterator[Qo
     provider = provider_for(sandbox, fast_retries)
     async with provider.client:
         yield provider
-
-
-async def read_all(provider: QoderProvider, ref: str, limit: int = 100) -> tuple[list[Message], int]:
-    """Every message of a thread, following the provider's own cursor, and how many pages it took."""
-    state: dict[str, Any] | None = None
-    messages: list[Message] = []
-    pages = 0
-    while True:
-        batch = await provider.read(parse_ref(ref), state, limit)
-        messages += batch.messages
-        pages += 1
-        if batch.next_state is None:
-            return messages, pages
-        state = batch.next_state
 
 
 def parts_of(messages: list[Message], kind: type[Any]) -> list[Any]:

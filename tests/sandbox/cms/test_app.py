@@ -6,7 +6,7 @@ vendor's signatures and answers in shapes the vendor's clients accept (alibaba.m
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -20,22 +20,15 @@ from alibabacloud_tea_openapi import utils_models
 from alibabacloud_tea_openapi.exceptions import ClientException, ThrottlingException
 from darabonba.runtime import RuntimeOptions
 
-from agent_threads.sandbox import Sandbox, SandboxContext
+from agent_threads.sandbox import Sandbox
 
 T = TypeVar("T")
 PRODUCTS = {"cms": (CmsClient, cms_models), "starops": (StarOpsClient, starops_models)}
 
 
 @pytest.fixture
-async def cloud() -> AsyncIterator[Sandbox]:
-    ctx = SandboxContext(options={"cms.big_thread_messages": 10})
-    async with Sandbox(ctx, families=["cms", "starops"]).running() as running:
-        yield running
-
-
-@pytest.fixture(params=["cms", "starops"])
-def family(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+def cloud_options() -> dict[str, Any]:
+    return {"cms.big_thread_messages": 10}
 
 
 def _sdk(cloud: Sandbox, family: str, **config: Any) -> tuple[Any, ModuleType]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import anyio
@@ -17,7 +17,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
 from agent_threads.auth.tc3 import TC3Auth
-from agent_threads.sandbox import Sandbox, SandboxContext
+from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.dataagent.data import (
     DATA_SOURCE_KEY,
     INSTANCE,
@@ -30,12 +30,6 @@ from agent_threads.sandbox.dataagent.data import (
 
 T = TypeVar("T")
 SALES = {"InstanceId": INSTANCE, "SessionId": SESSION_SALES}
-
-
-@pytest.fixture
-async def cloud() -> AsyncIterator[Sandbox]:
-    async with Sandbox(SandboxContext(), families=["dataagent"]).running() as running:
-        yield running
 
 
 def _client(sandbox: Sandbox, secret_id: str | None = None, secret_key: str | None = None) -> CommonClient:
