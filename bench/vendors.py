@@ -9,21 +9,19 @@ sandbox's request counts of the tool and the floor to show they fetched the same
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-
-from agent_threads.sandbox import Credentials
+from common import CREDS, sandbox_const
+from common import find as _find
 
 Floor = Callable[[httpx.AsyncClient, str, int], Awaitable[int]]
 """(client, sandbox base url, tool limit) -> bytes fetched."""
 Sdk = Callable[[str, int, bool, "int | None"], int]
 """(sandbox base url, tool limit, same pages as the tool?, stop after this many pages) -> events/messages the
 SDK returned. Without ``same pages`` the SDK uses its largest page size, as a user paging a whole thread would."""
-CREDS = Credentials()
 
 
 @dataclass(frozen=True)
@@ -39,22 +37,6 @@ class Vendor:
     sdk_name: str | None = None
     sdk_pages_differ: bool = False
     """True when the SDK's largest page is bigger than the vendor page the tool reads."""
-
-
-def sandbox_const(name: str, *modules: str) -> Any:
-    """A constant of the sandbox's sample data, from the first of ``modules`` that has it (they move around)."""
-    from importlib import import_module
-
-    for module in modules:
-        found = getattr(import_module(f"agent_threads.sandbox.{module}"), name, None)
-        if found is not None:
-            return found
-    raise ImportError(f"no sandbox module of {modules} defines {name}")
-
-
-def _find(pattern: bytes, body: bytes) -> str | None:
-    match = re.search(pattern, body)
-    return match.group(1).decode() if match else None
 
 
 # ---- Qoder --------------------------------------------------------------------------------------------
