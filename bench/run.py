@@ -138,7 +138,7 @@ async def run_all(mode: Mode) -> Report:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the smaller run (~45 s on 2 idle cores)")
     parser.add_argument(
         "--json", action="store_true", help="print only the final JSON line on stdout (the table goes to stderr)"

@@ -135,7 +135,9 @@ def cms_sdk(base: str, limit: int, same_pages: bool = False, max_pages: int | No
     size = max(1, min(100, limit // TURN_MESSAGES)) if same_pages else 100
     for _ in range(max_pages or 1_000_000):
         reply = client.get_thread_data(
-            "sre-copilot", "big-thread", models.GetThreadDataRequest(max_results=size, next_token=token)
+            "sre-copilot",
+            "big-thread",
+            models.GetThreadDataRequest(max_results=size, **({"next_token": token} if token else {})),
         )
         count += sum(len(turn.messages or []) for turn in reply.body.data or [])
         token = reply.body.next_token

@@ -24,6 +24,7 @@ from agent_threads.transcript import (
     Message,
     MessageDone,
     MessageStart,
+    Part,
     StreamEvent,
     TextDelta,
     ThreadEntry,
@@ -46,7 +47,8 @@ def sample_messages(n: int, *, text: str = "message {i}") -> list[Message]:
     out: list[Message] = []
     for i in range(n):
         role = "user" if i % 2 == 0 else "assistant"
-        parts = [ToolCallPart(id=f"tu{i}", name="Bash", arguments={"cmd": "ls"}, result="a.txt")] if i % 5 == 4 else []
+        call = ToolCallPart(id=f"tu{i}", name="Bash", arguments={"cmd": "ls"}, result="a.txt")
+        parts: list[Part] = [call] if i % 5 == 4 else []
         out.append(Message(id=f"m{i}", time=T0 + timedelta(seconds=i), role=role, text=text.format(i=i), parts=parts))
     return out
 

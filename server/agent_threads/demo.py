@@ -46,5 +46,6 @@ async def run_demo() -> None:
                 )
                 _show(f"get_thread_messages(thread={ref!r})", page)
     sys.stdout.write(
-        "\nEvery call above went over stdio to `agent-threads-mcp --sandbox`. Plug it into Claude Desktop: see README.\n"
+        "\nEvery call above went over stdio to `agent-threads-mcp --sandbox`. "
+        "Plug it into Claude Desktop: see README.\n"
     )

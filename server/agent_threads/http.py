@@ -116,16 +116,7 @@ class Channel:
         self, request: httpx.Request, *, retry: Retry = "always", check: Checker | None = None
     ) -> httpx.Response:
         """The whole reply, checked (``check`` instead of the channel's own when given)."""
-        attempt = 0
-        while True:
-            try:
-                response = await self._send_once(request)
-                await response.aread()
-                (check or self.check)(response)
-                return response
-            except ProviderError as err:
-                await self._wait_or_raise(attempt, err, retry, request)
-                attempt += 1
+        return await self._until_answered(request, retry, check or self.check, stream=False)
 
     def stream(
         self, request: httpx.Request, *, retry: Retry = "always", check: Checker | None = None
@@ -136,30 +127,36 @@ class Channel:
 
     @asynccontextmanager
     async def _stream(self, request: httpx.Request, retry: Retry, check: Checker) -> AsyncIterator[httpx.Response]:
-        attempt = 0
-        while True:
-            try:
-                response = await self._started(request, check)
-            except ProviderError as err:
-                await self._wait_or_raise(attempt, err, retry, request)
-                attempt += 1
-                continue
-            try:
-                yield response
-            finally:
-                await response.aclose()
-            return
+        response = await self._until_answered(request, retry, check, stream=True)
+        try:
+            yield response
+        finally:
+            await response.aclose()
 
-    async def _started(self, request: httpx.Request, check: Checker) -> httpx.Response:
-        """The opened response, or the error its status and body say (the response closed then)."""
-        response = await self._send_once(request, stream=True)
-        if response.is_error:
-            try:
-                await response.aread()
-                check(response)
-            except ProviderError:
-                await response.aclose()
-                raise
+    async def _until_answered(
+        self, request: httpx.Request, retry: Retry, check: Checker, *, stream: bool
+    ) -> httpx.Response:
+        """Attempts until one is not an error, as far as ``retry`` and the policy allow; else raises the last error."""
+        attempt = 0
+        while isinstance(outcome := await self._attempt(request, check, stream=stream), ProviderError):
+            await self._wait_or_raise(attempt, outcome, retry, request)
+            attempt += 1
+        return outcome
+
+    async def _attempt(self, request: httpx.Request, check: Checker, *, stream: bool) -> httpx.Response | ProviderError:
+        """One try: the response (a stream left unread unless it is an error), or the error it amounts to."""
+        try:
+            response = await self._send_once(request, stream=stream)
+        except ProviderError as err:
+            return err
+        if stream and not response.is_error:
+            return response
+        try:
+            await response.aread()
+            check(response)
+        except ProviderError as err:
+            await response.aclose()
+            return err
         return response
 
     async def _send_once(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:

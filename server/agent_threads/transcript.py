@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import assert_never
@@ -29,7 +29,7 @@ class ToolCallPart(_Part):
     name: str
     arguments: JsonValue = None
     status: str | None = None
-    result: str | None = Field(None, description="The tool's result, when the vendor reports it with the call.")
+    result: str | None = Field(default=None, description="The tool's result, when the vendor reports it with the call.")
     is_error: bool | None = None
 
 
@@ -49,7 +49,7 @@ class ReasoningPart(_Part):
 class SubAgentPart(_Part):
     kind: Literal["sub_agent"] = "sub_agent"
     name: str
-    thread: str | None = Field(None, description="Ref of the sub-agent's own thread, when it has one.")
+    thread: str | None = Field(default=None, description="Ref of the sub-agent's own thread, when it has one.")
     text: str | None = None
     status: str | None = None
 
@@ -72,7 +72,7 @@ class PlanStep(BaseModel):
 class PlanPart(_Part):
     kind: Literal["plan"] = "plan"
     title: str | None = None
-    status: str | None = Field(None, description="The plan's (task's) own status, as the vendor gave it.")
+    status: str | None = Field(default=None, description="The plan's (task's) own status, as the vendor gave it.")
     steps: list[PlanStep] = []
 
 
@@ -97,14 +97,14 @@ class DataPart(_Part):
 
 
 Part = Annotated[
-    Union[ToolCallPart, ToolResultPart, ReasoningPart, SubAgentPart, ArtifactPart, PlanPart, EventPart, DataPart],
+    ToolCallPart | ToolResultPart | ReasoningPart | SubAgentPart | ArtifactPart | PlanPart | EventPart | DataPart,
     Field(discriminator="kind"),
 ]
 PART_KINDS = ("text", "tool_call", "tool_call_response", "reasoning", "sub_agent", "artifact", "plan", "event", "data")
 
 
 class Message(BaseModel):
-    seq: int = Field(0, description="Position in the thread, from 1; stable across pages.")
+    seq: int = Field(default=0, description="Position in the thread, from 1; stable across pages.")
     id: str | None = None
     time: datetime | None = None
     role: Role
@@ -122,10 +122,10 @@ class ThreadEntry(BaseModel):
     ref: str
     title: str | None = None
     status: str | None = None
-    kind: str | None = Field(None, description="session, thread, employee, conversation, instance…")
+    kind: str | None = Field(default=None, description="session, thread, employee, conversation, instance…")
     created: datetime | None = None
     updated: datetime | None = None
-    children: bool | None = Field(None, description="True when list_threads(parent=ref) lists more under it.")
+    children: bool | None = Field(default=None, description="True when list_threads(parent=ref) lists more under it.")
     vendor: dict[str, JsonValue] | None = None
 
 
@@ -143,7 +143,7 @@ class MessagePage(BaseModel):
     status: str | None = None
     messages: list[Message]
     next_cursor: str | None = None
-    truncated: bool = Field(False, description="True when the budget cut this page; next_cursor continues it.")
+    truncated: bool = Field(default=False, description="True when the budget cut this page; next_cursor continues it.")
     note: str | None = None
 
 
@@ -201,7 +201,7 @@ class Mark:
     checkpoint: str
 
 
-StreamEvent = Union[MessageStart, TextDelta, PartAdded, MessageDone, Mark, TurnEnd]
+StreamEvent = MessageStart | TextDelta | PartAdded | MessageDone | Mark | TurnEnd
 
 
 @dataclass(frozen=True)

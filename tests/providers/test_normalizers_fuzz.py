@@ -147,7 +147,7 @@ def fuzz(family: str, examples: int, derandomize: bool) -> int:
     loop = asyncio.new_event_loop()
     vendor, ran = Vendor(family, loop), [0]
 
-    @settings(max_examples=examples, derandomize=derandomize, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples, derandomize=derandomize, deadline=None, suppress_health_check=HealthCheck.all())
     @given(st.binary(min_size=4, max_size=16))
     def check(data: bytes) -> None:
         ran[0] += 1
@@ -161,15 +161,22 @@ def fuzz(family: str, examples: int, derandomize: bool) -> int:
     return ran[0]
 
 
+def _profile() -> settings:
+    """The hypothesis profile loaded by tests/conftest.py."""
+    profile = settings.default
+    assert profile is not None
+    return profile
+
+
 def _selected(session: pytest.Session) -> list[str]:
     here = [item for item in session.items if item.nodeid.startswith(__name__.replace(".", "/") + ".py")]
-    return [item.callspec.params["family"] for item in here if hasattr(item, "callspec")]
+    return [str(item.callspec.params["family"]) for item in here if isinstance(item, pytest.Function)]
 
 
 @pytest.fixture(scope="module")
 def fuzzing(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[int]]]:
     """Every selected vendor's fuzzing started at once, one process per core."""
-    profile = settings.default
+    profile = _profile()
     families = sorted(_selected(request.session) or MODULES, key=HEAVIEST_FIRST.index)
     workers = max(1, min(len(families), os.cpu_count() or 1))
     context = multiprocessing.get_context("spawn")
@@ -182,4 +189,4 @@ def test_any_json_reply_ends_in_a_result_or_a_project_error_never_a_crash(
     family: str, fuzzing: dict[str, Future[int]]
 ) -> None:
     ran = fuzzing[family].result()
-    assert ran >= settings.default.max_examples, f"{family}: only {ran} examples ran"
+    assert ran >= _profile().max_examples, f"{family}: only {ran} examples ran"

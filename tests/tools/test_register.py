@@ -55,7 +55,9 @@ TOOL_SURFACE = snapshot(
             "annotations": {"readOnlyHint": True, "openWorldHint": True},
         },
         "get_thread_messages": {
-            "description": "Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest.",
+            "description": (
+                "Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest."
+            ),
             "input": {
                 "type": "object",
                 "properties": {
@@ -119,7 +121,9 @@ TOOL_SURFACE = snapshot(
                             {"type": "null"},
                         ],
                         "default": None,
-                        "description": "Only messages carrying one of these part kinds (e.g. ['event'] to find failures).",
+                        "description": (
+                            "Only messages carrying one of these part kinds (e.g. ['event'] to find failures)."
+                        ),
                         "title": "Kinds",
                     },
                     "since": {
@@ -130,7 +134,9 @@ TOOL_SURFACE = snapshot(
                     },
                     "detail": {
                         "default": "compact",
-                        "description": "brief: short previews; compact (default); full: whole values and vendor extras.",
+                        "description": (
+                            "brief: short previews; compact (default); full: whole values and vendor extras."
+                        ),
                         "enum": ["brief", "compact", "full"],
                         "title": "Detail",
                         "type": "string",
@@ -145,7 +151,10 @@ TOOL_SURFACE = snapshot(
                     },
                     "format": {
                         "default": "text",
-                        "description": "text: a compact transcript (default); json: the messages as structuredContent, for programs.",
+                        "description": (
+                            "text: a compact transcript (default); json: the messages as "
+                            "structuredContent, for programs."
+                        ),
                         "enum": ["text", "json"],
                         "title": "Format",
                         "type": "string",
@@ -157,7 +166,9 @@ TOOL_SURFACE = snapshot(
             "annotations": {"readOnlyHint": True, "openWorldHint": True},
         },
         "stream_chat": {
-            "description": "Follow a thread's live reply (sending `message` first if given); progress carries the text so far.",
+            "description": (
+                "Follow a thread's live reply (sending `message` first if given); progress carries the text so far."
+            ),
             "input": {
                 "type": "object",
                 "properties": {

@@ -1,7 +1,7 @@
 """The sandbox cloud's frame: one loopback listener per vendor product, switchable faults, fixed credentials.
 
-Vendor packages each have an ``app`` module (``sandbox/<vendor>/app.py``) with ``build(ctx, family) -> ASGI app``; they speak the
-vendor's wire format and verify its signatures on their own. Nothing here imports ``auth/`` or
+Vendor packages each have an ``app`` module (``sandbox/<vendor>/app.py``) with ``build(ctx, family) -> ASGI app``;
+they speak the vendor's wire format and verify its signatures on their own. Nothing here imports ``auth/`` or
 ``providers/``: a bug shared by signer and verifier would hide itself.
 """
 

@@ -45,14 +45,14 @@ def _described(fn: Callable[..., Awaitable[Any]], texts: dict[str, str]) -> Call
         if param.name in texts and get_origin(param.annotation) is Annotated:
             # a later Field in Annotated overrides the earlier one's description and keeps its bounds
             metadata = (*get_args(param.annotation), Field(description=texts[param.name]))
-            param = param.replace(annotation=Annotated[metadata])  # type: ignore[valid-type]
+            param = param.replace(annotation=Annotated[metadata])
         params.append(param)
 
     @functools.wraps(fn)
     async def described(*args: Any, **kwargs: Any) -> Any:
         return await fn(*args, **kwargs)
 
-    described.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    setattr(described, "__signature__", sig.replace(parameters=params))  # what inspect.signature returns
     return described
 
 

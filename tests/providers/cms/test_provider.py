@@ -51,7 +51,7 @@ class _Opened:
         await self.built.client.__aenter__()
         return self.built
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, *exc: Any) -> None:
         await self.built.client.__aexit__(*exc)
 
 

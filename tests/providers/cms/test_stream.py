@@ -63,8 +63,8 @@ async def test_sending_streams_the_reply_as_deltas_and_ends_the_turn(provider: C
     assert [m.role for m in result.messages] == ["user", "assistant", "tool", "assistant", "event"]
     assert result.messages[0].text == "Is the error budget OK?"
     assert (
-        result.messages[3].text
-        == "Looked into it: \u201cIs the error budget OK?\u201d matches 3 runbooks; the first says to check the slow-query log."
+        result.messages[3].text == "Looked into it: \u201cIs the error budget OK?\u201d matches 3 runbooks; "
+        "the first says to check the slow-query log."
     )
     assert sum(isinstance(e, TextDelta) for e in events) == 5  # the question, then four answer chunks
     marks = [e.checkpoint for e in events if isinstance(e, Mark)]

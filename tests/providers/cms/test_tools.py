@@ -32,8 +32,8 @@ async def test_list_threads_goes_from_employees_to_their_threads(sandbox_server:
             client, "list_threads", provider=family, parent=f"{family}:%E8%BF%90%E7%BB%B4%20%E5%8A%A9%E6%89%8B"
         )
     assert (
-        f"{family}:sre-copilot · employee · SRE Copilot — Investigates alerts, traces and slow queries. · 2026-01-18 02:28 (+threads)"
-        in _text(employees)
+        f"{family}:sre-copilot · employee · SRE Copilot — Investigates alerts, traces and slow queries. "
+        "· 2026-01-18 02:28 (+threads)" in _text(employees)
     )
     refs = [t["ref"] for t in threads.structured_content["threads"]]
     assert refs == [f"{family}:%E8%BF%90%E7%BB%B4%20%E5%8A%A9%E6%89%8B/%E4%BC%9A%E8%AF%9D%2F001"]

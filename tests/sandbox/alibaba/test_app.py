@@ -43,6 +43,12 @@ def _client(
     return httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://sandbox.test", auth=auth)
 
 
+def _signed(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Request:
+    """The request as the client's signer sends it."""
+    assert client.auth is not None
+    return next(client.auth.sync_auth_flow(request))
+
+
 def _call(client: httpx.AsyncClient, action: str = "Echo", version: str = VERSION, **params: str) -> httpx.Request:
     return client.build_request("POST", "/", params=params, headers={"x-acs-action": action, "x-acs-version": version})
 
@@ -72,7 +78,7 @@ def _raw(app: ASGIApp) -> httpx.AsyncClient:
 async def test_a_request_changed_after_signing_is_rejected() -> None:
     app = _rpc(SandboxContext(), [])
     async with _client(app) as client, _raw(app) as raw:
-        signed = next(client.auth.sync_auth_flow(_call(client, Limit="10")))
+        signed = _signed(client, _call(client, Limit="10"))
         tampered = httpx.Request("POST", str(signed.url).replace("Limit=10", "Limit=99"), headers=signed.headers)
         response = await raw.send(tampered)
     assert response.json()["Code"] == "SignatureDoesNotMatch"
@@ -96,7 +102,7 @@ async def test_a_date_older_than_fifteen_minutes_is_expired() -> None:
 async def test_a_replayed_nonce_is_refused() -> None:
     app = _rpc(SandboxContext(), [])
     async with _client(app) as client, _raw(app) as raw:
-        signed = next(client.auth.sync_auth_flow(_call(client)))
+        signed = _signed(client, _call(client))
         first = await raw.send(signed)
         again = await raw.send(signed)
     assert first.status_code == 200
@@ -112,7 +118,7 @@ async def test_an_unsigned_request_is_an_incomplete_signature() -> None:
 async def test_an_acs_header_left_out_of_the_signature_is_an_incomplete_signature() -> None:
     app = _rpc(SandboxContext(), [])
     async with _client(app) as client, _raw(app) as raw:
-        signed = next(client.auth.sync_auth_flow(_call(client)))
+        signed = _signed(client, _call(client))
         signed.headers["x-acs-extra"] = "added later"
         response = await raw.send(signed)
     assert response.json()["Code"] == "IncompleteSignature"

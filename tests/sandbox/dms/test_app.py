@@ -67,7 +67,7 @@ async def test_the_sdk_reads_a_sessions_history_and_artifacts(dms_sandbox: Sandb
         "Turn that into a bar chart and a short report.",
     ]
     assert (data.artifacts[0].type, data.artifacts[0].status) == ("TextReport", "SUCCESS")
-    assert data.agent_id == "agent_7f3a" and data.chat_history_locations[0].key.endswith(".jsonl")
+    assert data.agent_id == "agent_7f3a" and (data.chat_history_locations[0].key or "").endswith(".jsonl")
 
 
 async def test_the_sdk_parses_the_chat_content_stream_from_a_checkpoint(dms_sandbox: Sandbox) -> None:

@@ -18,6 +18,12 @@ from agent_threads.sandbox.qoder.data import CHILD_A, COORD_A, SID_A, SID_B
 T = TypeVar("T")
 
 
+def _given(value: T | None) -> T:
+    """A field the SDK types as optional that the sandbox always sends."""
+    assert value is not None
+    return value
+
+
 def managed_for(sandbox: Sandbox, pat: str | None = None, retries: int = 0) -> qca.Managed:
     return qca.Managed(
         pat=pat or sandbox.ctx.creds.qoder_pat, base_url=sandbox.url("qoder") + "/api/v1/cloud", max_retries=retries
@@ -58,14 +64,15 @@ async def test_qca_managed_lists_sessions_threads_and_events_with_auto_paginatio
     assert sessions[0] == SID_A and len(sessions) == 4
     assert threads == [(COORD_A, None), (CHILD_A, COORD_A)]
     assert [e.id for e in events] == [e.id for e in one_page.data] and len(events) > 4
-    assert events[0].type == "user.message" and events[0].content[0].text.endswith("重点关注国内厂商。")
+    first = (events[0].content or [None])[0]
+    assert events[0].type == "user.message" and first is not None and _given(first.text).endswith("重点关注国内厂商。")
 
 
 def _thread_stream(client: qca.Forward, after: str) -> list[str]:
     with client.sessions.threads.events.stream(CHILD_A, session_id=SID_A, last_event_id=after, timeout=None) as stream:
         seen: list[str] = []
         for event in stream:
-            seen.append(event.type)
+            seen.append(_given(event.type))
             if event.type == "session.thread_status_idle":
                 return seen
     return seen
@@ -77,7 +84,7 @@ async def test_qca_forward_pages_by_after_id_and_reads_a_thread_stream(forward: 
     cn_style = await in_thread(lambda: [e.id for e in forward.sessions.events.list(SID_B, limit=3)])
     one_page = await in_thread(lambda: forward.sessions.events.list(SID_B, limit=100))
     child = await in_thread(lambda: forward.sessions.threads.events.list(CHILD_A, session_id=SID_A, limit=100).data)
-    streamed = await in_thread(lambda: _thread_stream(forward, child[1].id))
+    streamed = await in_thread(lambda: _thread_stream(forward, _given(child[1].id)))
     assert len(sessions) == 4 and threads == [COORD_A, CHILD_A]
     assert cn_style == [e.id for e in one_page.data] and len(cn_style) > 3
     assert streamed == [e.type for e in child[2:]]
@@ -94,7 +101,7 @@ async def test_qca_keeps_string_content_and_unknown_fields(managed: qca.Managed)
     sent = next(e for e in events if e.type == "agent.thread_message_sent")
     assert (
         sent.content == "请调研 Cloud Agents API 的最新竞品动态。"
-        and sent.model_extra["direction"] == "coordinator_to_child"
+        and (sent.model_extra or {})["direction"] == "coordinator_to_child"
     )
 
 
@@ -102,13 +109,13 @@ def _send_and_stream(client: qca.Managed) -> tuple[str, list[Any]]:
     sent = client.sessions.events.send(SID_A, events=user_message("roadmap 路线图"))
     seen: list[Any] = []
     with client.sessions.events.stream(
-        SID_A, event_deltas=["agent.message"], last_event_id=sent.data[0].id, timeout=None
+        SID_A, event_deltas=["agent.message"], last_event_id=_given(sent.data)[0].id, timeout=None
     ) as stream:
         for event in stream:
             seen.append(event)
             if event.type == "session.status_idle":
                 break
-    return sent.data[0].id, seen
+    return _given(_given(sent.data)[0].id), seen
 
 
 async def test_qca_reads_a_live_turn_with_message_deltas_over_sse(managed: qca.Managed) -> None:
@@ -129,7 +136,7 @@ def _resume_across_drop(client: qca.Managed, after: str) -> list[str]:
     with client.sessions.events.resumable_stream(SID_A, last_event_id=after, timeout=None) as stream:
         for event in stream:
             if event.type not in ("event_start", "event_delta"):
-                seen.append(event.id)
+                seen.append(_given(event.id))
             if event.type == "session.status_idle":
                 break
     return seen
@@ -142,7 +149,7 @@ async def test_qca_resumable_stream_continues_after_a_dropped_connection(
     start = events[-9].id
     sandbox.ctx.faults.add("qoder", "drop_stream", route="/events/stream", after_bytes=900)
     with managed_for(sandbox, retries=2) as retrying:
-        seen = await in_thread(lambda: _resume_across_drop(retrying, start))
+        seen = await in_thread(lambda: _resume_across_drop(retrying, _given(start)))
     expected = [e.id for e in events[-8:]]
     assert seen == expected[: expected.index(next(e.id for e in events[-8:] if e.type == "session.status_idle")) + 1]
     assert [kind for _, kind, _ in sandbox.ctx.faults.fired] == ["drop_stream"]
@@ -173,5 +180,5 @@ async def test_qca_gets_409_conflict_while_a_turn_runs(sandbox: Sandbox, managed
         await in_thread(lambda: client.sessions.events.send(SID_A, events=user_message("two")))
     assert busy.value.status_code == 409
     gate.set()
-    tail = await in_thread(lambda: _resume_across_drop(client, first.data[0].id))
+    tail = await in_thread(lambda: _resume_across_drop(client, _given(_given(first.data)[0].id)))
     assert len(tail) >= 5

@@ -31,12 +31,13 @@ def client(sandbox: Sandbox, key_id: str | None = None, token: str | None = None
     config = open_api_models.Config(
         access_key_id=key_id or creds.alibaba_key_id,
         access_key_secret=creds.alibaba_key_secret,
-        security_token=token,
         protocol="http",
         endpoint=f"127.0.0.1:{sandbox.ports['rdsai']}",
         region_id="cn-hangzhou",
         read_timeout=10000,
     )
+    if token:
+        config.security_token = token
     return RdsAi(config)
 
 
@@ -49,7 +50,7 @@ async def test_the_sdk_pages_conversations_with_last_id_and_a_string_has_more(rd
     first = (
         await in_thread(lambda: client(rdsai_sandbox).get_conversations(ra.GetConversationsRequest(limit="2")))
     ).body
-    after = ra.GetConversationsRequest(limit="2", last_id=first.data[-1].id)
+    after = ra.GetConversationsRequest(limit="2", last_id=str(first.data[-1].id))
     second = (await in_thread(lambda: client(rdsai_sandbox).get_conversations(after))).body
     assert (first.has_more, first.limit) == ("true", 2)
     assert [c.name for c in first.data] == ["Slow queries on orders-db", "实例磁盘使用率"]
@@ -62,13 +63,17 @@ async def test_the_sdk_pages_messages_backwards_with_first_id(rdsai_sandbox: San
             lambda: client(rdsai_sandbox).get_messages(ra.GetMessagesRequest(conversation_id=SLOW, limit=2))
         )
     ).body
-    older_request = ra.GetMessagesRequest(conversation_id=SLOW, limit=2, first_id=newest.data[0].id)
+    older_request = ra.GetMessagesRequest(conversation_id=SLOW, limit=2, first_id=str(newest.data[0].id))
     older = (await in_thread(lambda: client(rdsai_sandbox).get_messages(older_request))).body
     assert newest.has_more is True and older.has_more is False
     assert [m.query for m in newest.data] == ["Create the missing index for me.", "And check the replication lag."]
     assert [m.query for m in older.data] == ["Why is my MySQL instance rm-uf6wjk5 slow since this morning?"]
     call = next(e for e in older.data[0].events if e.tool_name == "DescribeSlowLogRecords")
-    assert (call.call_id, call.tool_arguments["PageSize"], older.data[0].feedback) == ("call_slow_02", 30, "like")
+    assert (call.call_id, (call.tool_arguments or {})["PageSize"], older.data[0].feedback) == (
+        "call_slow_02",
+        30,
+        "like",
+    )
 
 
 async def test_the_sdk_parses_a_streamed_reply(rdsai_sandbox: Sandbox) -> None:

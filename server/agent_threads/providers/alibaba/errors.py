@@ -169,14 +169,20 @@ def _auth_hint(code: str, request: httpx.Request | None) -> str:
     # shortened: enough to tell keys apart, and the tool layer masks full credential values anyway
     which = f"access key id {key[:4]}…{key[-4:]}" if key and len(key) > 12 else "the configured access key"
     if code.startswith("InvalidTimeStamp") or code == "SignatureNonceUsed":
-        return f"The request time was rejected: check this machine's clock (it must be within 15 minutes of UTC); signed with {which}."
+        return (
+            "The request time was rejected: check this machine's clock (it must be within 15 minutes of UTC); "
+            f"signed with {which}."
+        )
     if code.startswith("InvalidAccessKeyId"):
-        return f"Alibaba Cloud does not know {which}: check ALIBABA_CLOUD_ACCESS_KEY_ID (or the profile) and that the key is enabled."
+        return (
+            f"Alibaba Cloud does not know {which}: check ALIBABA_CLOUD_ACCESS_KEY_ID (or the profile) "
+            "and that the key is enabled."
+        )
     if code.startswith("InvalidSecurityToken"):
         return f"The STS token used with {which} is expired or invalid: refresh ALIBABA_CLOUD_SECURITY_TOKEN."
     return (
-        f"The signature made with {which} did not match: check that ALIBABA_CLOUD_ACCESS_KEY_SECRET belongs to that key, "
-        "and that this machine's clock is right."
+        f"The signature made with {which} did not match: check that ALIBABA_CLOUD_ACCESS_KEY_SECRET belongs to "
+        "that key, and that this machine's clock is right."
     )
 
 
@@ -188,5 +194,8 @@ def _permission_hint(provider_id: str, request: httpx.Request | None, body: dict
     if not action and called:
         action = f"{provider_id.split('.', 1)[0]}:{called}"  # the RAM prefix is the family name for all four
     if action:
-        return f"The credentials lack the RAM permission {action}; grant it to the RAM user or role, or use another account."
+        return (
+            f"The credentials lack the RAM permission {action}; grant it to the RAM user or role, "
+            "or use another account."
+        )
     return "The credentials are valid but lack RAM permission for this action; grant it or use another account."

@@ -13,7 +13,7 @@ class WireModel(BaseModel):
 
 class Chunk(WireModel):
     append: bool | None = None
-    last_chunk: bool | None = Field(None, alias="lastChunk")
+    last_chunk: bool | None = Field(default=None, alias="lastChunk")
     type: str | None = None
     value: Any = None
 
@@ -21,7 +21,7 @@ class Chunk(WireModel):
 class Tool(WireModel):
     id: str | None = None
     name: str | None = None
-    tool_call_id: str | None = Field(None, alias="toolCallId")
+    tool_call_id: str | None = Field(default=None, alias="toolCallId")
     arguments: Any = None
     status: str | None = None
     result: Any = None
@@ -33,7 +33,7 @@ class Tool(WireModel):
 
 
 class Agent(WireModel):
-    call_id: str | None = Field(None, alias="callId")
+    call_id: str | None = Field(default=None, alias="callId")
     id: str | None = None
     name: str | None = None
     status: str | None = None
@@ -69,7 +69,7 @@ class ArtifactPiece(WireModel):
 
 
 class Artifact(WireModel):
-    artifact_id: str | None = Field(None, alias="artifactId")
+    artifact_id: str | None = Field(default=None, alias="artifactId")
     name: str | None = None
     description: str | None = None
     parts: list[ArtifactPiece] = []
@@ -77,8 +77,8 @@ class Artifact(WireModel):
 
 class WireMessage(WireModel):
     version: str | None = None
-    parent_call_id: str | None = Field(None, alias="parentCallId")
-    call_id: str | None = Field(None, alias="callId")
+    parent_call_id: str | None = Field(default=None, alias="parentCallId")
+    call_id: str | None = Field(default=None, alias="callId")
     role: str | None = None
     seq: int | None = None
     timestamp: str | int | None = None
@@ -92,13 +92,13 @@ class WireMessage(WireModel):
 
 
 class DataEntry(WireModel):
-    trace_id: str | None = Field(None, alias="traceId")
-    request_id: str | None = Field(None, alias="requestId")
+    trace_id: str | None = Field(default=None, alias="traceId")
+    request_id: str | None = Field(default=None, alias="requestId")
     messages: list[WireMessage] = []
 
 
 class ThreadData(WireModel):
-    next_token: str | None = Field(None, alias="nextToken")
+    next_token: str | None = Field(default=None, alias="nextToken")
     data: list[DataEntry] = []
 
 
@@ -108,29 +108,29 @@ class ChatEvent(DataEntry):
 
 class Employee(WireModel):
     name: str
-    display_name: str | None = Field(None, alias="displayName")
+    display_name: str | None = Field(default=None, alias="displayName")
     description: str | None = None
-    employee_type: str | None = Field(None, alias="employeeType")
-    create_time: str | None = Field(None, alias="createTime")
-    update_time: str | None = Field(None, alias="updateTime")
+    employee_type: str | None = Field(default=None, alias="employeeType")
+    create_time: str | None = Field(default=None, alias="createTime")
+    update_time: str | None = Field(default=None, alias="updateTime")
     status: int | str | None = None
 
 
 class EmployeeList(WireModel):
-    next_token: str | None = Field(None, alias="nextToken")
-    digital_employees: list[Employee] = Field([], alias="digitalEmployees")
+    next_token: str | None = Field(default=None, alias="nextToken")
+    digital_employees: list[Employee] = Field(default=[], alias="digitalEmployees")
 
 
 class Thread(WireModel):
     thread_id: str = Field(alias="threadId")
     title: str | None = None
     status: str | None = None
-    create_time: str | None = Field(None, alias="createTime")
-    update_time: str | None = Field(None, alias="updateTime")
+    create_time: str | None = Field(default=None, alias="createTime")
+    update_time: str | None = Field(default=None, alias="updateTime")
     variables: dict[str, Any] | None = None
     attributes: dict[str, Any] | None = None
 
 
 class ThreadPage(WireModel):
-    next_token: str | None = Field(None, alias="nextToken")
+    next_token: str | None = Field(default=None, alias="nextToken")
     threads: list[Thread] = []

@@ -144,13 +144,20 @@ class DmsProvider:
     async def _replay(self, detail: SessionDetail, cp: int | None, want: int) -> tuple[list[Turn], bool]:
         """The page's turns; a replay that drops is reopened from the page's checkpoint and read again."""
         attempt = 0
-        while True:
-            try:
-                async with aclosing(self.chat_events(detail, cp)) as events:
-                    return await collect_turns(events, cp, want, READ_IDLE)
-            except ProviderConnectionError as err:
-                await self.policy.wait(attempt, err)
-                attempt += 1
+        while isinstance(result := await self._replay_once(detail, cp, want), ProviderConnectionError):
+            await self.policy.wait(attempt, result)
+            attempt += 1
+        return result
+
+    async def _replay_once(
+        self, detail: SessionDetail, cp: int | None, want: int
+    ) -> tuple[list[Turn], bool] | ProviderConnectionError:
+        """One replay of the page, or the connection error it dropped with."""
+        try:
+            async with aclosing(self.chat_events(detail, cp)) as events:
+                return await collect_turns(events, cp, want, READ_IDLE)
+        except ProviderConnectionError as err:
+            return err
 
     @asynccontextmanager
     async def stream(

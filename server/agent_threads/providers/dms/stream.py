@@ -62,22 +62,32 @@ class Follow:
             await self.source.send_message(session, self.message)
         attempt = 0
         while True:
-            try:
-                async with aclosing(self._pass(session)) as outs:
-                    async for out in outs:
-                        attempt = 0
-                        yield out
-                        if isinstance(out, TurnEnd):
-                            return
-                if self._settled():
+            async with aclosing(self._connection(session)) as outs:
+                async for out in outs:
+                    if isinstance(out, ProviderConnectionError):
+                        await self.source.policy.wait(attempt, out)
+                        attempt += 1
+                        break
+                    attempt = 0
+                    yield out
+                    if isinstance(out, TurnEnd):
+                        return
+                else:  # the stream ended with no turn open and none awaited: nothing more is coming now
                     yield TurnEnd("idle", str(self.cp) if self.cp is not None else None)
                     return
+
+    async def _connection(self, session: SessionDetail) -> AsyncGenerator[StreamEvent | ProviderConnectionError, None]:
+        """One connection's events, then the error it dropped with (also when it closed mid-turn), if any."""
+        try:
+            async with aclosing(self._pass(session)) as outs:
+                async for out in outs:
+                    yield out
+            if not self._settled():
                 raise ProviderConnectionError(
                     "the chat stream closed before the turn finished", provider=self.source.id
                 )
-            except ProviderConnectionError as err:
-                await self.source.policy.wait(attempt, err)
-                attempt += 1
+        except ProviderConnectionError as err:
+            yield err
 
     async def _pass(self, session: SessionDetail) -> AsyncGenerator[StreamEvent, None]:
         """One connection's worth of events after the last checkpoint."""

@@ -86,9 +86,12 @@ def _error_fields(response: httpx.Response) -> tuple[str | None, str, str | None
 
 def retry_after(headers: httpx.Headers) -> float | None:
     """Seconds from ``retry-after-ms`` or ``retry-after`` (an HTTP date is ignored)."""
-    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        try:
-            return max(0.0, float(headers[name]) / scale)
-        except (KeyError, ValueError):
-            continue
-    return None
+    found = (_seconds(headers.get(name), scale) for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)))
+    return next((s for s in found if s is not None), None)
+
+
+def _seconds(raw: str | None, scale: float) -> float | None:
+    try:
+        return max(0.0, float(raw) / scale) if raw is not None else None
+    except ValueError:
+        return None

@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel, to_pascal
 
 
 def _any_case(name: str, *more: str) -> Any:
-    return Field(None, validation_alias=AliasChoices(name, to_pascal(name), to_camel(name), *more))
+    return Field(default=None, validation_alias=AliasChoices(name, to_pascal(name), to_camel(name), *more))
 
 
 class _Pascal(BaseModel):

@@ -34,7 +34,8 @@ def _asgi(handle: Callable[[Request], Awaitable[Response]]) -> ASGIApp:
 def rpc_app(
     ctx: SandboxContext, family: str, version: str, handlers: dict[str, RpcHandler], paths: tuple[str, ...] = ("/",)
 ) -> ASGIApp:
-    """An RPC product: ``POST /`` (or another of ``paths``), action from ``x-acs-action`` or ``Action``, params in the query."""
+    """An RPC product: ``POST /`` (or another of ``paths``), action from ``x-acs-action`` or ``Action``, params in
+    the query."""
     verifier = Acs3Verifier(ctx)
 
     async def handle(request: Request) -> Response:

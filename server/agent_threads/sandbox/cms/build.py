@@ -119,7 +119,8 @@ def big_turn(index: int, messages: int) -> Json:
 
 
 def drifted_turn() -> Json:
-    """A turn in a newer shape: unknown top-level fields, a content type and an event type the mapping has never seen."""
+    """A turn in a newer shape: unknown top-level fields, a content type and an event type the mapping has never
+    seen."""
     call = "d71f7ed0000001"
     plan = {
         "steps": [{"title": "collect metrics", "status": "done"}, {"title": "compare baselines", "status": "running"}]

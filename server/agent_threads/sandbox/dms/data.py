@@ -169,11 +169,15 @@ def _inventory_cn() -> DmsSession:
             json_data(
                 "SQL",
                 {
-                    "sql": "SELECT warehouse, SUM(out_qty) / AVG(stock_qty) AS turnover FROM inventory_daily GROUP BY warehouse ORDER BY turnover"
+                    "sql": (
+                        "SELECT warehouse, SUM(out_qty) / AVG(stock_qty) AS turnover FROM inventory_daily GROUP BY "
+                        "warehouse ORDER BY turnover"
+                    )
                 },
             ),
             *deltas(
-                "上个月周转最慢的是成都仓：周转率仅 2.1 次，远低于全部仓库平均的 4.6 次。积压主要来自冬季服装（占库存 38%）。建议：把成都仓的冬装调拨到西安仓，并暂停该品类补货两周。",
+                "上个月周转最慢的是成都仓：周转率仅 2.1 次，远低于全部仓库平均的 4.6 次。积压主要来自冬季服装（占库存 "
+                "38%）。建议：把成都仓的冬装调拨到西安仓，并暂停该品类补货两周。",
                 size=9,
             ),
         ],
@@ -194,7 +198,10 @@ def _failed_join() -> DmsSession:
             json_data(
                 "SQL",
                 {
-                    "sql": "SELECT YEAR(u.signup_at) AS y, COUNT(*) FROM orders o JOIN legacy_users u ON u.id = o.user_id GROUP BY y"
+                    "sql": (
+                        "SELECT YEAR(u.signup_at) AS y, COUNT(*) FROM orders o JOIN legacy_users u ON u.id = "
+                        "o.user_id GROUP BY y"
+                    )
                 },
             ),
             json_data(
@@ -203,7 +210,8 @@ def _failed_join() -> DmsSession:
                 level=40,
             ),
             *deltas(
-                "I could not finish: the table legacy_users no longer exists. The users table has a signup_at column; shall I use it instead?"
+                "I could not finish: the table legacy_users no longer exists. The users table has a signup_at column; "
+                "shall I use it instead?"
             ),
             finish({"status": "FAILED", "code": "TASK_FAILED", "message": "The analysis stopped after a SQL error."}),
         ],
@@ -231,7 +239,8 @@ def big_session(events: int) -> DmsSession:
             [
                 plan(f"Refresh {n + 1}", ("Refresh", "DONE")),
                 *deltas(
-                    f"Refresh {n + 1} done: {n % 7} metrics changed; revenue {'up' if n % 2 else 'down'} {n % 5}.{n % 10}% day over day.",
+                    f"Refresh {n + 1} done: {n % 7} metrics changed; "
+                    f"revenue {'up' if n % 2 else 'down'} {n % 5}.{n % 10}% day over day.",
                     size=16,
                 ),
             ],

@@ -133,9 +133,13 @@ UNKNOWN_EVENT = {"event": "node_finished", "answer": "", "NodeType": "llm", "Ela
 """The event type a drifted row carries that no client knows."""
 
 
+def _snake_event(event: dict[str, Any]) -> dict[str, Any]:
+    return {_SNAKE_EVENT.get(k, k): v for k, v in event.items()}
+
+
 def _drifted(row: Row) -> Row:
     """A row in a newer shape: Dify's snake_case names, an extra field, and an unknown event before the text."""
-    events = [{_SNAKE_EVENT.get(k, k): v for k, v in ev.items()} for ev in row["Events"]]
+    events = [_snake_event(ev) for ev in row["Events"]]
     events.insert(len(events) - 1, dict(UNKNOWN_EVENT))
     renamed = {_SNAKE.get(k, k): v for k, v in row.items()}
     return renamed | {"events": events, "SchemaVersion": "2026-05-01"}
