@@ -24,7 +24,7 @@ from agent_threads.providers.base import Provider, State
 from agent_threads.refs import ThreadRef, parse_ref
 from agent_threads.sandbox import Credentials, Sandbox, SandboxContext
 from agent_threads.tools.context import AppContext
-from agent_threads.transcript import Message
+from agent_threads.transcript import Message, StreamEvent, TurnEnd
 
 SECRETS: set[str] = {
     Credentials().qoder_pat,
@@ -141,6 +141,33 @@ async def read_all(provider: Provider, ref: str | ThreadRef, limit: int = 100) -
             return messages, pages
         state = batch.next_state
     raise AssertionError(f"{thread}: paging never ended")
+
+
+async def list_all(provider: Provider, parent: ThreadRef | None = None, limit: int = 20) -> list[str]:
+    """The refs of every entry a listing shows, following its cursor to the end."""
+    refs: list[str] = []
+    state: State | None = None
+    for _ in range(10_000):
+        listing = await provider.list_threads(parent, state, limit)
+        refs.extend(t.ref for t in listing.threads)
+        if listing.next_state is None:
+            return refs
+        state = listing.next_state
+    raise AssertionError("listing never ended")
+
+
+async def follow_turn(
+    provider: Provider, ref: str | ThreadRef, message: str | None = None, checkpoint: str | None = None
+) -> list[StreamEvent]:
+    """The stream events of one follow of a thread, up to its TurnEnd (bounded in time)."""
+    events: list[StreamEvent] = []
+    with anyio.fail_after(10):
+        async with provider.stream(parse_ref(ref) if isinstance(ref, str) else ref, message, checkpoint) as stream:
+            async for event in stream:
+                events.append(event)
+                if isinstance(event, TurnEnd):
+                    break
+    return events
 
 
 class ToolFailed(Exception):

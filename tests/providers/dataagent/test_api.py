@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import anyio
-
 from agent_threads.http import RetryPolicy
 from agent_threads.providers.base import State
 from agent_threads.providers.dataagent.provider import DataAgentProvider
 from agent_threads.sandbox import Sandbox
-from agent_threads.transcript import TurnEnd
 from agent_threads.ttlcache import TTL, TtlCache
 
+from ...conftest import follow_turn
 from .test_provider import INSTANCE, SALES, SESSION_BIG, actions_sent, provider_for
 
 DETAILS = "GetSessionDetails"
@@ -25,11 +23,7 @@ async def _page(provider: DataAgentProvider, state: State | None) -> tuple[list[
 
 
 async def _send(provider: DataAgentProvider, question: str) -> None:
-    with anyio.fail_after(10):
-        async with provider.stream(SALES, question, None) as events:
-            async for event in events:
-                if isinstance(event, TurnEnd):
-                    return
+    await follow_turn(provider, SALES, question)
 
 
 async def test_the_pages_between_the_first_and_the_last_ask_for_nothing(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import anyio
 import pytest
 
 from agent_threads.errors import NotFoundError, RateLimitError, UsageError
@@ -15,8 +14,9 @@ from agent_threads.providers.dataagent.provider import DataAgentProvider
 from agent_threads.refs import ThreadRef
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.dataagent.data import INSTANCE, SESSION_RUNNING, SESSION_SALES
-from agent_threads.transcript import EventPart, MessageDone, PlanPart, TextDelta, Transcript, TurnEnd, accumulate
+from agent_threads.transcript import EventPart, MessageDone, PlanPart, StreamEvent, TextDelta, Transcript, TurnEnd, fold
 
+from ...conftest import follow_turn
 from .test_provider import SALES, actions_sent, parts_of, provider_for
 
 INSTANCE_REF = ThreadRef("dataagent", (INSTANCE,))
@@ -24,16 +24,9 @@ INSTANCE_REF = ThreadRef("dataagent", (INSTANCE,))
 
 async def _turn(
     provider: DataAgentProvider, ref: ThreadRef, message: str | None, checkpoint: str | None = None
-) -> tuple[Transcript, list]:  # type: ignore[type-arg]
-    transcript, seen = Transcript(), []
-    with anyio.fail_after(10):
-        async with provider.stream(ref, message, checkpoint) as events:
-            async for event in events:
-                seen.append(event)
-                transcript = accumulate(transcript, event)
-                if transcript.ended:
-                    break
-    return transcript, seen
+) -> tuple[Transcript, list[StreamEvent]]:
+    events = await follow_turn(provider, ref, message, checkpoint)
+    return fold(events), events
 
 
 async def test_sending_to_an_instance_creates_a_session_reports_its_ref_and_records_it(

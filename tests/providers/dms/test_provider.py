@@ -13,14 +13,14 @@ import pytest
 from agent_threads.config import load_settings
 from agent_threads.errors import NotFoundError, ProviderAPIError, UsageError
 from agent_threads.http import RetryPolicy, Timeouts
-from agent_threads.providers.base import ProviderSettings, State
+from agent_threads.providers.base import ProviderSettings
 from agent_threads.providers.dms.provider import DmsProvider, create
 from agent_threads.refs import ThreadRef, parse_ref
 from agent_threads.sandbox import Sandbox, SandboxContext
 from agent_threads.transcript import ArtifactPart, DataPart, EventPart, PlanPart, ReasoningPart
 from agent_threads.ttlcache import TTL, TtlCache
 
-from ...conftest import NoSleep, read_all
+from ...conftest import NoSleep, list_all, read_all
 
 Q3 = "dms:sess_q3_sales_7b1c"
 CN = "dms:sess_inventory_cn_42d9"
@@ -42,14 +42,7 @@ async def dms(policy: RetryPolicy, **options: Any) -> AsyncIterator[tuple[DmsPro
 
 async def test_listing_pages_through_every_session_once(fast_retries: RetryPolicy) -> None:
     async with dms(fast_retries) as (provider, _):
-        refs: list[str] = []
-        state: State | None = None
-        while True:
-            listing = await provider.list_threads(None, state, 4)
-            refs.extend(t.ref for t in listing.threads)
-            state = listing.next_state
-            if state is None:
-                break
+        refs = await list_all(provider, None, 4)
     assert len(refs) == len(set(refs)) == 6
     assert refs[:3] == [FAILED, CN, Q3]
 

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import anyio
 import pytest
 
 from agent_threads.errors import UsageError
 from agent_threads.http import RetryPolicy
-from agent_threads.providers.dms.provider import DmsProvider
-from agent_threads.refs import parse_ref
 from agent_threads.transcript import Mark, PlanPart, StreamEvent, TextDelta, Transcript, TurnEnd, fold
 
+from ...conftest import follow_turn
 from .test_provider import Q3, dms
-
-
-async def follow(
-    provider: DmsProvider, ref: str, message: str | None = None, checkpoint: str | None = None
-) -> list[StreamEvent]:
-    out: list[StreamEvent] = []
-    with anyio.fail_after(10):
-        async with provider.stream(parse_ref(ref), message, checkpoint) as events:
-            async for event in events:
-                out.append(event)
-                if isinstance(event, TurnEnd):
-                    break
-    return out
 
 
 def text_of(events: list[StreamEvent]) -> str:
@@ -33,7 +18,7 @@ def text_of(events: list[StreamEvent]) -> str:
 
 async def test_following_without_a_checkpoint_shows_only_the_latest_turn(fast_retries: RetryPolicy) -> None:
     async with dms(fast_retries) as (provider, _):
-        events = await follow(provider, Q3)
+        events = await follow_turn(provider, Q3)
     turn = fold(events)
     assert len(turn.messages) == 1
     assert turn.messages[0].text.startswith("Here is the bar chart of Q3 growth by region.")
@@ -47,7 +32,7 @@ async def test_following_without_a_checkpoint_shows_only_the_latest_turn(fast_re
 
 async def test_sending_a_message_streams_the_new_reply_to_its_end(fast_retries: RetryPolicy) -> None:
     async with dms(fast_retries) as (provider, _):
-        events = await follow(provider, Q3, "What about Q4?")
+        events = await follow_turn(provider, Q3, "What about Q4?")
         history = await provider.session("sess_q3_sales_7b1c")
     turn = fold(events)
     assert turn.messages[0].text.startswith("Question received.\n\nYou asked: What about Q4?")
@@ -62,9 +47,9 @@ async def test_a_dropped_stream_resumes_from_the_last_checkpoint_without_gap_or_
     fast_retries: RetryPolicy, after_bytes: int
 ) -> None:
     async with dms(fast_retries) as (provider, sandbox):
-        baseline = await follow(provider, Q3)
+        baseline = await follow_turn(provider, Q3)
         sandbox.ctx.faults.add("dms", "drop_stream", route="GetChatContent", after_bytes=after_bytes)
-        dropped = await follow(provider, Q3)
+        dropped = await follow_turn(provider, Q3)
         drops = [f for f in sandbox.ctx.faults.fired if f[1] == "drop_stream"]
     marks = [e.checkpoint for e in dropped if isinstance(e, Mark)]
     assert drops and len(marks) == len(set(marks))
@@ -74,7 +59,7 @@ async def test_a_dropped_stream_resumes_from_the_last_checkpoint_without_gap_or_
 async def test_a_send_is_never_repeated_when_its_reply_stream_drops(fast_retries: RetryPolicy) -> None:
     async with dms(fast_retries) as (provider, sandbox):
         sandbox.ctx.faults.add("dms", "drop_stream", route="GetChatContent", after_bytes=5000)
-        events = await follow(provider, Q3, "Once only, please.")
+        events = await follow_turn(provider, Q3, "Once only, please.")
         history = await provider.session("sess_q3_sales_7b1c")
         assert [f[1] for f in sandbox.ctx.faults.fired] == ["drop_stream"]
     assert [m.content for m in history.messages].count("Once only, please.") == 1
@@ -84,20 +69,20 @@ async def test_a_send_is_never_repeated_when_its_reply_stream_drops(fast_retries
 
 async def test_a_checkpoint_continues_right_after_it(fast_retries: RetryPolicy) -> None:
     async with dms(fast_retries) as (provider, _):
-        whole = await follow(provider, Q3)
+        whole = await follow_turn(provider, Q3)
         marks = [i for i, e in enumerate(whole) if isinstance(e, Mark)]
         cut = marks[len(marks) // 2]
-        rest = await follow(provider, Q3, checkpoint=whole[cut].checkpoint)  # type: ignore[union-attr]
+        rest = await follow_turn(provider, Q3, checkpoint=whole[cut].checkpoint)  # type: ignore[union-attr]
     assert text_of(whole[: cut + 1]) + text_of(rest) == text_of(whole)
     assert [e for e in rest if isinstance(e, Mark)] == [e for e in whole[cut + 1 :] if isinstance(e, Mark)]
 
 
 async def test_following_from_the_end_of_a_finished_turn_ends_idle(fast_retries: RetryPolicy) -> None:
     async with dms(fast_retries) as (provider, _):
-        whole = await follow(provider, Q3)
+        whole = await follow_turn(provider, Q3)
         last = whole[-1]
         assert isinstance(last, TurnEnd)
-        after = await follow(provider, Q3, checkpoint=last.checkpoint)
+        after = await follow_turn(provider, Q3, checkpoint=last.checkpoint)
     assert after == [TurnEnd("idle", last.checkpoint)]
     assert fold(after, Transcript()).messages == ()
 
@@ -105,4 +90,4 @@ async def test_following_from_the_end_of_a_finished_turn_ends_idle(fast_retries:
 async def test_a_checkpoint_that_is_not_a_dms_checkpoint_is_a_usage_error(fast_retries: RetryPolicy) -> None:
     async with dms(fast_retries) as (provider, _):
         with pytest.raises(UsageError):
-            await follow(provider, Q3, checkpoint="msg-1:2:3")
+            await follow_turn(provider, Q3, checkpoint="msg-1:2:3")

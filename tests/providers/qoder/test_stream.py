@@ -22,13 +22,12 @@ from agent_threads.transcript import (
     MessageDone,
     MessageStart,
     ReasoningPart,
-    StreamEvent,
     TextDelta,
     TurnEnd,
     fold,
 )
 
-from ...conftest import NoSleep
+from ...conftest import NoSleep, follow_turn
 
 SESSION = parse_ref(f"qoder:{SID_A}")
 
@@ -46,26 +45,13 @@ async def qoder(sandbox: Sandbox, fast_retries: RetryPolicy) -> AsyncIterator[Qo
         yield provider
 
 
-async def follow(
-    provider: QoderProvider, ref: str, message: str | None = None, checkpoint: str | None = None
-) -> list[StreamEvent]:
-    seen: list[StreamEvent] = []
-    with anyio.fail_after(10):
-        async with provider.stream(parse_ref(ref), message, checkpoint) as events:
-            async for event in events:
-                seen.append(event)
-                if isinstance(event, TurnEnd):
-                    break
-    return seen
-
-
 async def session_event_ids(provider: QoderProvider) -> list[str]:
     page = await provider.fetch(WirePage, f"sessions/{SID_A}/events", {"limit": 100})
     return [e["id"] for e in page.data]
 
 
 async def test_following_without_a_checkpoint_replays_only_the_latest_turn(qoder: QoderProvider) -> None:
-    seen = await follow(qoder, str(SESSION))
+    seen = await follow_turn(qoder, str(SESSION))
     turn = fold(seen)
     assert turn.messages[0].text == "Thanks. 请把结论翻译成中文。" and turn.ended and turn.stop_reason == "end_turn"
     assert turn.checkpoint == (await session_event_ids(qoder))[-1]
@@ -77,7 +63,7 @@ async def test_sending_posts_once_and_follows_thinking_and_text_deltas_to_idle(
 ) -> None:
     sandbox.ctx.options["qoder.turn_waits_for_listener"] = True
     before = len(await session_event_ids(qoder))
-    seen = await follow(qoder, str(SESSION), "hello 世界")
+    seen = await follow_turn(qoder, str(SESSION), "hello 世界")
     turn = fold(seen)
     assert turn.messages[0].role == "user" and turn.messages[0].text == "hello 世界" and turn.stop_reason == "end_turn"
     answer = next(m for m in turn.messages if m.role == "assistant" and m.text)
@@ -98,7 +84,7 @@ async def test_a_send_during_a_running_turn_raises_conflict_error(sandbox: Sandb
         async with qoder.stream(SESSION, "first", None) as events:
             assert isinstance(await events.__anext__(), MessageDone)
             with pytest.raises(ConflictError) as caught:
-                await follow(qoder, str(SESSION), "second")
+                await follow_turn(qoder, str(SESSION), "second")
             gate.set()
             async for event in events:
                 if isinstance(event, TurnEnd):
@@ -119,7 +105,7 @@ async def test_a_retried_send_repeats_its_idempotency_key_and_starts_one_turn(
 
     qoder.client.event_hooks["request"].append(record)
     sandbox.ctx.faults.add("qoder", "throttle", route=f"POST /api/v1/cloud/sessions/{SID_A}/events", retry_after=2)
-    turn = fold(await follow(qoder, str(SESSION), "only once"))
+    turn = fold(await follow_turn(qoder, str(SESSION), "only once"))
     users = (await qoder.fetch(WirePage, f"sessions/{SID_A}/events", {"types[]": ["user.message"], "limit": 100})).data
     assert len(keys) == 2 and keys[0] == keys[1] and no_sleep.delays == [2.0]
     assert (
@@ -130,12 +116,12 @@ async def test_a_retried_send_repeats_its_idempotency_key_and_starts_one_turn(
 
 async def test_a_checkpoint_continues_right_after_its_mark(qoder: QoderProvider) -> None:
     ids = await session_event_ids(qoder)
-    seen = await follow(qoder, str(SESSION), checkpoint=ids[-3])
+    seen = await follow_turn(qoder, str(SESSION), checkpoint=ids[-3])
     assert [e.checkpoint for e in seen if isinstance(e, Mark)] == ids[-2:]
 
 
 async def test_following_a_sub_agent_thread_starts_at_its_latest_task(qoder: QoderProvider) -> None:
-    turn = fold(await follow(qoder, f"qoder:{SID_A}/{CHILD_A}"))
+    turn = fold(await follow_turn(qoder, f"qoder:{SID_A}/{CHILD_A}"))
     assert turn.messages[0].role == "agent" and turn.messages[0].text.startswith("请调研")
     assert turn.messages[-1].parts[0].status == "idle" and turn.stop_reason == "end_turn"  # type: ignore[union-attr]
 
@@ -146,7 +132,7 @@ async def test_a_dropped_stream_resumes_from_the_last_mark_without_gap_or_duplic
 ) -> None:
     sandbox.ctx.options["qoder.turn_waits_for_listener"] = True
     sandbox.ctx.faults.add("qoder", "drop_stream", route="/events/stream", after_bytes=after_bytes)
-    seen = await follow(qoder, str(SESSION), "resume me")
+    seen = await follow_turn(qoder, str(SESSION), "resume me")
     marks = [e.checkpoint for e in seen if isinstance(e, Mark)]
     ids = await session_event_ids(qoder)
     assert marks == ids[-9:]
@@ -164,7 +150,7 @@ async def test_a_stream_that_keeps_dropping_gives_up_after_the_retry_policy(
 ) -> None:
     sandbox.ctx.faults.add("qoder", "drop_stream", route="/events/stream", after_bytes=20, times=None)
     with pytest.raises(ProviderConnectionError):
-        await follow(qoder, str(SESSION))
+        await follow_turn(qoder, str(SESSION))
     assert no_sleep.delays == [0.25, 0.5, 1.0]
 
 
@@ -183,5 +169,5 @@ async def test_an_in_band_error_frame_raises_the_mapped_error(fast_retries: Retr
         http.TRANSPORT.reset(token)
     async with provider.client:
         with pytest.raises(ServerError) as caught:
-            await follow(provider, "qoder:sess_1")
+            await follow_turn(provider, "qoder:sess_1")
     assert caught.value.code == "overloaded_error"

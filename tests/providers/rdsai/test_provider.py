@@ -18,7 +18,7 @@ from agent_threads.sandbox import Sandbox, SandboxContext
 from agent_threads.sandbox.rdsai.data import stable_id
 from agent_threads.transcript import EventPart, Message, ReasoningPart, ToolCallPart
 
-from ...conftest import NoSleep
+from ...conftest import NoSleep, list_all
 
 DISK = f"rdsai:{stable_id('disk')}"
 SLOW = f"rdsai:{stable_id('slow')}"
@@ -49,14 +49,7 @@ async def test_listing_follows_last_id_while_has_more_is_true_in_either_form(
     fast_retries: RetryPolicy, as_bool: bool
 ) -> None:
     async with rdsai(fast_retries, **({"rdsai.has_more_bool": True} if as_bool else {})) as (provider, _):
-        refs: list[str] = []
-        state: State | None = None
-        while True:
-            listing = await provider.list_threads(None, state, 2)
-            refs.extend(t.ref for t in listing.threads)
-            state = listing.next_state
-            if state is None:
-                break
+        refs = await list_all(provider, None, 2)
     assert len(refs) == len(set(refs)) == 5
     assert refs[:2] == [SLOW, DISK]
 

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-import anyio
 import pytest
 
 from agent_threads.errors import RateLimitError, UsageError
 from agent_threads.http import RetryPolicy
-from agent_threads.providers.rdsai.provider import RdsAiProvider
 from agent_threads.refs import parse_ref
-from agent_threads.transcript import Mark, MessageDone, StreamEvent, TextDelta, ToolCallPart, TurnEnd, fold
+from agent_threads.transcript import Mark, MessageDone, TextDelta, ToolCallPart, TurnEnd, fold
 
-from ...conftest import NoSleep
+from ...conftest import NoSleep, follow_turn
 from .test_provider import DISK, rdsai
-
-
-async def follow(provider: RdsAiProvider, message: str | None, checkpoint: str | None = None) -> list[StreamEvent]:
-    out: list[StreamEvent] = []
-    with anyio.fail_after(10):
-        async with provider.stream(parse_ref(DISK), message, checkpoint) as events:
-            async for event in events:
-                out.append(event)
-                if isinstance(event, TurnEnd):
-                    break
-    return out
 
 
 async def test_sending_a_query_streams_the_reply_to_message_end(fast_retries: RetryPolicy) -> None:
     async with rdsai(fast_retries) as (provider, _):
-        events = await follow(provider, "How full is the disk now?")
+        events = await follow_turn(provider, DISK, "How full is the disk now?")
         newest = await provider.read(parse_ref(DISK), None, 2)
     turn = fold(events)
     assert (turn.ended, turn.stop_reason) == (True, "message_end")
@@ -47,7 +34,7 @@ async def test_sending_a_query_streams_the_reply_to_message_end(fast_retries: Re
 async def test_streaming_needs_a_message_or_a_checkpoint(fast_retries: RetryPolicy) -> None:
     async with rdsai(fast_retries) as (provider, _):
         with pytest.raises(UsageError):
-            await follow(provider, None)
+            await follow_turn(provider, DISK, None)
 
 
 async def test_a_dropped_reply_is_completed_from_the_stored_row_and_the_query_goes_once(
@@ -55,7 +42,7 @@ async def test_a_dropped_reply_is_completed_from_the_stored_row_and_the_query_go
 ) -> None:
     async with rdsai(fast_retries) as (provider, sandbox):
         sandbox.ctx.faults.add("rdsai", "drop_stream", route="ChatMessages", after_bytes=1500)
-        events = await follow(provider, "磁盘还剩多少?")
+        events = await follow_turn(provider, DISK, "磁盘还剩多少?")
         rows, _ = await provider.rows(DISK.split(":", 1)[1], None, 100)
         assert [f[1] for f in sandbox.ctx.faults.fired] == ["drop_stream"]
     turn = fold(events)
@@ -69,10 +56,10 @@ async def test_a_dropped_reply_is_completed_from_the_stored_row_and_the_query_go
 
 async def test_a_checkpoint_gets_the_rest_of_the_reply(fast_retries: RetryPolicy) -> None:
     async with rdsai(fast_retries) as (provider, _):
-        whole = await follow(provider, "Any risk in upgrading?")
+        whole = await follow_turn(provider, DISK, "Any risk in upgrading?")
         marks = [e for e in whole if isinstance(e, Mark)]
         middle = marks[len(marks) // 2]
-        rest = await follow(provider, None, middle.checkpoint)
+        rest = await follow_turn(provider, DISK, None, middle.checkpoint)
     full = fold(whole).messages[0].text
     seen = int(middle.checkpoint.rsplit(":", 2)[1])
     done = next(e for e in rest if isinstance(e, MessageDone))
@@ -88,6 +75,6 @@ async def test_an_error_before_the_reply_starts_is_raised_and_not_retried(
         fast_retries, **{"rdsai.chat_error": ("Throttling.User", "Request was denied due to user flow control.")}
     ) as (provider, _):
         with pytest.raises(RateLimitError) as caught:
-            await follow(provider, "hello?")
+            await follow_turn(provider, DISK, "hello?")
     assert caught.value.code == "Throttling.User"
     assert no_sleep.delays == []
