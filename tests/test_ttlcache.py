@@ -1,4 +1,4 @@
-"""The per-thread lookups a read keeps between its pages: served while fresh, fetched again when stale."""
+"""The TTL cache: a value is served while fresh, fetched again when stale, kept only for the newest few keys."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """ChatAI frames -> stream events. The payload is undocumented (tencent-qoder.md §1.4), so frames are read
 as opaque JSON: known ``Type``s map onto deltas and parts, an error envelope in any frame is raised, and
 anything else is kept as an event part. The reply so far is kept as a ``Record`` so the streamed and the
-read paths share one mapping (``dataagent_map.assistant_parts``).
+read paths share one mapping (``mapping.assistant_parts``).
 """
 
 from __future__ import annotations

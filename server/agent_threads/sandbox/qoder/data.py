@@ -5,7 +5,7 @@
 - B: an older, CN-mirror style session whose event pages omit ``next_page`` (Chinese text, a failing Bash
   run, tool confirmation, a custom tool, ``session.error`` in the new and the old shape, a reschedule);
 - C: a terminated audit with outcome evaluation, an interrupt and the legacy bare ``terminated`` event;
-- D: the generated long session (see ``qoder_build``).
+- D: the generated long session (see ``build``).
 """
 
 from __future__ import annotations
