@@ -17,5 +17,12 @@ async def test_the_sandboxed_server_answers_every_read_tool_over_stdio() -> None
             for info in providers.structured_content["providers"]:
                 listing = await client.call_tool("list_threads", {"provider": info["id"], "limit": 2})
                 assert not listing.is_error, listing.content
-    assert names == {"list_providers", "list_threads", "get_thread_messages", "stream_chat"}
+    assert names == {
+        "list_providers",
+        "list_threads",
+        "get_thread_messages",
+        "stream_chat",
+        "search_threads",
+        "find_failures",
+    }
     assert not providers.is_error
