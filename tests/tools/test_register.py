@@ -13,11 +13,13 @@ from ..fakes import FakeProvider, fake_server, sample_messages
 TOOL_SURFACE = snapshot(
     {
         "list_providers": {
+            "title": "List configured providers",
             "description": "List the configured providers, what each can do, and what the unconfigured ones need.",
             "input": {"type": "object", "properties": {}, "title": "list_providersArguments"},
             "annotations": {"readOnlyHint": True, "openWorldHint": False},
         },
         "list_threads": {
+            "title": "List agent threads",
             "description": "List sessions, threads or conversations of a provider; pass `parent` to go one level down.",
             "input": {
                 "type": "object",
@@ -55,6 +57,7 @@ TOOL_SURFACE = snapshot(
             "annotations": {"readOnlyHint": True, "openWorldHint": True},
         },
         "get_thread_messages": {
+            "title": "Read a thread's messages",
             "description": (
                 "Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest."
             ),
@@ -159,6 +162,12 @@ TOOL_SURFACE = snapshot(
                         "title": "Format",
                         "type": "string",
                     },
+                    "from_seq": {
+                        "anyOf": [{"type": "integer"}, {"type": "null"}],
+                        "default": None,
+                        "description": "Start the page at this message #seq (a search hit or a failure); ignored with cursor.",
+                        "title": "From Seq",
+                    },
                 },
                 "required": ["thread"],
                 "title": "get_thread_messagesArguments",
@@ -166,6 +175,7 @@ TOOL_SURFACE = snapshot(
             "annotations": {"readOnlyHint": True, "openWorldHint": True},
         },
         "stream_chat": {
+            "title": "Follow or continue a live conversation",
             "description": (
                 "Follow a thread's live reply (sending `message` first if given); progress carries the text so far."
             ),
@@ -203,7 +213,186 @@ TOOL_SURFACE = snapshot(
                 "required": ["thread"],
                 "title": "stream_chatArguments",
             },
-            "annotations": {"readOnlyHint": False, "openWorldHint": True},
+            "annotations": {
+                "readOnlyHint": False,
+                "destructiveHint": False,
+                "idempotentHint": False,
+                "openWorldHint": True,
+            },
+        },
+        "search_threads": {
+            "title": "Search all agent threads",
+            "description": "Search all threads of every provider (any language, tool names, error codes); hits by thread with #seq.",
+            "input": {
+                "type": "object",
+                "properties": {
+                    "query": {
+                        "anyOf": [{"maxLength": 1000, "type": "string"}, {"type": "null"}],
+                        "default": None,
+                        "description": 'Words that must all occur in a message (any language, inside words too; "quoted phrase" is one term). Optional when a filter is given.',
+                        "title": "Query",
+                    },
+                    "provider": {
+                        "anyOf": [{"maxLength": 64, "type": "string"}, {"type": "null"}],
+                        "default": None,
+                        "description": "Provider id: qoder.",
+                        "title": "Provider",
+                    },
+                    "since": {
+                        "anyOf": [{"format": "date-time", "type": "string"}, {"type": "null"}],
+                        "default": None,
+                        "description": "Only from this time on: ISO-8601, or a span back from now such as '7d'.",
+                        "title": "Since",
+                    },
+                    "until": {
+                        "anyOf": [{"format": "date-time", "type": "string"}, {"type": "null"}],
+                        "default": None,
+                        "description": "Only before this time: ISO-8601, or a span back such as '1d'.",
+                        "title": "Until",
+                    },
+                    "status": {
+                        "anyOf": [{"maxLength": 64, "type": "string"}, {"type": "null"}],
+                        "default": None,
+                        "description": "Only threads with this status, e.g. 'failed', 'running', 'idle'.",
+                        "title": "Status",
+                    },
+                    "roles": {
+                        "anyOf": [
+                            {
+                                "items": {
+                                    "enum": ["user", "assistant", "agent", "tool", "system", "event"],
+                                    "type": "string",
+                                },
+                                "maxItems": 6,
+                                "type": "array",
+                            },
+                            {"type": "null"},
+                        ],
+                        "default": None,
+                        "description": "Only these roles.",
+                        "title": "Roles",
+                    },
+                    "kinds": {
+                        "anyOf": [
+                            {
+                                "items": {
+                                    "enum": [
+                                        "text",
+                                        "tool_call",
+                                        "tool_call_response",
+                                        "reasoning",
+                                        "sub_agent",
+                                        "artifact",
+                                        "plan",
+                                        "event",
+                                        "data",
+                                    ],
+                                    "type": "string",
+                                },
+                                "maxItems": 9,
+                                "type": "array",
+                            },
+                            {"type": "null"},
+                        ],
+                        "default": None,
+                        "description": "Only messages carrying one of these part kinds (e.g. ['event'] to find failures).",
+                        "title": "Kinds",
+                    },
+                    "errors_only": {
+                        "default": False,
+                        "description": "Only messages that carry a failure.",
+                        "title": "Errors Only",
+                        "type": "boolean",
+                    },
+                    "limit": {
+                        "default": 10,
+                        "description": "Threads per page.",
+                        "maximum": 50,
+                        "minimum": 1,
+                        "title": "Limit",
+                        "type": "integer",
+                    },
+                    "cursor": {
+                        "anyOf": [{"maxLength": 4096, "type": "string"}, {"type": "null"}],
+                        "default": None,
+                        "description": "next_cursor from the previous call, passed back untouched.",
+                        "title": "Cursor",
+                    },
+                    "refresh": {
+                        "default": True,
+                        "description": "First bring the index up to date with the vendors (bounded to about 20 s).",
+                        "title": "Refresh",
+                        "type": "boolean",
+                    },
+                    "budget_tokens": {
+                        "default": 6000,
+                        "description": "Upper bound on the size of this result.",
+                        "maximum": 20000,
+                        "minimum": 500,
+                        "title": "Budget Tokens",
+                        "type": "integer",
+                    },
+                },
+                "title": "search_threadsArguments",
+            },
+            "annotations": {"readOnlyHint": True, "openWorldHint": True},
+        },
+        "find_failures": {
+            "title": "Find where agents failed",
+            "description": "Where agents failed across all threads: failures grouped by cause, with example refs and the #seq of each.",
+            "input": {
+                "type": "object",
+                "properties": {
+                    "provider": {
+                        "anyOf": [{"maxLength": 64, "type": "string"}, {"type": "null"}],
+                        "default": None,
+                        "description": "Provider id: qoder.",
+                        "title": "Provider",
+                    },
+                    "since": {
+                        "anyOf": [{"format": "date-time", "type": "string"}, {"type": "null"}],
+                        "default": None,
+                        "description": "Only from this time on: ISO-8601, or a span back from now such as '7d'.",
+                        "title": "Since",
+                    },
+                    "until": {
+                        "anyOf": [{"format": "date-time", "type": "string"}, {"type": "null"}],
+                        "default": None,
+                        "description": "Only before this time: ISO-8601, or a span back such as '1d'.",
+                        "title": "Until",
+                    },
+                    "limit": {
+                        "default": 10,
+                        "description": "Failure groups per page.",
+                        "maximum": 50,
+                        "minimum": 1,
+                        "title": "Limit",
+                        "type": "integer",
+                    },
+                    "cursor": {
+                        "anyOf": [{"maxLength": 4096, "type": "string"}, {"type": "null"}],
+                        "default": None,
+                        "description": "next_cursor from the previous call, passed back untouched.",
+                        "title": "Cursor",
+                    },
+                    "refresh": {
+                        "default": True,
+                        "description": "First bring the index up to date with the vendors (bounded to about 20 s).",
+                        "title": "Refresh",
+                        "type": "boolean",
+                    },
+                    "budget_tokens": {
+                        "default": 6000,
+                        "description": "Upper bound on the size of this result.",
+                        "maximum": 20000,
+                        "minimum": 500,
+                        "title": "Budget Tokens",
+                        "type": "integer",
+                    },
+                },
+                "title": "find_failuresArguments",
+            },
+            "annotations": {"readOnlyHint": True, "openWorldHint": True},
         },
     }
 )
@@ -215,6 +404,7 @@ async def test_the_tool_surface_matches_the_reviewed_snapshot() -> None:
         tools = (await client.list_tools()).tools
     current = {
         t.name: {
+            "title": t.title,
             "description": t.description,
             "input": t.input_schema,
             "annotations": t.annotations.model_dump(by_alias=True, exclude_none=True) if t.annotations else None,

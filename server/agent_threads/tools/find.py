@@ -67,8 +67,7 @@ async def search_threads(
     refresh: RefreshArg = True,
     budget_tokens: BudgetArg = 6000,
 ) -> Annotated[CallToolResult, SearchView]:
-    """Search every provider's threads at once (text in any language, tool names, error codes); hits grouped by
-    thread with each #seq, and what the index covers."""
+    """Search all threads of every provider (any language, tool names, error codes); hits by thread with #seq."""
     app = app_of(ctx)
     async with tool_errors(app, at_least=finding.REFRESH_S + 30):
         at = finding.scope("search", q=query, p=provider, s=since, u=until, st=status, r=roles, k=kinds, e=errors_only)
@@ -92,8 +91,7 @@ async def find_failures(
     refresh: RefreshArg = True,
     budget_tokens: BudgetArg = 6000,
 ) -> Annotated[CallToolResult, FailuresView]:
-    """Where agents failed, across every thread: failures grouped by cause (most threads affected first), each
-    with example refs and the #seq of the failure."""
+    """Where agents failed across all threads: failures grouped by cause, with example refs and the #seq of each."""
     app = app_of(ctx)
     async with tool_errors(app, at_least=finding.REFRESH_S + 30):
         at = finding.scope("failures", p=provider, s=since, u=until)
