@@ -67,15 +67,24 @@ def _link(ref: str, title: str | None) -> ResourceLink:
     return ResourceLink(type="resource_link", uri=thread_uri(ref), name=ref, title=title, mime_type="text/plain")
 
 
-def search_answer(
-    page: SearchPage, query: str | None, offset: int, budget: int, notes: list[str], codec: Codec, at: str
-) -> tuple[SearchView, list[ContentBlock]]:
+def search_blocks(page: SearchPage) -> list[list[str]]:
+    """Each thread of a search page: its line, its digest, its hits."""
     blocks = []
     for t in page.threads:
         block = [text_of.thread_head(t.ref, t.title, t.status, t.time, t.running)]
         block += [text_of.digest_line(t.digest)] if t.digest else []
         blocks.append(block + [text_of.hit_line(h) for h in t.hits])
-    body, shown = _fit(blocks, notes, budget)
+    return blocks
+
+
+def failure_blocks(page: FailurePage, offset: int) -> list[list[str]]:
+    return [text_of.failure_rows(g, offset + i + 1) for i, g in enumerate(page.groups)]
+
+
+def search_answer(
+    page: SearchPage, query: str | None, offset: int, budget: int, notes: list[str], codec: Codec, at: str
+) -> tuple[SearchView, list[ContentBlock]]:
+    body, shown = _fit(search_blocks(page), notes, budget)
     cut = shown < len(page.threads)
     more = offset + shown if cut else page.next_offset
     cursor = codec.encode(at, {"o": more}) if more is not None else None
@@ -94,8 +103,7 @@ def search_answer(
 def failures_answer(
     page: FailurePage, offset: int, budget: int, notes: list[str], codec: Codec, at: str
 ) -> tuple[FailuresView, list[ContentBlock]]:
-    blocks = [text_of.failure_rows(g, offset + i + 1) for i, g in enumerate(page.groups)]
-    body, shown = _fit(blocks, notes, budget)
+    body, shown = _fit(failure_blocks(page, offset), notes, budget)
     cut = shown < len(page.groups)
     more = offset + shown if cut else page.next_offset
     cursor = codec.encode(at, {"o": more}) if more is not None else None

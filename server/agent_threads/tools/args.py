@@ -49,7 +49,7 @@ FormatArg = Annotated[
 MessageArg = Annotated[
     str | None, Field(description="Text to send first; omit to just follow the live reply.", max_length=100_000)
 ]
-HiddenMessageArg = Annotated[str | None, SkipJsonSchema(), Field(max_length=100_000)]
+HiddenMessageArg = SkipJsonSchema[Annotated[str | None, Field(max_length=100_000)]]
 """A read-only server's stream_chat: not in its schema, and refused when sent anyway."""
 CheckpointArg = Annotated[str | None, Field(description="checkpoint from a previous stream_chat.", max_length=4096)]
 TimeoutArg = Annotated[float, Field(ge=1, le=900, description="Stop following after this many seconds.")]
