@@ -165,7 +165,9 @@ TOOL_SURFACE = snapshot(
                     "from_seq": {
                         "anyOf": [{"type": "integer"}, {"type": "null"}],
                         "default": None,
-                        "description": "Start the page at this message #seq (a search hit or a failure); ignored with cursor.",
+                        "description": (
+                            "Start the page at this message #seq (a search hit or a failure); ignored with cursor."
+                        ),
                         "title": "From Seq",
                     },
                 },
@@ -222,14 +224,20 @@ TOOL_SURFACE = snapshot(
         },
         "search_threads": {
             "title": "Search all agent threads",
-            "description": "Search all threads of every provider (any language, tool names, error codes); hits by thread with #seq.",
+            "description": (
+                "Search all threads of every provider (any language, tool names, error codes); "
+                "hits by thread with #seq."
+            ),
             "input": {
                 "type": "object",
                 "properties": {
                     "query": {
                         "anyOf": [{"maxLength": 1000, "type": "string"}, {"type": "null"}],
                         "default": None,
-                        "description": 'Words that must all occur in a message (any language, inside words too; "quoted phrase" is one term). Optional when a filter is given.',
+                        "description": (
+                            'Words that must all occur in a message (any language, inside words too; "quoted phrase" '
+                            "is one term). Optional when a filter is given."
+                        ),
                         "title": "Query",
                     },
                     "provider": {
@@ -295,7 +303,9 @@ TOOL_SURFACE = snapshot(
                             {"type": "null"},
                         ],
                         "default": None,
-                        "description": "Only messages carrying one of these part kinds (e.g. ['event'] to find failures).",
+                        "description": (
+                            "Only messages carrying one of these part kinds (e.g. ['event'] to find failures)."
+                        ),
                         "title": "Kinds",
                     },
                     "errors_only": {
@@ -339,7 +349,10 @@ TOOL_SURFACE = snapshot(
         },
         "find_failures": {
             "title": "Find where agents failed",
-            "description": "Where agents failed across all threads: failures grouped by cause, with example refs and the #seq of each.",
+            "description": (
+                "Where agents failed across all threads: failures grouped by cause, "
+                "with example refs and the #seq of each."
+            ),
             "input": {
                 "type": "object",
                 "properties": {
