@@ -10,16 +10,15 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from mcp.server.mcpserver import MCPServer
 
-from . import __version__, providers, recent, render, render_index, resources, tools
+from . import __version__, providers, recent, render, resources, tools
 from .config import Settings
 from .cursors import CursorCodec, CursorStore
-from .errors import ConfigError
 from .http import RetryPolicy, Timeouts
 from .providers.base import Provider, ProviderSettings
 from .readahead import ReadAhead
 from .readiness import Readiness
 from .tools.context import AppContext, Current
-from .writethrough import Recorder
+from .writethrough import Recorder, opened
 
 if TYPE_CHECKING:
     from .index import ThreadIndex
@@ -63,19 +62,10 @@ class ProviderPool:
 async def _open_index(
     settings: Settings, stack: AsyncExitStack, readiness: Readiness
 ) -> tuple[ThreadIndex | None, str]:
-    """The thread index for the server's life, with its readiness check; a store that cannot be opened leaves
-    the server without one (reading threads goes on) and says why."""
-    if settings.index.kind == "off":
-        return None, render_index.INDEX_OFF
-    from .index import IndexStoreError, open_index
-
-    secrets = tuple(v for p in settings.providers for v in p.credentials.values())
-    try:
-        index = await stack.enter_async_context(open_index(settings.index, secrets=secrets))
-    except (IndexStoreError, ConfigError) as e:
-        log.warning("the thread index is unavailable: %s", e.for_model())
-        return None, render_index.index_unavailable(e.for_model())
-    assert index is not None
+    """The thread index for the server's life, with its readiness check (see ``writethrough.opened``)."""
+    index, why = await opened(settings, stack)
+    if index is None:
+        return None, why
 
     async def index_ready() -> bool:
         await index.thread("readiness:probe")  # raises IndexStoreError when the store cannot be reached

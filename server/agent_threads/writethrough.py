@@ -12,17 +12,20 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio.abc import TaskGroup
 
+from . import render_index
+from .errors import ConfigError
 from .providers.base import Batch, Listing, Provider, State
 from .refs import ThreadRef
 from .transcript import StreamEvent
 
 if TYPE_CHECKING:
+    from .config import Settings
     from .index import ThreadIndex
 
 log = logging.getLogger("agent_threads.index")
@@ -113,6 +116,22 @@ class Recording:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+
+async def opened(settings: Settings, stack: AsyncExitStack) -> tuple[ThreadIndex | None, str]:
+    """The configured index, open until ``stack`` closes; or None and why: switched off, or a store that cannot be
+    opened (logged; reading threads goes on without it)."""
+    if settings.index.kind == "off":
+        return None, render_index.INDEX_OFF
+    from .index import IndexStoreError, open_index
+
+    secrets = tuple(v for p in settings.providers for v in p.credentials.values())
+    try:
+        index = await stack.enter_async_context(open_index(settings.index, secrets=secrets))
+    except (IndexStoreError, ConfigError) as e:
+        log.warning("the thread index is unavailable: %s", e.for_model())
+        return None, render_index.index_unavailable(e.for_model())
+    return index, ""
 
 
 def unwrapped(provider: Provider) -> Provider:
