@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 from mcp.types import CallToolResult
 
@@ -28,7 +29,10 @@ from .args import (
 from .context import AppContext, ToolContext, app_of, tool_errors
 
 if TYPE_CHECKING:
-    from ..index import ThreadIndex
+    from ..index import FailurePage, SearchPage, ThreadIndex
+
+P = TypeVar("P")
+Ask = Callable[["ThreadIndex", int, list[str]], Awaitable[P]]
 
 SETTLE_S = 2.0
 """How long a search waits for pages a tool just read to reach the index."""
@@ -40,16 +44,21 @@ def _index(app: AppContext) -> ThreadIndex:
     return app.index
 
 
-async def _prepare(ctx: ToolContext, app: AppContext, provider: str | None, since: datetime | None, refresh: bool):
-    """The index, brought up to date when asked; the notes say what the refresh did and could not do."""
-    index = _index(app)
+async def _page(
+    ctx: ToolContext, at: str, cursor: str | None, scope: tuple[str | None, datetime | None, bool], ask: Ask[P]
+) -> tuple[P, int, list[str]]:
+    """One page of what ``ask`` reads from the index, from where ``cursor`` left off; first a refresh when asked
+    (a first page only), whose notes say what it did and could not do."""
+    app = app_of(ctx)
+    index, (provider, since, refresh) = _index(app), scope
+    offset = int(app.codec.decode(at, cursor)["o"]) if cursor else 0
     notes: list[str] = []
-    if refresh:
+    if refresh and cursor is None:
         providers = [app.provider(provider)] if provider else app.pool.all()
         notes.append(render_index.refresh_text(await finding.refresh(index, providers, since, ctx.report_progress)))
     if app.recorder is not None:
         await app.recorder.settled(SETTLE_S)
-    return index, notes
+    return await ask(index, offset, app.pool.ids()), offset, notes
 
 
 async def search_threads(
@@ -71,12 +80,14 @@ async def search_threads(
     app = app_of(ctx)
     async with tool_errors(app, at_least=finding.REFRESH_S + 30):
         at = finding.scope("search", q=query, p=provider, s=since, u=until, st=status, r=roles, k=kinds, e=errors_only)
-        offset = int(app.codec.decode(at, cursor)["o"]) if cursor else 0
-        index, notes = await _prepare(ctx, app, provider, since, refresh and cursor is None)
-        page = await index.search(
-            query, provider=provider, since=since, until=until, status=status, roles=roles, kinds=kinds,
-            errors_only=errors_only, limit=limit, offset=offset, configured=app.pool.ids(),
-        )  # fmt: skip
+
+        async def ask(index: ThreadIndex, offset: int, configured: list[str]) -> SearchPage:
+            return await index.search(
+                query, provider=provider, since=since, until=until, status=status, roles=roles, kinds=kinds,
+                errors_only=errors_only, limit=limit, offset=offset, configured=configured,
+            )  # fmt: skip
+
+        page, offset, notes = await _page(ctx, at, cursor, (provider, since, refresh), ask)
         view, content = finding.search_answer(page, query, offset, budget_tokens, notes, app.codec, at)
     return CallToolResult(content=content, structured_content=view.model_dump(mode="json", exclude_none=True))
 
@@ -95,10 +106,11 @@ async def find_failures(
     app = app_of(ctx)
     async with tool_errors(app, at_least=finding.REFRESH_S + 30):
         at = finding.scope("failures", p=provider, s=since, u=until)
-        offset = int(app.codec.decode(at, cursor)["o"]) if cursor else 0
-        index, notes = await _prepare(ctx, app, provider, since, refresh and cursor is None)
-        page = await index.failures(
-            provider=provider, since=since, until=until, limit=limit, offset=offset, configured=app.pool.ids()
-        )
+
+        async def ask(index: ThreadIndex, offset: int, configured: list[str]) -> FailurePage:
+            f = {"provider": provider, "since": since, "until": until, "limit": limit, "offset": offset}
+            return await index.failures(**f, configured=configured)
+
+        page, offset, notes = await _page(ctx, at, cursor, (provider, since, refresh), ask)
         view, content = finding.failures_answer(page, offset, budget_tokens, notes, app.codec, at)
     return CallToolResult(content=content, structured_content=view.model_dump(mode="json", exclude_none=True))
