@@ -118,4 +118,4 @@ async def find_failure(thread: ThreadParam, ctx: ToolContext) -> list[Message]:
         await app.recorder.settled(2.0)
     known = await prompts.thread_failures(app, str(parse_ref(thread)))
     found = [UserMessage(known)] if known else []
-    return [UserMessage(render.FAILURE.format(ref=thread)), *found, UserMessage(transcript)]
+    return [UserMessage(render.FAILURE.format(ref=thread)), UserMessage(transcript), *found]
