@@ -147,7 +147,9 @@ async def test_the_guides_postgres_commands_install_migrate_serve_two_replicas_a
     suite = str(Path(sys.executable).parent)  # agent-threads-mcp must come from the environment the guide makes
     path = [str(Path(uv_or_skip()).parent), *(p for p in os.environ.get("PATH", "").split(os.pathsep) if p != suite)]
     env = clean_env(tmp_path, **sandbox.env()) | offline_env() | {"PATH": os.pathsep.join(path)}
-    env = {k: v for k, v in env.items() if k != "VIRTUAL_ENV"} | {"UV_PYTHON": sys._base_executable}
+    env = {k: v for k, v in env.items() if k != "VIRTUAL_ENV"} | {
+        "UV_PYTHON": getattr(sys, "_base_executable", sys.executable)
+    }
 
     async def run(lines: list[str], timeout: float = 60) -> str:
         return await _shell("\n".join(_ported(line, ports) for line in lines), clone, env, timeout)
@@ -155,6 +157,7 @@ async def test_the_guides_postgres_commands_install_migrate_serve_two_replicas_a
     await run(START[:3])
     await run(CREATE)
     said = {"setup": await run(_session(START) + SETUP, timeout=300)}
+    codes: list[int] = []
     async with anyio.create_task_group() as tg:
         servers = []
         for line in REPLICAS:
@@ -169,7 +172,7 @@ async def test_the_guides_postgres_commands_install_migrate_serve_two_replicas_a
             said[name] = await run([*_session(START, SETUP), line], timeout=120)
         for pid in pids:
             os.kill(pid, signal.SIGTERM)
-        codes = [await server.exit_code() for server in servers]
+        codes += [await server.exit_code() for server in servers]
     assert "schema version" in said["setup"] and "backend: postgres" in said["setup"] and "threads: 0" in said["setup"]
     assert json.loads(said["ready a"]) == json.loads(said["ready b"]) == {"status": "ready"}
     assert "dms: " in said["sync"] and re.search(r"^threads: [1-9]\d*$", said["stats"], re.M), said
