@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field, replace
@@ -31,6 +32,12 @@ from agent_threads.sandbox import Sandbox, SandboxContext
 
 VOLATILE = {"Checkpoint"}
 """Query parameters that only say where a replay starts: frames are deduplicated across them."""
+LIMIT = 100
+"""The tool's default ``limit``: the corpus is read as a model reads it, with the defaults."""
+BUDGET = 8000
+"""The tool's default ``budget_tokens``."""
+SMALL = 20
+"""Threads of at most this many transcript messages are the ``compact_ratio_small`` sample."""
 
 
 @dataclass
@@ -142,6 +149,9 @@ class Stats:
     text_tokens: int = 0
     structured_tokens: int = 0
     raw_tokens: int = 0
+    fewest: int = 0
+    """The fewest tool calls that could return this thread: ``max(1, ⌈messages / LIMIT⌉, ⌈model tokens /
+    BUDGET⌉)`` per thread, summed (``pages`` is the calls actually made)."""
 
     @property
     def model_tokens(self) -> int:
@@ -151,7 +161,7 @@ class Stats:
         return (self.model_tokens if tokens is None else tokens) / self.raw_tokens if self.raw_tokens else float("nan")
 
     def add(self, other: Stats) -> None:
-        for name in ("threads", "messages", "pages", "text_tokens", "structured_tokens", "raw_tokens"):
+        for name in ("threads", "messages", "pages", "text_tokens", "structured_tokens", "raw_tokens", "fewest"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -164,11 +174,13 @@ class Corpus:
     missing: list[Fact] = field(default_factory=list[Fact])
     error: str | None = None
 
-    def total(self, *, samples_only: bool = False) -> Stats:
+    def total(self, *, samples_only: bool = False, at_most: int | None = None) -> Stats:
+        """Pooled over the threads: all, the hand-written samples only, or those of ``at_most`` messages."""
         out = Stats()
         for ref, stats in self.threads.items():
-            if not (samples_only and ref == self.big_ref):
-                out.add(stats)
+            if (samples_only and ref == self.big_ref) or (at_most is not None and stats.messages > at_most):
+                continue
+            out.add(stats)
         return out
 
 
@@ -199,10 +211,9 @@ async def _read_thread(client: Client, ref: str, capture: Capture) -> tuple[Stat
     cursor: str | None = None
     for _ in range(10_000):
         capture.active = ref
+        args = {"thread": ref, "limit": LIMIT, "budget_tokens": BUDGET}
         try:
-            result = await client.call_tool(
-                "get_thread_messages", {"thread": ref} | ({"cursor": cursor} if cursor else {})
-            )
+            result = await client.call_tool("get_thread_messages", args | ({"cursor": cursor} if cursor else {}))
         finally:
             capture.active = None
         text = _text(result)
@@ -216,6 +227,7 @@ async def _read_thread(client: Client, ref: str, capture: Capture) -> tuple[Stat
         seen.append(haystack(text, structured))
         cursor = structured.get("next_cursor")
         if not cursor:
+            stats.fewest = max(1, math.ceil(stats.messages / LIMIT), math.ceil(stats.model_tokens / BUDGET))
             return stats, "\n".join(seen)
     raise RuntimeError(f"{ref}: more than 10,000 pages")
 

@@ -8,12 +8,13 @@ and the official SDK read the same thread from the same sandbox, in the same run
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from dataclasses import dataclass, field
 
 import anyio
 import httpx
-from common import RpcClient, SandboxProc, peak_rss_mb, server_command, server_process
+from common import RpcClient, SandboxProc, peak_rss_mb, server_command, server_process, tokens
 from vendors import Vendor
 
 LIMIT = 100
@@ -29,6 +30,13 @@ class Read:
     calls: int = 0
     requests: int = 0
     bytes: int = 0
+    tokens: int = 0
+    """cl100k tokens of the text the model received (counted after the timed read)."""
+
+    @property
+    def fewest(self) -> int:
+        """The fewest calls that could return what was read: ``max(1, ⌈messages / LIMIT⌉, ⌈tokens / BUDGET⌉)``."""
+        return max(1, math.ceil(self.messages / LIMIT), math.ceil(self.tokens / BUDGET))
 
 
 @dataclass
@@ -56,14 +64,16 @@ class Paging:
         return self.best(self.tool) / self.best(self.sdk) if self.sdk else float("nan")
 
 
-async def tool_read(client: RpcClient, sandbox: SandboxProc, vendor: Vendor) -> Read:
-    """One whole read through get_thread_messages, following next_cursor."""
+async def tool_read(client: RpcClient, sandbox: SandboxProc, vendor: Vendor, *, count: bool = True) -> Read:
+    """One whole read through get_thread_messages, following next_cursor; ``count``: its tokens too."""
     before = (await sandbox.stats()).get(vendor.family, 0)
     read = Read(0.0)
     args: dict[str, object] = {"thread": vendor.big_ref(), "limit": LIMIT, "budget_tokens": BUDGET}
+    texts: list[str] = []
     start = time.perf_counter()
     while True:
         result = await client.call("get_thread_messages", args)
+        texts.extend(c.get("text", "") for c in result.get("content", []) if count)
         structured = result.get("structuredContent") or {}
         read.calls += 1
         read.messages += len(structured.get("messages", [])) or int(structured.get("count", 0))
@@ -73,6 +83,7 @@ async def tool_read(client: RpcClient, sandbox: SandboxProc, vendor: Vendor) -> 
         args = {**args, "cursor": cursor}
     read.seconds = time.perf_counter() - start
     read.requests = (await sandbox.stats()).get(vendor.family, 0) - before
+    read.tokens = sum(map(tokens, texts))
     return read
 
 
@@ -145,6 +156,6 @@ async def measure_rss(sandbox: SandboxProc, vendor: Vendor, units: int) -> Rss:
     async with server_process(sandbox.env, server_command([vendor.family])) as client:
         await client.request("tools/list")
         idle = peak_rss_mb(client.proc.pid)
-        read = await tool_read(client, sandbox, vendor)
+        read = await tool_read(client, sandbox, vendor, count=False)
         await asyncio.sleep(0)
         return Rss(vendor.name, units, peak_rss_mb(client.proc.pid), idle, read)
