@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -18,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from agent_threads.sandbox import Credentials
+
+CREDS = Credentials()
 
 if sys.version_info >= (3, 11):
     from builtins import BaseExceptionGroup
@@ -202,13 +207,11 @@ class RpcClient:
 
 def server_command(families: list[str]) -> list[str]:
     """How a host starts the server: ``python -m agent_threads``; through bench/serve.py when some configured
-    family has no provider module yet (it serves only the given families, as ``--sandbox`` does)."""
-    from importlib.util import find_spec
-
-    from agent_threads.providers import MODULES
+    family has no vendor package yet (it serves only the given families, as ``--sandbox`` does)."""
+    from agent_threads import vendors
 
     configured = {"qoder", "cms", "starops", "dms", "rdsai", "dataagent"}
-    if all(find_spec(f"agent_threads.providers.{MODULES[f]}") for f in configured):
+    if all(vendors.spec_of(f) is not None for f in configured):
         return [sys.executable, "-m", "agent_threads"]
     return [sys.executable, str(BENCH / "serve.py"), ",".join(families)]
 
@@ -258,3 +261,20 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[k]
+
+
+def sandbox_const(name: str, *modules: str) -> Any:
+    """A constant of the sandbox's sample data, from the first of ``modules`` that has it (they move around)."""
+    from importlib import import_module
+
+    for module in modules:
+        found = getattr(import_module(f"agent_threads.sandbox.{module}"), name, None)
+        if found is not None:
+            return found
+    raise ImportError(f"no sandbox module of {modules} defines {name}")
+
+
+def find(pattern: bytes, body: bytes) -> str | None:
+    """The first group of ``pattern`` in a reply body: a cursor found without decoding the JSON."""
+    match = re.search(pattern, body)
+    return match.group(1).decode() if match else None

@@ -9,21 +9,19 @@ sandbox's request counts of the tool and the floor to show they fetched the same
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-
-from agent_threads.sandbox import Credentials
+from common import CREDS, sandbox_const
+from common import find as _find
 
 Floor = Callable[[httpx.AsyncClient, str, int], Awaitable[int]]
 """(client, sandbox base url, tool limit) -> bytes fetched."""
 Sdk = Callable[[str, int, bool, "int | None"], int]
 """(sandbox base url, tool limit, same pages as the tool?, stop after this many pages) -> events/messages the
 SDK returned. Without ``same pages`` the SDK uses its largest page size, as a user paging a whole thread would."""
-CREDS = Credentials()
 
 
 @dataclass(frozen=True)
@@ -41,27 +39,11 @@ class Vendor:
     """True when the SDK's largest page is bigger than the vendor page the tool reads."""
 
 
-def sandbox_const(name: str, *modules: str) -> Any:
-    """A constant of the sandbox's sample data, from the first of ``modules`` that has it (they move around)."""
-    from importlib import import_module
-
-    for module in modules:
-        found = getattr(import_module(f"agent_threads.sandbox.{module}"), name, None)
-        if found is not None:
-            return found
-    raise ImportError(f"no sandbox module of {modules} defines {name}")
-
-
-def _find(pattern: bytes, body: bytes) -> str | None:
-    match = re.search(pattern, body)
-    return match.group(1).decode() if match else None
-
-
 # ---- Qoder --------------------------------------------------------------------------------------------
 
 
 def _qoder_ids() -> tuple[str, str]:
-    return sandbox_const("SID_D", "qoder_data", "qoder_build"), sandbox_const("COORD_D", "qoder_data", "qoder_build")
+    return sandbox_const("SID_D", "qoder.data", "qoder.build"), sandbox_const("COORD_D", "qoder.data", "qoder.build")
 
 
 def qoder_ref() -> str:
@@ -153,7 +135,9 @@ def cms_sdk(base: str, limit: int, same_pages: bool = False, max_pages: int | No
     size = max(1, min(100, limit // TURN_MESSAGES)) if same_pages else 100
     for _ in range(max_pages or 1_000_000):
         reply = client.get_thread_data(
-            "sre-copilot", "big-thread", models.GetThreadDataRequest(max_results=size, next_token=token)
+            "sre-copilot",
+            "big-thread",
+            models.GetThreadDataRequest(max_results=size, **({"next_token": token} if token else {})),
         )
         count += sum(len(turn.messages or []) for turn in reply.body.data or [])
         token = reply.body.next_token
@@ -217,7 +201,7 @@ RDSAI = "2025-05-07"
 
 
 def _rdsai_id() -> str:
-    return str(sandbox_const("stable_id", "rdsai_data")("big"))
+    return str(sandbox_const("stable_id", "rdsai.data")("big"))
 
 
 def rdsai_ref() -> str:
@@ -240,7 +224,7 @@ async def rdsai_floor(client: httpx.AsyncClient, base: str, limit: int) -> int:
 
 
 def _dataagent_ids() -> tuple[str, str]:
-    return sandbox_const("INSTANCE", "dataagent_data"), sandbox_const("SESSION_BIG", "dataagent_data")
+    return sandbox_const("INSTANCE", "dataagent.data"), sandbox_const("SESSION_BIG", "dataagent.data")
 
 
 def dataagent_ref() -> str:

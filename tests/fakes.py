@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
+from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult, TextContent
 
+from agent_threads.app import build_server
+from agent_threads.config import Settings
 from agent_threads.errors import NotFoundError
-from agent_threads.providers.base import Batch, Capabilities, Listing, ProviderSettings, State
+from agent_threads.http import RetryPolicy, Timeouts
+from agent_threads.providers.base import Batch, Listing, ProviderSettings, State
 from agent_threads.refs import ThreadRef
+from agent_threads.tools.context import AppContext
 from agent_threads.transcript import (
     Mark,
     Message,
     MessageDone,
     MessageStart,
+    Part,
     StreamEvent,
     TextDelta,
     ThreadEntry,
@@ -26,7 +32,10 @@ from agent_threads.transcript import (
     TurnEnd,
 )
 
+from .conftest import register_secret
+
 T0 = datetime(2026, 5, 18, 3, 40, tzinfo=timezone.utc)
+FAKE_TOKEN = register_secret("qoder-secret-token-123456")
 
 
 def result_text(result: CallToolResult) -> str:
@@ -38,7 +47,8 @@ def sample_messages(n: int, *, text: str = "message {i}") -> list[Message]:
     out: list[Message] = []
     for i in range(n):
         role = "user" if i % 2 == 0 else "assistant"
-        parts = [ToolCallPart(id=f"tu{i}", name="Bash", arguments={"cmd": "ls"}, result="a.txt")] if i % 5 == 4 else []
+        call = ToolCallPart(id=f"tu{i}", name="Bash", arguments={"cmd": "ls"}, result="a.txt")
+        parts: list[Part] = [call] if i % 5 == 4 else []
         out.append(Message(id=f"m{i}", time=T0 + timedelta(seconds=i), role=role, text=text.format(i=i), parts=parts))
     return out
 
@@ -53,7 +63,6 @@ class FakeProvider:
     reads: list[tuple[str, State | None, int]] = field(default_factory=list[tuple[str, "State | None", int]])
     sent: list[str] = field(default_factory=list[str])
     client: httpx.AsyncClient = field(default_factory=httpx.AsyncClient)
-    capabilities: Capabilities = field(default_factory=Capabilities)
 
     def describe(self) -> dict[str, Any]:
         return {"id": self.id, "family": self.family, "name": "Fake", "endpoint": "memory", "can": ["list", "read"]}
@@ -92,11 +101,19 @@ class FakeProvider:
         yield events()
 
 
-def fake_factory(fakes: dict[str, FakeProvider]):  # type: ignore[no-untyped-def]
-    def factory(settings: ProviderSettings, timeouts: object, policy: object) -> FakeProvider:
+def fake_factory(fakes: dict[str, FakeProvider]) -> Callable[[ProviderSettings, Timeouts, RetryPolicy], FakeProvider]:
+    def factory(settings: ProviderSettings, timeouts: Timeouts, policy: RetryPolicy) -> FakeProvider:
         return fakes[settings.id]
 
     return factory
+
+
+def fake_server(fake: FakeProvider, **settings: Any) -> MCPServer[AppContext]:
+    """A server whose one provider, ``qoder``, is ``fake``; ``settings`` replace fields of its Settings."""
+    base = Settings(
+        providers=(ProviderSettings("qoder", "qoder", credentials={"token": FAKE_TOKEN}),), missing={"tencent": "set X"}
+    )
+    return build_server(replace(base, **settings), factory=fake_factory({"qoder": fake}))
 
 
 def reply_events(text: str = "Hello world") -> list[StreamEvent]:

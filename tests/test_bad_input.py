@@ -15,12 +15,12 @@ import anyio
 import httpx
 from mcp import Client
 
+from agent_threads import vendors
 from agent_threads.app import build_server
 from agent_threads.http import TRANSPORT, RetryPolicy
-from agent_threads.refs import FORMS
 from agent_threads.sandbox import Sandbox
-from agent_threads.sandbox.dataagent_data import INSTANCE
-from agent_threads.sandbox.qoder_data import SID_A
+from agent_threads.sandbox.dataagent.data import INSTANCE
+from agent_threads.sandbox.qoder.data import SID_A
 
 from .conftest import sandbox_settings
 
@@ -69,7 +69,7 @@ async def counted(sandbox: Sandbox, policy: RetryPolicy) -> AsyncIterator[tuple[
 
 
 def nasty_refs(provider: str) -> list[str]:
-    x, deeper = FIRST[provider], "/t" * max(len(form.split("/")) for form in FORMS[provider])
+    x, deeper = FIRST[provider], "/t" * max(len(form.split("/")) for form in vendors.forms(provider))
     dots = [f"{provider}:..", f"{provider}:%2E%2E", f"{provider}:{x}/..", f"{provider}:{x}/%2e%2E", f"{provider}:%2e"]
     control = [f"{provider}:a%00b", f"{provider}:a%0Ab", f"{provider}:a\x00b", f"{provider}:a%C2%85"]
     control.append(f"{provider}:{x}\r\nHost: evil")

@@ -32,17 +32,23 @@ def check(response: httpx.Response) -> None:
         )
 
 
-def client_for(
-    replies: list[httpx.Response | Exception], seen: list[httpx.Request], auth: httpx.Auth
-) -> httpx.AsyncClient:
+def channel_for(
+    replies: list[httpx.Response | Exception],
+    seen: list[httpx.Request],
+    policy: http.RetryPolicy,
+    auth: httpx.Auth | None = None,
+) -> http.Channel:
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(httpx.Request(request.method, request.url, headers=request.headers.copy()))
+        seen[-1].extensions = dict(request.extensions)
         reply = replies.pop(0)
         if isinstance(reply, Exception):
             raise reply
         return reply
 
-    return httpx.AsyncClient(transport=httpx.MockTransport(handler), auth=auth, base_url="http://vendor.test")
+    transport = httpx.MockTransport(handler)
+    client = httpx.AsyncClient(transport=transport, auth=auth or CountingAuth(), base_url="http://vendor.test")
+    return http.Channel("t", client, check, policy, http.Timeouts(connect=1, read=2, stream_idle=30))
 
 
 async def test_throttling_is_retried_after_the_servers_retry_after_and_each_attempt_is_re_signed(
@@ -53,10 +59,9 @@ async def test_throttling_is_retried_after_the_servers_retry_after_and_each_atte
         httpx.Response(429, headers={"retry-after": "7"}),
         httpx.Response(200, json={}),
     ]
-    auth = CountingAuth()
-    async with client_for(replies, seen, auth) as client:
-        policy = http.RetryPolicy(sleep=no_sleep)
-        response = await http.send(client, client.build_request("GET", "/x"), provider="t", check=check, policy=policy)
+    channel = channel_for(replies, seen, http.RetryPolicy(sleep=no_sleep))
+    async with channel.client:
+        response = await channel.send(channel.client.build_request("GET", "/x"))
     assert response.status_code == 200
     assert no_sleep.delays == [7.0]
     assert [r.headers["x-nonce"] for r in seen] == ["1", "2"]
@@ -70,55 +75,68 @@ async def test_server_errors_and_connection_failures_back_off_exponentially_then
         httpx.Response(500),
         httpx.Response(502),
     ]
-    async with client_for(replies, seen, CountingAuth()) as client:
-        policy = http.RetryPolicy(sleep=no_sleep, jitter=lambda: 1.0)
+    channel = channel_for(replies, seen, http.RetryPolicy(sleep=no_sleep, jitter=lambda: 1.0))
+    async with channel.client:
         with pytest.raises(ServerError):
-            await http.send(client, client.build_request("GET", "/x"), provider="t", check=check, policy=policy)
+            await channel.send(channel.client.build_request("GET", "/x"))
     assert no_sleep.delays == [0.5, 1.0, 2.0]
     assert len(seen) == 4
+
+
+def test_backoff_doubles_from_the_base_delay_up_to_the_cap_and_never_overflows() -> None:
+    policy = http.RetryPolicy(base_delay=0.5, max_delay=8.0)
+    assert [policy.backoff(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    assert policy.backoff(10_000) == 8.0
+
+
+async def test_waiting_sleeps_the_delay_and_raises_the_error_once_retries_are_spent(no_sleep: NoSleep) -> None:
+    policy = http.RetryPolicy(max_retries=1, sleep=no_sleep, jitter=lambda: 1.0)
+    error = ServerError("down", provider="t", status=503)
+    assert await policy.wait(0, error) == 0.5 and no_sleep.delays == [0.5]
+    with pytest.raises(ServerError) as info:
+        await policy.wait(1, error)
+    assert info.value is error and no_sleep.delays == [0.5]
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409])
 async def test_client_errors_are_not_retried(no_sleep: NoSleep, status: int) -> None:
     seen: list[httpx.Request] = []
-    async with client_for([httpx.Response(status)], seen, CountingAuth()) as client:
+    channel = channel_for([httpx.Response(status)], seen, http.RetryPolicy(sleep=no_sleep))
+    async with channel.client:
         with pytest.raises(for_status(status)):
-            await http.send(
-                client,
-                client.build_request("GET", "/x"),
-                provider="t",
-                check=check,
-                policy=http.RetryPolicy(sleep=no_sleep),
-            )
+            await channel.send(channel.client.build_request("GET", "/x"))
     assert len(seen) == 1 and no_sleep.delays == []
 
 
 async def test_a_send_is_never_repeated_when_retries_are_off(no_sleep: NoSleep) -> None:
     seen: list[httpx.Request] = []
-    async with client_for([httpx.Response(503)], seen, CountingAuth()) as client:
+    channel = channel_for([httpx.Response(503)], seen, http.RetryPolicy(sleep=no_sleep))
+    async with channel.client:
         with pytest.raises(ServerError):
-            await http.send(
-                client,
-                client.build_request("POST", "/x"),
-                provider="t",
-                check=check,
-                policy=http.RetryPolicy(sleep=no_sleep),
-                retry=False,
-            )
+            await channel.send(channel.client.build_request("POST", "/x"), retry="never")
     assert len(seen) == 1
+
+
+async def test_a_send_is_repeated_only_when_the_vendor_surely_did_not_take_it(no_sleep: NoSleep) -> None:
+    seen: list[httpx.Request] = []
+    replies: list[httpx.Response | Exception] = [
+        httpx.ConnectError("refused"),
+        httpx.Response(503),
+        httpx.ReadError("reset"),
+    ]
+    channel = channel_for(replies, seen, http.RetryPolicy(sleep=no_sleep, jitter=lambda: 0.0))
+    async with channel.client:
+        with pytest.raises(ProviderConnectionError):
+            await channel.send(channel.client.build_request("POST", "/x"), retry="if_unsent")
+    assert len(seen) == 3 and no_sleep.delays == [0.25, 0.5]
 
 
 async def test_a_retry_after_beyond_sixty_seconds_is_reported_instead_of_waited(no_sleep: NoSleep) -> None:
     seen: list[httpx.Request] = []
-    async with client_for([httpx.Response(429, headers={"retry-after": "600"})], seen, CountingAuth()) as client:
+    channel = channel_for([httpx.Response(429, headers={"retry-after": "600"})], seen, http.RetryPolicy(sleep=no_sleep))
+    async with channel.client:
         with pytest.raises(RateLimitError) as info:
-            await http.send(
-                client,
-                client.build_request("GET", "/x"),
-                provider="t",
-                check=check,
-                policy=http.RetryPolicy(sleep=no_sleep),
-            )
+            await channel.send(channel.client.build_request("GET", "/x"))
     assert "Retry after 600s" in info.value.for_model()
     assert no_sleep.delays == []
 
@@ -129,26 +147,28 @@ async def test_a_stream_is_retried_until_it_starts_and_closed_afterwards(no_slee
         httpx.Response(429, headers={"retry-after": "1"}),
         httpx.Response(200, content=b"data: 1\n\n", headers={"content-type": "text/event-stream"}),
     ]
-    async with client_for(replies, seen, CountingAuth()) as client:
-        policy = http.RetryPolicy(sleep=no_sleep)
-        async with http.stream(
-            client, client.build_request("GET", "/s"), provider="t", check=check, policy=policy
-        ) as response:
+    channel = channel_for(replies, seen, http.RetryPolicy(sleep=no_sleep))
+    async with channel.client:
+        async with channel.stream(channel.client.build_request("GET", "/s")) as response:
             body = await response.aread()
         assert response.is_closed
     assert body == b"data: 1\n\n" and len(seen) == 2
 
 
+async def test_a_stream_waits_the_idle_timeout_between_reads_and_connects_as_usual(no_sleep: NoSleep) -> None:
+    seen: list[httpx.Request] = []
+    replies: list[httpx.Response | Exception] = [httpx.Response(200, headers={"content-type": "text/event-stream"})]
+    channel = channel_for(replies, seen, http.RetryPolicy(sleep=no_sleep))
+    async with channel.client, channel.stream(channel.client.build_request("GET", "/s")):
+        pass
+    assert seen[0].extensions["timeout"] == {"connect": 1, "read": 30, "write": 2, "pool": 2}
+
+
 async def test_timeouts_become_retryable_connection_errors(no_sleep: NoSleep) -> None:
     seen: list[httpx.Request] = []
     replies: list[httpx.Response | Exception] = [httpx.ReadTimeout("slow")] * 4
-    async with client_for(replies, seen, CountingAuth()) as client:
+    channel = channel_for(replies, seen, http.RetryPolicy(sleep=no_sleep))
+    async with channel.client:
         with pytest.raises(ProviderConnectionError) as info:
-            await http.send(
-                client,
-                client.build_request("GET", "/x"),
-                provider="t",
-                check=check,
-                policy=http.RetryPolicy(sleep=no_sleep),
-            )
+            await channel.send(channel.client.build_request("GET", "/x"))
     assert "timed out" in info.value.for_model() and len(no_sleep.delays) == 3

@@ -61,6 +61,7 @@ async def _thread_ref(provider: str) -> str | None:
     return str(inner[0]["ref"]) if inner else None
 
 
+@pytest.mark.slow
 async def test_the_inspector_lists_the_tools_calls_every_read_tool_and_reads_a_resource_and_a_prompt() -> None:
     npx_or_skip()
     with anyio.fail_after(600):

@@ -1,4 +1,4 @@
-"""Progress coalescing for live turns."""
+"""Following a live turn: progress coalesced to at most four reports a second, on a virtual clock."""
 
 from __future__ import annotations
 
@@ -9,38 +9,93 @@ import anyio
 
 from agent_threads import live
 from agent_threads.cursors import CursorCodec
-from agent_threads.refs import parse_ref
-from agent_threads.transcript import MessageStart, StreamEvent, TextDelta, TurnEnd
+from agent_threads.refs import ThreadRef, parse_ref
+from agent_threads.transcript import MessageStart, StreamEvent, TextDelta, Transcript, TurnEnd, accumulate
 
 from .fakes import FakeProvider
 
 
-class Paced(FakeProvider):
-    """A vendor stream whose deltas arrive every 50 ms (the pacing is the stimulus under test, not a wait)."""
+class VirtualClock:
+    """Time that moves only when the test advances it; a sleep ends once its deadline has passed."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, anyio.Event]] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        woken = anyio.Event()
+        self._sleepers.append((self.now + seconds, woken))
+        await woken.wait()
+
+    async def advance_to(self, when: float) -> None:
+        self.now = when
+        for due, woken in [s for s in self._sleepers if s[0] <= when]:
+            self._sleepers.remove((due, woken))
+            woken.set()
+        await anyio.wait_all_tasks_blocked()
+
+
+async def test_progress_goes_out_at_once_then_at_most_once_per_interval_with_the_text_so_far() -> None:
+    clock, sent = VirtualClock(), list[tuple[float, str]]()
+
+    async def report(progress: float, message: str) -> None:
+        sent.append((clock.now, message))
+
+    progress = [accumulate(Transcript(), MessageStart(id="a", role="assistant"))]
+    throttle = live.Throttle(progress, report, clock=clock, sleep=clock.sleep)
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(throttle.run)
+            for i in range(12):  # a delta every 50 ms
+                await clock.advance_to(i * 0.05)
+                progress[0] = accumulate(progress[0], TextDelta(id="a", text=f"{i} "))
+                await throttle.changed()
+            await clock.advance_to(0.75)
+            tg.cancel_scope.cancel()
+    so_far = ["assistant: " + "".join(f"{i} " for i in range(n)) for n in (1, 5, 10, 12)]
+    assert sent == [(0.0, so_far[0]), (0.25, so_far[1]), (0.5, so_far[2]), (0.75, so_far[3])]
+
+
+async def test_a_quiet_spell_lets_the_next_change_out_at_once() -> None:
+    clock, sent = VirtualClock(), list[float]()
+
+    async def report(progress: float, message: str) -> None:
+        sent.append(clock.now)
+
+    throttle = live.Throttle([Transcript()], report, clock=clock, sleep=clock.sleep)
+    for when in (0.0, 0.3, 0.9):
+        await clock.advance_to(when)
+        await throttle.changed()
+    assert sent == [0.0, 0.3, 0.9]
+
+
+class Burst(FakeProvider):
+    """A vendor stream that delivers a whole reply at once."""
 
     @asynccontextmanager
-    async def stream(self, ref, message, checkpoint):  # type: ignore[no-untyped-def,override]
+    async def stream(
+        self, ref: ThreadRef, message: str | None, checkpoint: str | None
+    ) -> AsyncIterator[AsyncIterator[StreamEvent]]:
         yield self._events()
 
     async def _events(self) -> AsyncIterator[StreamEvent]:
         yield MessageStart(id="a", role="assistant")
         for i in range(12):
-            await anyio.sleep(0.05)
             yield TextDelta(id="a", text=f"{i} ")
-        await anyio.sleep(0.4)
         yield TurnEnd(reason="end_turn")
 
 
-async def test_progress_is_leading_edge_coalesced_to_four_a_second_and_flushed_at_the_end_of_a_burst() -> None:
-    sent: list[tuple[float, str]] = []
+async def test_a_burst_reports_its_first_delta_and_returns_the_whole_turn() -> None:
+    sent: list[str] = []
 
     async def report(progress: float, message: str) -> None:
-        sent.append((anyio.current_time(), message))
+        sent.append(message)
 
     with anyio.fail_after(5):
-        result, _ = await live.follow(Paced(), parse_ref("qoder:s/t"), None, None, 10, report, CursorCodec(b"k"))
-    times = [t for t, _ in sent]
-    assert sent[0][1] == "assistant: 0 "
-    assert all(b - a >= live.PROGRESS_INTERVAL - 0.01 for a, b in zip(times, times[1:]))
-    assert sent[-1][1] == "assistant: " + "".join(f"{i} " for i in range(12))
-    assert 3 <= len(sent) <= 5 and result.ended
+        result, text = await live.follow(Burst(), parse_ref("qoder:s/t"), None, None, 10, report, CursorCodec(b"k"))
+    assert sent == ["assistant: 0 "]
+    assert result.ended and result.messages[0].text == "".join(f"{i} " for i in range(12))
+    assert "turn ended (end_turn)" in text

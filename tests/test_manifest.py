@@ -54,10 +54,8 @@ def _substituted_env() -> dict[str, str]:
     """The environment a host passes when the user fills in nothing: each user_config default, as a string."""
     config = MANIFEST["user_config"]
     as_text = {True: "true", False: "false"}
-    return {
-        var: str(as_text.get(config[key]["default"], config[key]["default"]))
-        for var, key in _env_to_config_key().items()
-    }
+    defaults = {var: config[key]["default"] for var, key in _env_to_config_key().items()}
+    return {var: as_text.get(value, str(value)) for var, value in defaults.items()}
 
 
 async def test_the_manifest_lists_exactly_the_servers_tools_with_their_descriptions() -> None:

@@ -12,9 +12,9 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from agent_threads.app import build_server
-from agent_threads.config import Settings, load_settings
+from agent_threads.config import Settings, load_settings, select
 from agent_threads.errors import ConfigError
-from agent_threads.profiles import profiles_path, select
+from agent_threads.profiles import profiles_path
 from agent_threads.providers.base import ProviderSettings
 from agent_threads.sandbox import Sandbox
 

@@ -37,6 +37,7 @@ async def test_a_page_read_ahead_is_taken_without_fetching_again() -> None:
         calls.append("fetch")
         return _batch("page 2")
 
+    batch: Batch | None = None
     async with anyio.create_task_group() as tg:
         ahead = ReadAhead(tg)
         ahead.start(key("qoder", "qoder:s1", {"i": 100}, 100), fetch)

@@ -54,3 +54,32 @@ async def test_a_reply_that_is_not_an_event_stream_is_a_protocol_error() -> None
     with pytest.raises(ProtocolError):
         async for _ in sse.events(_response([b'{"error": 1}'], "application/json"), provider="t"):
             pass
+
+
+async def test_an_event_stream_reply_passes_the_content_type_check() -> None:
+    def never(response: httpx.Response) -> None:
+        raise AssertionError("an event stream needs no error check")
+
+    await sse.expect_event_stream(_response([FRAMES]), provider="x", check=never, what="GET /stream")
+
+
+async def test_a_json_reply_where_a_stream_was_asked_raises_the_error_its_body_holds() -> None:
+    class Refused(Exception):
+        pass
+
+    def check(response: httpx.Response) -> None:
+        if response.json().get("Success") is False:
+            raise Refused
+
+    with pytest.raises(Refused):
+        await sse.expect_event_stream(
+            _response([b'{"Success": false}'], "application/json"), provider="x", check=check, what="GetChatContent"
+        )
+
+
+async def test_a_reply_that_is_neither_a_stream_nor_an_error_is_a_protocol_error_naming_the_call() -> None:
+    with pytest.raises(ProtocolError) as caught:
+        await sse.expect_event_stream(
+            _response([b"<html>hi</html>"], "text/html"), provider="x", check=lambda r: None, what="ChatAI"
+        )
+    assert caught.value.message == "ChatAI did not answer with an event stream"

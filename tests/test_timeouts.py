@@ -12,13 +12,11 @@ from mcp import Client
 from agent_threads.app import build_server
 from agent_threads.config import load_settings
 from agent_threads.errors import ConfigError
-from agent_threads.http import RetryPolicy
+from agent_threads.http import RetryPolicy, Timeouts
 from agent_threads.providers import create
-from agent_threads.providers.base import Timeouts
 from agent_threads.sandbox import Sandbox
 
-from .conftest import sandbox_settings
-from .sandbox.test_fault_matrix import _leaf
+from .conftest import leaf, sandbox_settings
 
 ENV = {
     "AGENT_THREADS_CONNECT_TIMEOUT": "1.5",
@@ -58,7 +56,7 @@ async def test_a_reply_slower_than_the_read_timeout_is_a_clear_connection_error_
     slow = build_server(sandbox_settings(sandbox, AGENT_THREADS_READ_TIMEOUT="0.1"), fast_retries)
     async with Client(fast) as lister, Client(slow) as client:
         for family in sandbox.ports:
-            ref = await _leaf(lister, family)
+            ref = await leaf(lister, family)
             sandbox.ctx.faults.add(family, "slow", times=None, delay=2.0)
             with anyio.fail_after(15):
                 result = await client.call_tool("get_thread_messages", {"thread": ref})

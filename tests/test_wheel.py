@@ -43,7 +43,7 @@ async def test_the_wheel_in_a_clean_venv_runs_version_demo_and_the_stdio_server(
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
     assert f"agent_threads_mcp-{__version__}.dist-info/licenses/LICENSE" in names
-    assert {"agent_threads/sandbox/core.py", "agent_threads/sandbox/qoder_data.py"} <= names
+    assert {"agent_threads/sandbox/core.py", "agent_threads/sandbox/qoder/data.py"} <= names
     command = bin_dir / "agent-threads-mcp"
     assert _run(command, "--version", cwd=tmp_path) == f"agent-threads-mcp {__version__}\n"
     assert _run(command, "demo", cwd=tmp_path).startswith(OPENING + "\n")

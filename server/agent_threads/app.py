@@ -10,20 +10,16 @@ from typing import Any
 import anyio
 from mcp.server.mcpserver import MCPServer
 
-from . import __version__, providers, resources, tools
+from . import __version__, providers, render, resources, tools
 from .config import Settings
 from .cursors import CursorCodec, CursorStore
-from .http import RetryPolicy
-from .providers.base import Provider, ProviderSettings, Timeouts
+from .http import RetryPolicy, Timeouts
+from .providers.base import Provider, ProviderSettings
 from .readahead import ReadAhead
 from .readiness import Readiness
+from .tools.context import AppContext
 
 log = logging.getLogger("agent_threads")
-
-INSTRUCTIONS = """Reads the conversations of cloud agents (Qoder, Alibaba CMS/STAROps digital employees, DMS Data \
-Agent, RDS AI, Tencent DataAgent) as compact transcripts. Start with list_providers, then list_threads, then \
-get_thread_messages with a ref; follow next_cursor for more. stream_chat follows (or continues) a live conversation."""
-
 
 Factory = Callable[[ProviderSettings, Timeouts, RetryPolicy], Provider]
 
@@ -53,12 +49,12 @@ class ProviderPool:
 
 def _lifespan(
     settings: Settings, policy: RetryPolicy, factory: Factory, readiness: Readiness
-) -> Callable[[MCPServer[Any]], AbstractAsyncContextManager[tools.AppContext]]:
+) -> Callable[[MCPServer[Any]], AbstractAsyncContextManager[AppContext]]:
     async def providers_configured() -> bool:
         return bool(settings.providers)
 
     @asynccontextmanager
-    async def lifespan(server: MCPServer[Any]) -> AsyncIterator[tools.AppContext]:
+    async def lifespan(server: MCPServer[Any]) -> AsyncIterator[AppContext]:
         async with AsyncExitStack() as stack, anyio.create_task_group() as tg:
             log.info("providers configured: %s", ", ".join(p.id for p in settings.providers) or "none")
             codec = CursorCodec() if settings.sealed_cursors else CursorStore()
@@ -67,7 +63,7 @@ def _lifespan(
             stack.callback(readiness.discard, "providers")
             try:
                 ahead = ReadAhead(tg) if settings.read_ahead else None
-                yield tools.AppContext(settings=settings, pool=pool, codec=codec, ahead=ahead)
+                yield AppContext(settings=settings, pool=pool, codec=codec, ahead=ahead)
             finally:
                 tg.cancel_scope.cancel()  # pages still being read ahead are not waited for
 
@@ -79,13 +75,13 @@ def build_server(
     policy: RetryPolicy | None = None,
     factory: Factory = providers.create,
     readiness: Readiness | None = None,
-) -> MCPServer[tools.AppContext]:
+) -> MCPServer[AppContext]:
     """The MCP server for these settings; ``factory`` builds each configured provider (tests pass fakes). While
     the server runs, its lifespan keeps ``readiness`` supplied with the checks of what it opened."""
-    server: MCPServer[tools.AppContext] = MCPServer(
+    server: MCPServer[AppContext] = MCPServer(
         "agent-threads",
         version=__version__,
-        instructions=INSTRUCTIONS,
+        instructions=render.INSTRUCTIONS,
         lifespan=_lifespan(settings, policy or RetryPolicy(), factory, readiness or Readiness()),
     )
     tools.register(server, settings)

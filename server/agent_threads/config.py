@@ -1,28 +1,26 @@
-"""Settings: environment first (what Claude Desktop and manifest.json pass), then credential files.
+"""Settings: the environment first (what Claude Desktop and manifest.json pass), then the vendors' credential files,
+then the profiles file, merged under them.
 
 A provider with no credentials is simply not offered; an empty string counts as unset.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import profiles
-from .credentials import alibaba_from_files, tencent_from_files
+from . import profiles, vendors
 from .errors import ConfigError
-from .providers.base import ProviderSettings, Timeouts
+from .http import Timeouts
+from .providers.base import ProviderSettings
+from .vendors import Found, VendorSpec
 
-ENDPOINT_VARS = {
-    "cms": "AGENT_THREADS_CMS_ENDPOINT",
-    "starops": "AGENT_THREADS_STAROPS_ENDPOINT",
-    "dms": "AGENT_THREADS_DMS_ENDPOINT",
-    "rdsai": "AGENT_THREADS_RDSAI_ENDPOINT",
-    "dataagent": "AGENT_THREADS_DATAAGENT_ENDPOINT",
-    "qoder": "QODER_BASE_URL",
-}
+log = logging.getLogger("agent_threads.config")
+PROVIDERS_VAR = "AGENT_THREADS_PROVIDERS"
+READ_ONLY_VAR = "AGENT_THREADS_READ_ONLY"
 
 
 @dataclass(frozen=True)
@@ -37,31 +35,32 @@ class Settings:
     sealed_cursors: bool = False
     """Self-contained cursors (HTTP replicas, restarts) instead of short handles kept by this process."""
     missing: dict[str, str] = field(default_factory=dict[str, str])
-    """Families that are not configured, with what they would need."""
+    """Accounts (or profile provider ids) that are not configured, with what they would need."""
+
+    def missing_reason(self, provider_id: str) -> str:
+        """What a provider id would need: its own entry, its family's or its kind of account's ("" if none)."""
+        family = provider_id.split(".", 1)[0]
+        account = vendors.account_of(family)
+        keys = (provider_id, family, account.name if account else "")
+        return next((self.missing[k] for k in keys if k in self.missing), "")
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = None) -> Settings:
     env = {k: v for k, v in (os.environ if env is None else env).items() if v != ""}
     home = home or Path.home()
-    found: list[ProviderSettings] = []
-    missing: dict[str, str] = {}
-    for family, loader in _LOADERS.items():
-        result = loader(env, home)
-        if isinstance(result, str):
-            missing[family] = result
-        else:
-            found.extend(result)
+    state_dir = _state_dir(env)
+    found, missing = _from_env(env, home, state_dir)
     settings = Settings(
         providers=tuple(found),
-        read_only=_flag(env, "AGENT_THREADS_READ_ONLY"),
+        read_only=_flag(env, READ_ONLY_VAR),
         redact=not _flag(env, "AGENT_THREADS_NO_REDACT"),
         read_ahead=not _flag(env, "AGENT_THREADS_NO_READ_AHEAD"),
         timeouts=_timeouts(env),
-        state_dir=_state_dir(env),
+        state_dir=state_dir,
         sealed_cursors=bool(env.get("AGENT_THREADS_CURSOR_KEY")),
         missing=missing,
     )
-    return profiles.apply(settings, env, home)
+    return _with_profiles(settings, env, home)
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -89,65 +88,90 @@ def _state_dir(env: Mapping[str, str]) -> Path:
     return Path(base) / "agent-threads-mcp"
 
 
-def _endpoint(env: Mapping[str, str], family: str) -> str | None:
-    url = env.get(ENDPOINT_VARS[family])
+def _from_env(env: Mapping[str, str], home: Path, state_dir: Path) -> tuple[list[ProviderSettings], dict[str, str]]:
+    """Every vendor's providers whose account the environment (or its own files) configures; what the others need."""
+    found: list[ProviderSettings] = []
+    missing: dict[str, str] = {}
+    for account in vendors.accounts():
+        result = account.from_env(env, home)
+        if isinstance(result, str):
+            missing[account.name] = result
+            continue
+        for spec in (s for s in vendors.specs() if s.account is account):
+            found.extend(_provider(spec, family, result, env, state_dir) for family in spec.families)
+    return found, missing
+
+
+def _provider(
+    spec: VendorSpec, family: str, account: Found, env: Mapping[str, str], state_dir: Path
+) -> ProviderSettings:
+    options = ({"state_dir": str(state_dir)} if spec.keeps_state else {}) | spec.env_options(env)
+    endpoint = _endpoint(env, spec.endpoint_var_of(family))
+    return ProviderSettings(family, family, endpoint, account.region, account.credentials, options, account.source)
+
+
+def _endpoint(env: Mapping[str, str], var: str) -> str | None:
+    url = env.get(var)
     if url is not None and not url.startswith(("http://", "https://")):
-        raise ConfigError(f"{ENDPOINT_VARS[family]} must be a full URL with scheme, got {url!r}.")
+        raise ConfigError(f"{var} must be a full URL with scheme, got {url!r}.")
     return url
 
 
-def _qoder(env: Mapping[str, str], home: Path) -> list[ProviderSettings] | str:
-    token = env.get("QODER_PAT")
-    if not token:
-        return "set QODER_PAT (a Qoder personal access token)"
-    return [ProviderSettings("qoder", "qoder", endpoint=_endpoint(env, "qoder"), credentials={"token": token})]
+# ---- the profiles file, merged under the environment ------------------------------------------------------------
 
 
-def _alibaba(env: Mapping[str, str], home: Path) -> list[ProviderSettings] | str:
-    creds = {
-        "access_key_id": env.get("ALIBABA_CLOUD_ACCESS_KEY_ID", ""),
-        "access_key_secret": env.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ""),
-        "security_token": env.get("ALIBABA_CLOUD_SECURITY_TOKEN", ""),
-        "source": "env",
-    }
-    if not (creds["access_key_id"] or creds["access_key_secret"]):
-        creds = alibaba_from_files(home, env.get("ALIBABA_CLOUD_PROFILE")) or creds
-    if not (creds["access_key_id"] and creds.get("access_key_secret")):
-        return "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or configure the aliyun CLI (~/.aliyun/config.json)"
-    source = creds.pop("source")
-    region = env.get("ALIBABA_CLOUD_REGION_ID") or creds.pop("region", "") or "cn-hangzhou"
-    creds = {k: v for k, v in creds.items() if v and k != "region"}
-    return [
-        ProviderSettings(fam, fam, _endpoint(env, fam), region, creds, _alibaba_options(env, fam), source)
-        for fam in ("cms", "starops", "dms", "rdsai")
-    ]
+def _with_profiles(settings: Settings, env: Mapping[str, str], home: Path) -> Settings:
+    """Settings with the profile's accounts and options merged in under the environment's, then gated."""
+    found = profiles.load(env, home, settings.state_dir)
+    merged = _merge(settings, found)
+    if READ_ONLY_VAR not in env and found.read_only is not None:
+        merged = replace(merged, read_only=found.read_only)
+    wanted = split_ids(env[PROVIDERS_VAR]) if env.get(PROVIDERS_VAR) else found.providers
+    return select(merged, wanted) if wanted else merged
 
 
-def _alibaba_options(env: Mapping[str, str], family: str) -> dict[str, str]:
-    unit = env.get("AGENT_THREADS_DMS_UNIT")
-    return {"dms_unit": unit} if family == "dms" and unit else {}
+def _merge(settings: Settings, found: profiles.Profiles) -> Settings:
+    providers = list(settings.providers)
+    missing = dict(settings.missing)
+    for name, accounts in found.defaults.items():
+        if name in missing:
+            providers.extend(accounts)
+            del missing[name]
+        else:
+            log.info("the environment configures %s; the profile's [%s] default account is not used", name, name)
+    taken = {p.id for p in providers}
+    for account in found.accounts:
+        if account.id in taken:
+            raise ConfigError(f"Provider id {account.id!r} is defined twice in {found.path}.")
+        taken.add(account.id)
+        providers.append(account)
+    kinds = {a.name for a in vendors.accounts()}
+    missing.update({k: v for k, v in found.missing.items() if k not in kinds or k in missing})
+    return replace(settings, providers=tuple(providers), missing=missing)
 
 
-def _tencent(env: Mapping[str, str], home: Path) -> list[ProviderSettings] | str:
-    creds = {
-        "secret_id": env.get("TENCENTCLOUD_SECRET_ID", ""),
-        "secret_key": env.get("TENCENTCLOUD_SECRET_KEY", ""),
-        "token": env.get("TENCENTCLOUD_SECURITY_TOKEN", ""),
-    }
-    source = "env"
-    if not (creds["secret_id"] and creds["secret_key"]):
-        profile = env.get("TENCENTCLOUD_PROFILE", "default")
-        found = tencent_from_files(home, profile)
-        if found is None:
-            return "set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (or write ~/.tencentcloud/credentials)"
-        creds, source = found, f"profile:{profile}"
-    creds = {k: v for k, v in creds.items() if v}
-    region = env.get("TENCENTCLOUD_REGION", "ap-guangzhou")
-    options = {"state_dir": str(_state_dir(env))}
-    if env.get("AGENT_THREADS_DATAAGENT_REFS"):
-        options["seed_refs"] = env["AGENT_THREADS_DATAAGENT_REFS"]
-    endpoint = _endpoint(env, "dataagent")
-    return [ProviderSettings("dataagent", "dataagent", endpoint, region, creds, options, source)]
+def split_ids(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-_LOADERS = {"qoder": _qoder, "alibaba": _alibaba, "tencent": _tencent}
+def select(settings: Settings, wanted: Sequence[str]) -> Settings:
+    """Only the providers named (a family such as ``cms`` takes all its accounts). Raises ConfigError on a typo."""
+    for name in wanted:
+        family, dot, account = name.partition(".")
+        if family not in vendors.families() or (dot and not profiles.ACCOUNT_NAME.match(account)):
+            raise ConfigError(
+                f"Unknown provider {name!r} in {PROVIDERS_VAR} / --providers.",
+                hint=f"Use ids such as {', '.join(vendors.families())}, or an account id like cms.prod.",
+            )
+
+    def keep(provider_id: str) -> bool:
+        return any(provider_id == w or provider_id.split(".", 1)[0] == w for w in wanted)
+
+    providers = tuple(p for p in settings.providers if keep(p.id))
+    missing = {k: v for k, v in settings.missing.items() if any(keep(f) for f in _families_of(k))}
+    return replace(settings, providers=providers, missing=missing)
+
+
+def _families_of(name: str) -> tuple[str, ...]:
+    """The families a ``missing`` key stands for: an account kind's, else the id itself."""
+    return tuple(f for s in vendors.specs() if s.account.name == name for f in s.families) or (name,)

@@ -18,7 +18,7 @@ import os
 import secrets
 import string
 from collections import OrderedDict
-from typing import Any, Union
+from typing import Any
 
 from .errors import UsageError
 
@@ -86,4 +86,4 @@ class CursorStore:
         return found[1]
 
 
-Codec = Union[CursorCodec, CursorStore]
+Codec = CursorCodec | CursorStore

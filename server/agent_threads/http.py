@@ -1,4 +1,5 @@
-"""One retry policy, above auth (so every attempt is re-signed), timeouts, and the client factory."""
+"""How a provider talks to its vendor: timeouts, one retry policy above auth (so every attempt is re-signed), and
+the ``Channel`` every request goes through."""
 
 from __future__ import annotations
 
@@ -7,24 +8,37 @@ import logging
 import random
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Literal
+from urllib.parse import quote
 
 import anyio
 import httpx
 
 from .errors import ProviderConnectionError, ProviderError
 
-if TYPE_CHECKING:  # a runtime import would make `import agent_threads.http` circular via providers/__init__
-    from .providers.base import Timeouts
-
 log = logging.getLogger("agent_threads.http")
 TRANSPORT: ContextVar[httpx.AsyncBaseTransport | None] = ContextVar("agent_threads_transport", default=None)
 """A transport every client made in this context uses instead of the network (fuzzing and benchmarks)."""
 Checker = Callable[[httpx.Response], None]
 """Raises the provider's ``ProviderAPIError`` for an error reply (status or body); returns otherwise."""
+Retry = Literal["always", "if_unsent", "never"]
+"""When a failed request may go out again: ``always`` (reads); ``if_unsent``, only when the vendor surely did not
+take it (an error reply, or no connection made); ``never`` (a send that must not be repeated in any case)."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 10.0
+    read: float = 120.0
+    stream_idle: float = 300.0
+    tool: float = 900.0
+
+    def stream(self) -> httpx.Timeout:
+        """For an event stream: connect as usual, then each read may wait ``stream_idle`` (agents think quietly)."""
+        return httpx.Timeout(self.read, connect=self.connect, read=self.stream_idle)
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,10 @@ class RetryPolicy:
     sleep: Callable[[float], Awaitable[None]] = field(default=anyio.sleep, compare=False)
     jitter: Callable[[], float] = field(default=random.random, compare=False)
 
+    def backoff(self, attempt: int) -> float:
+        """Capped exponential backoff before attempt ``attempt + 1`` (``attempt`` counts from 0), without jitter."""
+        return min(self.max_delay, self.base_delay * 2 ** min(attempt, 32))
+
     def delay(self, attempt: int, error: ProviderError) -> float | None:
         """Seconds to wait before the next attempt, or None to give up."""
         if not error.retryable or attempt >= self.max_retries:
@@ -43,8 +61,20 @@ class RetryPolicy:
         retry_after = getattr(error, "retry_after", None)
         if retry_after is not None:
             return float(retry_after) if retry_after <= self.max_retry_after else None
-        backoff = min(self.max_delay, self.base_delay * 2**attempt)
-        return backoff * (0.5 + self.jitter() / 2)
+        return self.backoff(attempt) * (0.5 + self.jitter() / 2)
+
+    async def wait(self, attempt: int, error: ProviderError) -> float:
+        """Sleep before the next attempt and return how long; raises ``error`` when there is to be none."""
+        delay = self.delay(attempt, error)
+        if delay is None:
+            raise error
+        await self.sleep(delay)
+        return delay
+
+
+def url_path(*segments: str) -> str:
+    """A relative URL path from raw segments, each percent-encoded (ids may hold ``/``, spaces, anything)."""
+    return "/".join(quote(segment, safe="") for segment in segments)
 
 
 @functools.cache
@@ -71,81 +101,81 @@ def make_client(
     )
 
 
-async def send(
-    client: httpx.AsyncClient,
-    request: httpx.Request,
-    *,
-    provider: str,
-    check: Checker,
-    policy: RetryPolicy,
-    retry: bool = True,
-) -> httpx.Response:
-    """Send with retries; the client's auth runs again on each attempt."""
-    attempt = 0
-    while True:
-        try:
-            response = await _send_once(client, request, provider)
-            await response.aread()
-            check(response)
-            return response
-        except ProviderError as err:
-            await _wait_or_raise(policy, attempt, err, retry, request)
-            attempt += 1
+@dataclass(frozen=True)
+class Channel:
+    """One provider's way to its vendor: the client (with its auth), the check every reply passes, the retry
+    policy and the timeouts. Retries sit above auth: each attempt is signed afresh."""
 
+    provider: str
+    client: httpx.AsyncClient
+    check: Checker
+    policy: RetryPolicy
+    timeouts: Timeouts
 
-@asynccontextmanager
-async def stream(
-    client: httpx.AsyncClient,
-    request: httpx.Request,
-    *,
-    provider: str,
-    check: Checker,
-    policy: RetryPolicy,
-    retry: bool = True,
-) -> AsyncIterator[httpx.Response]:
-    """Open a streaming response, retrying until the stream starts; closes it on exit, cancelled or not."""
-    attempt = 0
-    while True:
-        try:
-            response = await _send_once(client, request, provider, stream=True)
-        except ProviderError as err:
-            await _wait_or_raise(policy, attempt, err, retry, request)
-            attempt += 1
-            continue
-        try:
-            if response.is_error:
-                await response.aread()
-                check(response)
-        except ProviderError as err:
-            await response.aclose()
-            await _wait_or_raise(policy, attempt, err, retry, request)
-            attempt += 1
-            continue
+    async def send(
+        self, request: httpx.Request, *, retry: Retry = "always", check: Checker | None = None
+    ) -> httpx.Response:
+        """The whole reply, checked (``check`` instead of the channel's own when given)."""
+        return await self._until_answered(request, retry, check or self.check, stream=False)
+
+    def stream(
+        self, request: httpx.Request, *, retry: Retry = "always", check: Checker | None = None
+    ) -> AbstractAsyncContextManager[httpx.Response]:
+        """An event stream, retried until it starts, each read allowed ``stream_idle``; closed on exit."""
+        request.extensions["timeout"] = self.timeouts.stream().as_dict()
+        return self._stream(request, retry, check or self.check)
+
+    @asynccontextmanager
+    async def _stream(self, request: httpx.Request, retry: Retry, check: Checker) -> AsyncIterator[httpx.Response]:
+        response = await self._until_answered(request, retry, check, stream=True)
         try:
             yield response
         finally:
             await response.aclose()
-        return
+
+    async def _until_answered(
+        self, request: httpx.Request, retry: Retry, check: Checker, *, stream: bool
+    ) -> httpx.Response:
+        """Attempts until one is not an error, as far as ``retry`` and the policy allow; else raises the last error."""
+        attempt = 0
+        while isinstance(outcome := await self._attempt(request, check, stream=stream), ProviderError):
+            await self._wait_or_raise(attempt, outcome, retry, request)
+            attempt += 1
+        return outcome
+
+    async def _attempt(self, request: httpx.Request, check: Checker, *, stream: bool) -> httpx.Response | ProviderError:
+        """One try: the response (a stream left unread unless it is an error), or the error it amounts to."""
+        try:
+            response = await self._send_once(request, stream=stream)
+        except ProviderError as err:
+            return err
+        if stream and not response.is_error:
+            return response
+        try:
+            await response.aread()
+            check(response)
+        except ProviderError as err:
+            await response.aclose()
+            return err
+        return response
+
+    async def _send_once(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        try:
+            return await self.client.send(request, stream=stream)
+        except httpx.TimeoutException as e:
+            raise ProviderConnectionError(f"timed out calling {request.url.host}", provider=self.provider) from e
+        except httpx.TransportError as e:
+            what = f"could not reach {request.url.host}: {type(e).__name__}"
+            raise ProviderConnectionError(what, provider=self.provider) from e
+
+    async def _wait_or_raise(self, attempt: int, err: ProviderError, retry: Retry, request: httpx.Request) -> None:
+        if retry == "never" or (retry == "if_unsent" and may_have_arrived(err)):
+            raise err
+        delay = await self.policy.wait(attempt, err)
+        log.info("retrying %s %s after %.2fs: %s", request.method, request.url.path, delay, type(err).__name__)
 
 
-async def _send_once(
-    client: httpx.AsyncClient, request: httpx.Request, provider: str, *, stream: bool = False
-) -> httpx.Response:
-    try:
-        return await client.send(request, stream=stream)
-    except httpx.TimeoutException as e:
-        raise ProviderConnectionError(f"timed out calling {request.url.host}", provider=provider) from e
-    except httpx.TransportError as e:
-        raise ProviderConnectionError(
-            f"could not reach {request.url.host}: {type(e).__name__}", provider=provider
-        ) from e
-
-
-async def _wait_or_raise(
-    policy: RetryPolicy, attempt: int, err: ProviderError, retry: bool, request: httpx.Request
-) -> None:
-    delay = policy.delay(attempt, err) if retry else None
-    if delay is None:
-        raise err
-    log.info("retrying %s %s in %.2fs after: %s", request.method, request.url.path, delay, type(err).__name__)
-    await policy.sleep(delay)
+def may_have_arrived(error: ProviderError) -> bool:
+    """A connection failure after the request may have reached the vendor (anything but failing to connect)."""
+    connect_failed = isinstance(error.__cause__, (httpx.ConnectError, httpx.ConnectTimeout))
+    return isinstance(error, ProviderConnectionError) and not connect_failed

@@ -5,25 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import anyio
-from pydantic import BaseModel, Field
 
+from . import render
 from .cursors import Codec
 from .errors import AgentThreadsError
 from .providers.base import Provider
 from .refs import ThreadRef
-from .render import Renderer, shape
-from .transcript import Message, MessageDone, TextDelta, Transcript, accumulate
+from .shaping import shape
+from .transcript import MessageDone, TextDelta, Transcript, TurnResult, accumulate
 
 Report = Callable[[float, str], Awaitable[None]]
 PROGRESS_INTERVAL = 0.25  # at most ~4 progress notifications a second
-
-
-class TurnResult(BaseModel):
-    thread: str
-    messages: list[Message]
-    ended: bool = Field(description="True when the turn finished; False when timeout_s passed first.")
-    stop_reason: str | None = None
-    checkpoint: str | None = Field(None, description="Pass back as checkpoint to continue right after this point.")
 
 
 async def follow(
@@ -49,21 +41,28 @@ async def follow(
         stop_reason=transcript.stop_reason,
         checkpoint=codec.encode(scope, {"c": transcript.checkpoint}) if transcript.checkpoint else None,
     )
-    return result, _turn_text(result, timeout_s)
+    return result, render.turn_text(result, timeout_s)
 
 
-class _Throttle:
+class Throttle:
     """Progress at most every PROGRESS_INTERVAL: the first change after a quiet spell goes out at once (leading
     edge); changes inside the interval are coalesced and flushed when it ends (trailing edge)."""
 
-    def __init__(self, progress: list[Transcript], report: Report) -> None:
-        self._progress, self._report = progress, report
+    def __init__(
+        self,
+        progress: list[Transcript],
+        report: Report,
+        *,
+        clock: Callable[[], float] = anyio.current_time,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        self._progress, self._report, self._clock, self._sleep = progress, report, clock, sleep
         self._wake = anyio.Event()  # replaced only by run(), so a set() is never lost
         self._pending = False
         self._last = -PROGRESS_INTERVAL
 
     async def changed(self) -> None:
-        if anyio.current_time() - self._last >= PROGRESS_INTERVAL:
+        if self._clock() - self._last >= PROGRESS_INTERVAL:
             await self._send()
         else:
             self._pending = True
@@ -73,15 +72,15 @@ class _Throttle:
         while True:
             await self._wake.wait()
             self._wake = anyio.Event()
-            await anyio.sleep(max(0.0, self._last + PROGRESS_INTERVAL - anyio.current_time()))
+            await self._sleep(max(0.0, self._last + PROGRESS_INTERVAL - self._clock()))
             if self._pending:
                 await self._send()
 
     async def _send(self) -> None:
         self._pending = False
-        self._last = anyio.current_time()
+        self._last = self._clock()
         transcript = self._progress[0]
-        await self._report(float(len(transcript.messages)), _so_far(transcript))
+        await self._report(float(len(transcript.messages)), render.progress_text(transcript))
 
 
 async def _consume(
@@ -93,7 +92,7 @@ async def _consume(
     report: Report,
 ) -> None:
     """Fold the stream into ``progress[0]`` as it arrives, so a timeout keeps what came (and the checkpoint)."""
-    throttle = _Throttle(progress, report)
+    throttle = Throttle(progress, report)
     failed: list[AgentThreadsError] = []
     async with anyio.create_task_group() as tg:
         tg.start_soon(throttle.run)
@@ -110,25 +109,3 @@ async def _consume(
         tg.cancel_scope.cancel()
     if failed:
         raise failed[0]
-
-
-def _so_far(transcript: Transcript) -> str:
-    last = transcript.messages[-1] if transcript.messages else None
-    if last is None:
-        return ""
-    text = last.text or next((getattr(p, "text", "") for p in reversed(last.parts) if getattr(p, "text", "")), "")
-    return f"{last.role}: {text[-2000:]}"
-
-
-def _turn_text(result: TurnResult, timeout_s: float) -> str:
-    renderer = Renderer()
-    lines = [f"{result.thread} · live turn · times UTC"]
-    lines.extend(renderer.message(m) for m in result.messages)
-    if not result.messages:
-        lines.append("(nothing new yet)")
-    if result.ended:
-        lines.append(f"turn ended{f' ({result.stop_reason})' if result.stop_reason else ''}")
-    else:
-        lines.append(f"still running after {timeout_s:g}s; call stream_chat again with this checkpoint to continue")
-    lines.append(f"checkpoint: {result.checkpoint}" if result.checkpoint else "checkpoint: none")
-    return "\n".join(lines)

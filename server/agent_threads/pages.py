@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from . import readahead
+from . import readahead, render
 from .cursors import Codec
 from .providers.base import Batch, Provider, State
 from .readahead import ReadAhead
 from .refs import ThreadRef
-from .render import Detail, Renderer, cut, estimate_tokens, shape
-from .transcript import Message, MessagePage, ThreadEntry, ThreadList
+from .render import Detail, Renderer, cut
+from .shaping import estimate_tokens, shape
+from .transcript import Message, MessagePage, ThreadList
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,8 @@ async def read_page(
         truncated=stop is not None,
         note=batch.note,
     )
-    lines = [line for _, line in shown] if view.fmt == "text" else [_json_summary(page)]
-    return page, _page_text(page, lines, used, view)
+    lines = [line for _, line in shown] if view.fmt == "text" else [render.json_summary(page)]
+    return page, render.page_text(page, lines, view.budget_tokens, view.detail)
 
 
 async def _vendor_page(
@@ -91,12 +92,6 @@ async def _vendor_page(
 def _read_ahead(provider: Provider, ref: ThreadRef, state: State, size: int, ahead: ReadAhead | None) -> None:
     if ahead is not None:
         ahead.start(readahead.key(provider.id, str(ref), state, size), lambda: provider.read(ref, state, size))
-
-
-def _json_summary(page: MessagePage) -> str:
-    seqs = [m.seq for m in page.messages]
-    span = f" (#{seqs[0]}…#{seqs[-1]})" if seqs else ""
-    return f"{len(seqs)} messages{span} in structuredContent.messages"
 
 
 def structured(page: MessagePage, fmt: Literal["text", "json"]) -> dict[str, Any]:
@@ -140,22 +135,6 @@ def _squeeze(message: Message, tokens: int, detail: Detail) -> tuple[Message, st
     return cut_msg, Renderer(detail).message(cut_msg)
 
 
-def _page_text(page: MessagePage, lines: list[str], used: int, view: View) -> str:
-    head = " · ".join(x for x in (page.thread, page.title, page.status) if x)
-    out = [head]
-    if page.note:
-        out.append(f"note: {page.note}")
-    out.extend(lines or ["(no messages on this page match)"])
-    if page.truncated:
-        out.append(
-            f"[cut at the output budget (~{view.budget_tokens} tokens); next_cursor continues right after the last message shown]"
-        )
-    if any("…(+" in line for line in lines) and view.detail != "full":
-        out.append("[…(+N chars): shortened; detail='full' with the same cursor shows it all]")
-    out.append(f"next_cursor: {page.next_cursor}" if page.next_cursor else "end of thread")
-    return "\n".join(out)
-
-
 async def list_page(
     provider: Provider, parent: ThreadRef | None, cursor: str | None, limit: int, codec: Codec
 ) -> tuple[ThreadList, str]:
@@ -169,19 +148,4 @@ async def list_page(
         next_cursor=codec.encode(scope, {"v": listing.next_state}) if listing.next_state else None,
         note=listing.note,
     )
-    return result, _list_text(result)
-
-
-def _entry_line(entry: ThreadEntry) -> str:
-    when = entry.updated or entry.created
-    bits = [entry.ref, entry.kind, entry.title, entry.status, when.strftime("%Y-%m-%d %H:%M") if when else None]
-    return " · ".join(b for b in bits if b) + (" (+threads)" if entry.children else "")
-
-
-def _list_text(result: ThreadList) -> str:
-    out = [f"{result.provider}{' under ' + result.parent if result.parent else ''}: {len(result.threads)} entries"]
-    if result.note:
-        out.append(f"note: {result.note}")
-    out.extend(_entry_line(e) for e in result.threads)
-    out.append(f"next_cursor: {result.next_cursor}" if result.next_cursor else "end of list")
-    return "\n".join(out)
+    return result, render.list_text(result)

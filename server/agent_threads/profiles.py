@@ -27,55 +27,30 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from . import vendors
 from .errors import ConfigError
 from .providers.base import ProviderSettings
+from .vendors import Account
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-if TYPE_CHECKING:
-    from .config import Settings
-
 log = logging.getLogger("agent_threads.profiles")
 
 CONFIG_VAR = "AGENT_THREADS_CONFIG"
-PROVIDERS_VAR = "AGENT_THREADS_PROVIDERS"
-READ_ONLY_VAR = "AGENT_THREADS_READ_ONLY"
-GROUPS: dict[str, tuple[str, ...]] = {
-    "qoder": ("qoder",),
-    "alibaba": ("cms", "starops", "dms", "rdsai"),
-    "tencent": ("dataagent",),
-}
-GROUP_OF = {family: group for group, families in GROUPS.items() for family in families}
-SECRETS = {
-    "qoder": ("token",),
-    "alibaba": ("access_key_id", "access_key_secret", "security_token"),
-    "tencent": ("secret_id", "secret_key", "token"),
-}
-REQUIRED = {
-    "qoder": ("token",),
-    "alibaba": ("access_key_id", "access_key_secret"),
-    "tencent": ("secret_id", "secret_key"),
-}
-PLAIN = {
-    "qoder": ("endpoint",),
-    "alibaba": ("region", "products", "endpoint", "endpoints"),
-    "tencent": ("region", "endpoint"),
-}
-REGIONS = {"alibaba": "cn-hangzhou", "tencent": "ap-guangzhou"}
-_ACCOUNT = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
 @dataclass
 class Profiles:
-    """What the profiles file adds: named accounts, default accounts by vendor group, and settings."""
+    """What the profiles file adds: named accounts, default accounts by kind of account, and settings."""
 
     path: Path | None = None
     accounts: list[ProviderSettings] = field(default_factory=list[ProviderSettings])
@@ -91,16 +66,6 @@ def profiles_path(env: Mapping[str, str], home: Path) -> tuple[Path, bool]:
         return Path(env[CONFIG_VAR]).expanduser(), True
     base = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else home / ".config"
     return base / "agent-threads-mcp" / "profiles.toml", False
-
-
-def apply(settings: Settings, env: Mapping[str, str], home: Path) -> Settings:
-    """Settings with the profile's accounts and options merged in under the environment's, then gated."""
-    found = load(env, home, settings.state_dir)
-    merged = _merge(settings, found)
-    if READ_ONLY_VAR not in env and found.read_only is not None:
-        merged = replace(merged, read_only=found.read_only)
-    wanted = split_ids(env[PROVIDERS_VAR]) if env.get(PROVIDERS_VAR) else found.providers
-    return select(merged, wanted) if wanted else merged
 
 
 def load(env: Mapping[str, str], home: Path, state_dir: Path | None = None) -> Profiles:
@@ -135,24 +100,26 @@ class _Reader:
         if key == "settings":
             _settings(self.found, table, where)
             return
-        group = key if key in GROUPS else GROUP_OF.get(key)
-        if group is None:
-            raise ConfigError(f"Unknown table {where}.", hint=f"Tables: settings, {', '.join([*GROUPS, *GROUP_OF])}.")
+        kinds = {a.name: a for a in vendors.accounts()}
+        account = kinds.get(key) or vendors.account_of(key)
+        if account is None:
+            tables = ", ".join([*kinds, *vendors.families()])
+            raise ConfigError(f"Unknown table {where}.", hint=f"Tables: settings, {tables}.")
         scalars = {k: v for k, v in table.items() if not isinstance(v, dict) or k == "endpoints"}
-        if scalars and key not in GROUPS:
+        if scalars and key not in kinds:
             raise ConfigError(f"{where} holds keys but no account name.", hint=f"Name the account: [{key}.<name>].")
         if scalars:
-            self.account(group, None, GROUPS[group], scalars, where)
+            self.account(account, None, _families(account), scalars, where)
         for name, sub in table.items():
             if name not in scalars:
-                families = GROUPS[group] if key in GROUPS else (key,)
-                self.account(group, name, families, sub, f"{self.found.path} [{key}.{name}]")
+                families = _families(account) if key in kinds else (key,)
+                self.account(account, name, families, sub, f"{self.found.path} [{key}.{name}]")
 
     def account(
-        self, group: str, name: str | None, families: tuple[str, ...], table: dict[str, Any], where: str
+        self, account: Account, name: str | None, families: tuple[str, ...], table: dict[str, Any], where: str
     ) -> None:
         """One account: its provider ids, or what it misses. ``name`` None is the vendor's default account."""
-        _check_keys(group, name, table, where)
+        _check_keys(account, name, table, where)
         families = _products(table, families, where)
         if "endpoint" in table and len(families) > 1:
             raise ConfigError(
@@ -160,17 +127,17 @@ class _Reader:
                 hint='Use endpoints = { dms = "https://..." }.',
             )
         ids = [f if name is None else f"{f}.{name}" for f in families]
-        creds, need = _credentials(group, table, self.env, where)
-        _warn_if_exposed(self.found.path, group, table)
+        creds, need = _credentials(account, table, self.env, where)
+        _warn_if_exposed(self.found.path, account, table)
         if need:
-            self.found.missing.update(dict.fromkeys(ids if name is not None else [group], need))
+            self.found.missing.update(dict.fromkeys(ids if name is not None else [account.name], need))
             return
         built = [
-            _provider(group, pid, fam, table, creds, where, self.state_dir)
+            _provider(account, pid, fam, table, creds, where, self.state_dir)
             for pid, fam in zip(ids, families, strict=True)
         ]
         if name is None:
-            self.found.defaults[group] = built
+            self.found.defaults[account.name] = built
         else:
             self.found.accounts.extend(built)
 
@@ -190,12 +157,16 @@ def _settings(found: Profiles, table: dict[str, Any], where: str) -> None:
         found.providers = tuple(value)
 
 
-def _check_keys(group: str, name: str | None, table: dict[str, Any], where: str) -> None:
-    if name is not None and not _ACCOUNT.match(name):
+def _families(account: Account) -> tuple[str, ...]:
+    return tuple(f for s in vendors.specs() if s.account is account for f in s.families)
+
+
+def _check_keys(account: Account, name: str | None, table: dict[str, Any], where: str) -> None:
+    if name is not None and not ACCOUNT_NAME.match(name):
         raise ConfigError(f"Bad account name in {where}.", hint="Use 1-40 letters, digits, '_' or '-'.")
-    unknown = set(table) - {*SECRETS[group], *PLAIN[group]}
+    unknown = set(table) - {*account.secrets, *account.plain}
     if unknown:
-        keys = ", ".join([*SECRETS[group], *PLAIN[group]])
+        keys = ", ".join([*account.secrets, *account.plain])
         raise ConfigError(f"Unknown key(s) {sorted(unknown)} in {where}.", hint=f"Keys: {keys}.")
 
 
@@ -208,16 +179,18 @@ def _products(table: dict[str, Any], families: tuple[str, ...], where: str) -> t
     return tuple(products)
 
 
-def _credentials(group: str, table: dict[str, Any], env: Mapping[str, str], where: str) -> tuple[dict[str, str], str]:
+def _credentials(
+    account: Account, table: dict[str, Any], env: Mapping[str, str], where: str
+) -> tuple[dict[str, str], str]:
     """The resolved secrets, and which environment variables are still unset ("" when none)."""
-    absent = [k for k in REQUIRED[group] if not table.get(k)]
+    absent = [k for k in account.required if not table.get(k)]
     if absent:
         raise ConfigError(
             f"{where} needs {', '.join(absent)}.", hint='Give the value, or "env:NAME" to read it from NAME.'
         )
     creds: dict[str, str] = {}
     unset: list[str] = []
-    for key in SECRETS[group]:
+    for key in account.secrets:
         raw = table.get(key)
         if raw is None:
             continue
@@ -233,7 +206,7 @@ def _credentials(group: str, table: dict[str, Any], env: Mapping[str, str], wher
 
 
 def _provider(
-    group: str,
+    account: Account,
     provider_id: str,
     family: str,
     table: dict[str, Any],
@@ -242,60 +215,20 @@ def _provider(
     state_dir: Path | None,
 ) -> ProviderSettings:
     endpoints = table.get("endpoints") or {}
-    if not isinstance(endpoints, dict) or not set(endpoints) <= set(GROUPS[group]):
-        raise ConfigError(f"{where} endpoints must map products {list(GROUPS[group])} to URLs.")
+    if not isinstance(endpoints, dict) or not set(endpoints) <= set(_families(account)):
+        raise ConfigError(f"{where} endpoints must map products {list(_families(account))} to URLs.")
     endpoint = endpoints.get(family) or table.get("endpoint")
     if endpoint is not None and (not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://"))):
         raise ConfigError(f"{where} endpoint must be a full URL with scheme, got {endpoint!r}.")
-    region = table.get("region", REGIONS.get(group))
+    region = table.get("region", account.region)
     if region is not None and not isinstance(region, str):
         raise ConfigError(f"{where} region must be a string.")
-    options = {"state_dir": str(state_dir)} if group == "tencent" and state_dir else {}
+    spec = vendors.spec_of(family)
+    options = {"state_dir": str(state_dir)} if spec is not None and spec.keeps_state and state_dir else {}
     return ProviderSettings(provider_id, family, endpoint, region, dict(creds), options, source="profile")
 
 
-def _warn_if_exposed(path: Path | None, group: str, table: dict[str, Any]) -> None:
-    literal = any(isinstance(table.get(k), str) and not table[k].startswith("env:") for k in SECRETS[group])
+def _warn_if_exposed(path: Path | None, account: Account, table: dict[str, Any]) -> None:
+    literal = any(isinstance(table.get(k), str) and not table[k].startswith("env:") for k in account.secrets)
     if literal and path is not None and os.name == "posix" and path.stat().st_mode & 0o077:
         log.warning('%s holds literal secrets and other users can read it: chmod 600 it, or use "env:NAME".', path)
-
-
-def _merge(settings: Settings, found: Profiles) -> Settings:
-    providers = list(settings.providers)
-    missing = dict(settings.missing)
-    for group, accounts in found.defaults.items():
-        if group in missing:
-            providers.extend(accounts)
-            del missing[group]
-        else:
-            log.info("the environment configures %s; the profile's [%s] default account is not used", group, group)
-    taken = {p.id for p in providers}
-    for account in found.accounts:
-        if account.id in taken:
-            raise ConfigError(f"Provider id {account.id!r} is defined twice in {found.path}.")
-        taken.add(account.id)
-        providers.append(account)
-    missing.update({k: v for k, v in found.missing.items() if k not in GROUPS or k in missing})
-    return replace(settings, providers=tuple(providers), missing=missing)
-
-
-def split_ids(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(",") if part.strip())
-
-
-def select(settings: Settings, wanted: Sequence[str]) -> Settings:
-    """Only the providers named (a family such as ``cms`` takes all its accounts). Raises ConfigError on a typo."""
-    for name in wanted:
-        family, dot, account = name.partition(".")
-        if family not in GROUP_OF or (dot and not _ACCOUNT.match(account)):
-            raise ConfigError(
-                f"Unknown provider {name!r} in {PROVIDERS_VAR} / --providers.",
-                hint=f"Use ids such as {', '.join(GROUP_OF)}, or an account id like cms.prod.",
-            )
-
-    def keep(provider_id: str) -> bool:
-        return any(provider_id == w or provider_id.split(".", 1)[0] == w for w in wanted)
-
-    providers = tuple(p for p in settings.providers if keep(p.id))
-    missing = {k: v for k, v in settings.missing.items() if any(keep(f) for f in GROUPS.get(k, (k,)))}
-    return replace(settings, providers=providers, missing=missing)

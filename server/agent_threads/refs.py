@@ -10,16 +10,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
+from . import vendors
 from .errors import UsageError
 
-FORMS: dict[str, tuple[str, ...]] = {
-    "qoder": ("qoder:<session>", "qoder:<session>/<thread>"),
-    "cms": ("cms:<employee>", "cms:<employee>/<thread>"),
-    "starops": ("starops:<employee>", "starops:<employee>/<thread>"),
-    "dms": ("dms:<session>",),
-    "rdsai": ("rdsai:<conversation>",),
-    "dataagent": ("dataagent:<instance>", "dataagent:<instance>/<session>"),
-}
 _PROVIDER = re.compile(r"^([a-z][a-z0-9]*)(\.[A-Za-z0-9_-]{1,40})?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1
 _MAX_LEN = 1024
@@ -42,7 +35,7 @@ class ThreadRef:
 
 
 def accepted_forms() -> str:
-    return "; ".join(form for forms in FORMS.values() for form in forms)
+    return "; ".join(vendors.all_forms())
 
 
 def _needs_quote(segment: str) -> bool:
@@ -53,13 +46,14 @@ def parse_ref(text: str, *, depth: tuple[int, ...] | None = None) -> ThreadRef:
     """Parse and validate a ref. Raises UsageError naming the accepted forms."""
     provider, sep, rest = text.strip().partition(":")
     match = _PROVIDER.match(provider)
-    if not sep or not match or match.group(1) not in FORMS or len(text) > _MAX_LEN:
+    if not sep or not match or vendors.spec_of(match.group(1)) is None or len(text) > _MAX_LEN:
         raise UsageError(f"Not a thread ref: {text[:80]!r}.", hint=f"Accepted forms: {accepted_forms()}.")
     parts = tuple(_segment(raw, text) for raw in rest.split("/"))
     family = match.group(1)
-    allowed = depth or tuple(len(f.split("/")) for f in FORMS[family])
+    forms = vendors.forms(family)
+    allowed = depth or tuple(len(f.split("/")) for f in forms)
     if len(parts) not in allowed:
-        raise UsageError(f"Wrong shape of ref {text[:80]!r}.", hint=f"Accepted forms: {', '.join(FORMS[family])}.")
+        raise UsageError(f"Wrong shape of ref {text[:80]!r}.", hint=f"Accepted forms: {', '.join(forms)}.")
     return ThreadRef(provider, parts)
 
 

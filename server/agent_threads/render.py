@@ -1,129 +1,66 @@
-"""The compact renderer and the output budget.
+"""Everything the model reads that this server writes: message lines, page and list text, live turns, provider
+lines and the hints around them.
 
-One message becomes one header line (``#seq time role[author]: text``); its further text lines and its
-parts follow, each indented by two spaces, so nothing inside a message can pass for the server's own
-markup (which always starts at column 0). Long values are cut with an explicit ``…(+N chars)`` marker.
+One message becomes one header line (``#seq time role[author]: text``); its further text lines and its parts
+follow, each indented by two spaces, so nothing inside a message can pass for the server's own markup (which
+always starts at column 0). Long values are cut with an explicit ``…(+N chars)`` marker.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import BaseModel
 from typing_extensions import assert_never
 
-from .redact import mask
 from .transcript import (
     ArtifactPart,
     DataPart,
     EventPart,
     Message,
+    MessagePage,
     Part,
     PlanPart,
     ReasoningPart,
     SubAgentPart,
+    ThreadEntry,
+    ThreadList,
     ToolCallPart,
     ToolResultPart,
+    Transcript,
+    TurnResult,
 )
+from .wire import as_text
 
 Detail = Literal["brief", "compact", "full"]
-M = TypeVar("M", bound=BaseModel)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
+INSTRUCTIONS = """Reads the conversations of cloud agents (Qoder, Alibaba CMS/STAROps digital employees, DMS Data \
+Agent, RDS AI, Tencent DataAgent) as compact transcripts. Start with list_providers, then list_threads, then \
+get_thread_messages with a ref; follow next_cursor for more. stream_chat follows (or continues) a live conversation."""
 
-@dataclass(frozen=True)
-class Caps:
-    text: int
-    value: int
-    reasoning: int
-    tidy: bool = True
-    """Tool results that are JSON lose their layout (a flat object reads as ``k=v, …``)."""
+SUMMARY = """Summarise the agent conversation {ref}.
+Cover what was asked; what the agent did (main steps, tools, sub-agents); the outcome (done, failed, still \
+running, waiting for input); and anything left open. Quote ids, numbers and error codes exactly. Under 200 words \
+unless asked for more.
+The transcript follows: one line per message, times UTC, long values shortened with …(+N chars). If it ends with \
+a cursor, read the rest with get_thread_messages before concluding."""
 
-
-CAPS: dict[str, Caps] = {
-    "brief": Caps(text=280, value=80, reasoning=0),
-    "compact": Caps(text=2000, value=200, reasoning=240),
-    "full": Caps(text=1_000_000, value=1_000_000, reasoning=1_000_000, tidy=False),
-}
-
-
-def estimate_tokens(text: str) -> int:
-    """A cheap cl100k estimate: ~3.2 ASCII chars per token (ids and JSON run dense), ~1.3 tokens per CJK char."""
-    wide = (len(text.encode("utf-8")) - len(text)) // 2
-    return int((len(text) - wide) / 3.2 + wide * 1.3) + 1
+FAILURE = """Find where the agent in {ref} failed, and why.
+1. Look for error events (lines with "↳ error"), tool results marked ERROR, failed or cancelled statuses, and the \
+last messages before the thread stopped.
+2. Name the first failure the others follow from: message #seq, time, tool or step, error code and message.
+3. Explain the likely cause from the surrounding messages, and what would fix it or what to check next.
+To see a shortened value whole, call get_thread_messages(thread="{ref}", detail="full", \
+kinds=["event", "tool_call", "tool_call_response"]). If the transcript ends with a cursor, read on before \
+concluding that nothing failed."""
 
 
 def cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}…(+{len(text) - limit} chars)"
-
-
-def clean(text: str, *, redact: bool) -> str:
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return mask(text) if redact else text
-
-
-def _value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _with(model: M, update: dict[str, Any]) -> M:
-    """``model`` with ``update`` applied, copied only when a value differs (copies dominate a page's CPU time)."""
-    for key, value in update.items():
-        old = getattr(model, key)
-        if old is not value and old != value:
-            return model.model_copy(update=update)
-    return model
-
-
-def shape(message: Message, detail: Detail, *, redact: bool = True, seq: int | None = None) -> Message:
-    """The message as the model will get it: cleaned, masked, values previewed, vendor extras dropped; ``seq``
-    numbers a message that has none."""
-    caps = CAPS[detail]
-    parts = [p for p in (_shape_part(p, caps, redact) for p in message.parts) if p is not None]
-    update: dict[str, Any] = {
-        "text": cut(clean(message.text, redact=redact), caps.text),
-        "parts": parts,
-        "vendor": message.vendor if detail == "full" else None,
-        "author": clean(message.author, redact=False) if message.author else None,
-    }
-    if seq is not None and not message.seq:
-        update["seq"] = seq
-    return _with(message, update)
-
-
-def _shape_part(part: Part, caps: Caps, redact: bool) -> Part | None:
-    def c(text: str | None, limit: int = caps.value) -> str | None:
-        return None if text is None else cut(clean(text, redact=redact), limit)
-
-    def result(text: str | None) -> str | None:
-        return c(tidy_json(text) if caps.tidy and text else text)
-
-    if isinstance(part, ToolCallPart):
-        args = c(_value(part.arguments)) if part.arguments is not None else None
-        return _with(part, {"arguments": args, "result": result(part.result)})
-    if isinstance(part, ToolResultPart):
-        return _with(part, {"result": result(part.result)})
-    if isinstance(part, ReasoningPart):
-        return _with(part, {"text": c(part.text, caps.reasoning)}) if caps.reasoning else None
-    if isinstance(part, (SubAgentPart, ArtifactPart)):
-        return _with(part, {"text": c(part.text)})
-    if isinstance(part, EventPart):
-        return _with(part, {"message": c(part.message)})
-    if isinstance(part, DataPart):
-        return _with(part, {"data": c(_value(part.data))})
-    if isinstance(part, PlanPart):
-        return part
-    assert_never(part)
 
 
 _QUIET = frozenset(
@@ -139,11 +76,11 @@ def _args(value: Any) -> str:
             value = json.loads(value)
         except ValueError:
             return value
-    pairs = _pairs(value)
-    return pairs if pairs is not None else _value(value)
+    flat = pairs(value)
+    return flat if flat is not None else as_text(value)
 
 
-def _pairs(value: Any) -> str | None:
+def pairs(value: Any) -> str | None:
     """A flat object as ``k=v, …``; None for anything else."""
     if isinstance(value, dict) and all(isinstance(v, (str, int, float, bool)) or v is None for v in value.values()):
         return ", ".join(f"{k}={_scalar(v)}" for k, v in value.items())
@@ -201,21 +138,6 @@ def quiet(statuses: list[str | None], *, skip_first: bool = False) -> list[str |
     return [None if s is None or s.strip().lower() in _QUIET else s for s in statuses]
 
 
-def tidy_json(text: str) -> str:
-    """A JSON result without its layout: a flat object as ``k=v, …`` (as tool arguments show) unless the secret
-    masking would read that form differently; other JSON compact; anything else unchanged."""
-    stripped = text.strip()
-    if not stripped.startswith(("{", "[")):
-        return text
-    try:
-        value: Any = json.loads(stripped)
-    except ValueError:
-        return text
-    compact = _value(value)
-    pairs = _pairs(value) if value else None
-    return pairs if pairs is not None and mask(pairs) == pairs and mask(compact) == compact else compact
-
-
 def _event_line(part: EventPart) -> str:
     head = "error" if part.is_error else "event"
     bits = [part.name, f"[{part.status}]" if part.status else "", part.code or ""]
@@ -261,3 +183,93 @@ class Renderer:
         lines = [f"{head}{who}:" + (f" {_indent(m.text)}" if m.text else "")]
         lines.extend(f"  ↳ {_indent(part_line(p))}" for p in m.parts)
         return "\n".join(lines)
+
+
+# ---- the server's own text around messages ------------------------------------------------------------------
+
+
+def page_text(page: MessagePage, lines: Sequence[str], budget_tokens: int, detail: Detail) -> str:
+    """A transcript page: its heading, the message lines, then what was cut and where to continue."""
+    out = [" · ".join(x for x in (page.thread, page.title, page.status) if x)]
+    if page.note:
+        out.append(f"note: {page.note}")
+    out.extend(lines or ["(no messages on this page match)"])
+    if page.truncated:
+        out.append(
+            f"[cut at the output budget (~{budget_tokens} tokens); "
+            "next_cursor continues right after the last message shown]"
+        )
+    if any("…(+" in line for line in lines) and detail != "full":
+        out.append("[…(+N chars): shortened; detail='full' with the same cursor shows it all]")
+    out.append(f"next_cursor: {page.next_cursor}" if page.next_cursor else "end of thread")
+    return "\n".join(out)
+
+
+def json_summary(page: MessagePage) -> str:
+    """The one line a ``format="json"`` page shows: the messages are in structuredContent."""
+    seqs = [m.seq for m in page.messages]
+    span = f" (#{seqs[0]}…#{seqs[-1]})" if seqs else ""
+    return f"{len(seqs)} messages{span} in structuredContent.messages"
+
+
+def list_text(result: ThreadList) -> str:
+    out = [f"{result.provider}{' under ' + result.parent if result.parent else ''}: {len(result.threads)} entries"]
+    if result.note:
+        out.append(f"note: {result.note}")
+    out.extend(_entry_line(e) for e in result.threads)
+    out.append(f"next_cursor: {result.next_cursor}" if result.next_cursor else "end of list")
+    return "\n".join(out)
+
+
+def _entry_line(entry: ThreadEntry) -> str:
+    when = entry.updated or entry.created
+    bits = [entry.ref, entry.kind, entry.title, entry.status, when.strftime("%Y-%m-%d %H:%M") if when else None]
+    return " · ".join(b for b in bits if b) + (" (+threads)" if entry.children else "")
+
+
+def turn_text(result: TurnResult, timeout_s: float) -> str:
+    """A followed turn: its messages, whether it ended, and the checkpoint to continue from."""
+    renderer = Renderer()
+    lines = [f"{result.thread} · live turn · times UTC"]
+    lines.extend(renderer.message(m) for m in result.messages)
+    if not result.messages:
+        lines.append("(nothing new yet)")
+    if result.ended:
+        lines.append(f"turn ended{f' ({result.stop_reason})' if result.stop_reason else ''}")
+    else:
+        lines.append(f"still running after {timeout_s:g}s; call stream_chat again with this checkpoint to continue")
+    lines.append(f"checkpoint: {result.checkpoint}" if result.checkpoint else "checkpoint: none")
+    return "\n".join(lines)
+
+
+def progress_text(transcript: Transcript) -> str:
+    """A progress notification's message: the latest message's text so far (its last 2,000 characters)."""
+    last = transcript.messages[-1] if transcript.messages else None
+    if last is None:
+        return ""
+    text = last.text or next((getattr(p, "text", "") for p in reversed(last.parts) if getattr(p, "text", "")), "")
+    return f"{last.role}: {text[-2000:]}"
+
+
+def providers_text(described: Sequence[dict[str, Any]], missing: dict[str, str], forms: Sequence[str]) -> str:
+    """list_providers: one line per configured provider, one per missing account, then the ref forms."""
+    lines = [_provider_line(d) for d in described] or ["no provider configured"]
+    lines += [f"{name}: not configured: {need}" for name, need in missing.items()]
+    lines.append("thread refs: " + "; ".join(forms))
+    return "\n".join(lines)
+
+
+def _provider_line(d: dict[str, Any]) -> str:
+    rest = ", ".join(f"{k}={v}" for k, v in d.items() if k not in ("id", "can") and v not in (None, ""))
+    return f"{d['id']}: can {', '.join(d.get('can', []))}" + (f" · {rest}" if rest else "")
+
+
+def resource_text(head: str, lines: Sequence[str], ref: str, cursor: str | None, budget: int) -> str:
+    """A thread as a resource: heading, message lines, then the end or where get_thread_messages continues."""
+    if cursor is None:
+        footer = "end of thread"
+    else:
+        footer = (
+            f"[cut at ~{budget} tokens: get_thread_messages(thread='{ref}', cursor='{cursor}') continues from here]"
+        )
+    return "\n".join([f"{head} · times UTC", *(lines or ["(no messages)"]), footer])

@@ -12,19 +12,20 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import anyio
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.prompts.base import Message, UserMessage
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, EmbeddedResource, TextResourceContents
 from pydantic import Field
 
-from . import pages
+from . import pages, render
 from .errors import AgentThreadsError, ConfigError, NotFoundError, ProviderConnectionError, ProviderError, UsageError
 from .redact import mask_secrets
 from .refs import ThreadRef, parse_ref
-from .render import Renderer, estimate_tokens
-from .tools import AppContext
+from .render import Renderer
+from .shaping import estimate_tokens
+from .tools.context import AppContext, ToolContext, app_of
 
 TEMPLATE = "thread://{+ref}"
 BUDGET_TOKENS = 16_000
@@ -33,22 +34,6 @@ PAGE_LIMIT = 50
 MAX_PAGES = 200
 
 ThreadParam = Annotated[str, Field(description="Thread ref from list_threads, e.g. 'qoder:sess_1/sthr_2'.")]
-
-SUMMARY = """Summarise the agent conversation {ref}.
-Cover what was asked; what the agent did (main steps, tools, sub-agents); the outcome (done, failed, still \
-running, waiting for input); and anything left open. Quote ids, numbers and error codes exactly. Under 200 words \
-unless asked for more.
-The transcript follows: one line per message, times UTC, long values shortened with …(+N chars). If it ends with \
-a cursor, read the rest with get_thread_messages before concluding."""
-
-FAILURE = """Find where the agent in {ref} failed, and why.
-1. Look for error events (lines with "↳ error"), tool results marked ERROR, failed or cancelled statuses, and the \
-last messages before the thread stopped.
-2. Name the first failure the others follow from: message #seq, time, tool or step, error code and message.
-3. Explain the likely cause from the surrounding messages, and what would fix it or what to check next.
-To see a shortened value whole, call get_thread_messages(thread="{ref}", detail="full", \
-kinds=["event", "tool_call", "tool_call_response"]). If the transcript ends with a cursor, read on before \
-concluding that nothing failed."""
 
 
 def register(server: MCPServer[Any]) -> None:
@@ -69,9 +54,9 @@ def thread_uri(ref: str) -> str:
     return "thread://" + quote(ref, safe=":/")
 
 
-async def read_thread(ref: str, ctx: Context) -> str:
+async def read_thread(ref: str, ctx: ToolContext) -> str:
     """A whole thread as a compact transcript, bounded; the end says how to read on."""
-    app: AppContext = ctx.request_context.lifespan_context
+    app = app_of(ctx)
     try:
         return await transcript(app, parse_ref(ref), BUDGET_TOKENS)
     except (UsageError, ConfigError, NotFoundError) as e:  # the caller can fix these
@@ -103,18 +88,12 @@ async def transcript(app: AppContext, ref: ThreadRef, budget: int) -> str:
         raise ProviderConnectionError(
             f"gave up after {seconds:g}s (AGENT_THREADS_TOOL_TIMEOUT)", provider=ref.provider
         ) from e
-    return "\n".join([f"{head} · times UTC", *(lines or ["(no messages)"]), _footer(ref, cursor, budget)])
+    return render.resource_text(head, lines, str(ref), cursor, budget)
 
 
-def _footer(ref: ThreadRef, cursor: str | None, budget: int) -> str:
-    if cursor is None:
-        return "end of thread"
-    return f"[cut at ~{budget} tokens: get_thread_messages(thread='{ref}', cursor='{cursor}') continues from here]"
-
-
-async def _prompt_transcript(ctx: Context, thread: str) -> EmbeddedResource | str:
+async def _prompt_transcript(ctx: ToolContext, thread: str) -> EmbeddedResource | str:
     """The thread for a prompt; a vendor failure degrades to a note (the model can still use the tools)."""
-    app: AppContext = ctx.request_context.lifespan_context
+    app = app_of(ctx)
     try:
         ref = parse_ref(thread)
         text = await transcript(app, ref, PROMPT_BUDGET_TOKENS)
@@ -127,11 +106,11 @@ async def _prompt_transcript(ctx: Context, thread: str) -> EmbeddedResource | st
     return EmbeddedResource(type="resource", resource=contents)
 
 
-async def summarize_thread(thread: ThreadParam, ctx: Context) -> list[Message]:
+async def summarize_thread(thread: ThreadParam, ctx: ToolContext) -> list[Message]:
     """Summarise an agent conversation: what was asked, what was done, the outcome, what is left open."""
-    return [UserMessage(SUMMARY.format(ref=thread)), UserMessage(await _prompt_transcript(ctx, thread))]
+    return [UserMessage(render.SUMMARY.format(ref=thread)), UserMessage(await _prompt_transcript(ctx, thread))]
 
 
-async def find_failure(thread: ThreadParam, ctx: Context) -> list[Message]:
+async def find_failure(thread: ThreadParam, ctx: ToolContext) -> list[Message]:
     """Find where an agent failed and why: the first failure, its cause, and what to check next."""
-    return [UserMessage(FAILURE.format(ref=thread)), UserMessage(await _prompt_transcript(ctx, thread))]
+    return [UserMessage(render.FAILURE.format(ref=thread)), UserMessage(await _prompt_transcript(ctx, thread))]

@@ -17,11 +17,13 @@ from .transcript import PART_KINDS
 class MessageView(BaseModel):
     seq: int
     id: str | None = None
-    time: str | None = Field(None, description="UTC ISO-8601")
+    time: str | None = Field(default=None, description="UTC ISO-8601")
     role: str
     author: str | None = None
     text: str = ""
-    parts: list[dict[str, Any]] = Field([], description=f"Typed parts; 'kind' is one of: {', '.join(PART_KINDS[1:])}.")
+    parts: list[dict[str, Any]] = Field(
+        default=[], description=f"Typed parts; 'kind' is one of: {', '.join(PART_KINDS[1:])}."
+    )
     vendor: dict[str, Any] | None = None
 
 
@@ -32,8 +34,8 @@ class MessagePageView(BaseModel):
     thread: str | None = None
     title: str | None = None
     status: str | None = None
-    messages: list[MessageView] | None = Field(None, description="With format='json' only.")
-    count: int | None = Field(None, description="Messages on this page (format='text').")
+    messages: list[MessageView] | None = Field(default=None, description="With format='json' only.")
+    count: int | None = Field(default=None, description="Messages on this page (format='text').")
     next_cursor: str | None = None
     truncated: bool = False
     note: str | None = None

@@ -8,6 +8,7 @@ import httpx
 from httpx_sse import EventSource, ServerSentEvent, SSEError
 
 from .errors import ProtocolError, ProviderConnectionError
+from .http import Checker
 
 
 async def events(response: httpx.Response, *, provider: str) -> AsyncGenerator[ServerSentEvent, None]:
@@ -23,3 +24,13 @@ async def events(response: httpx.Response, *, provider: str) -> AsyncGenerator[S
         raise ProviderConnectionError("the event stream went silent past the idle timeout", provider=provider) from e
     except (httpx.TransportError, httpx.StreamError) as e:
         raise ProviderConnectionError(f"the event stream broke: {type(e).__name__}", provider=provider) from e
+
+
+async def expect_event_stream(response: httpx.Response, *, provider: str, check: Checker, what: str) -> None:
+    """Return when ``response`` is an event stream. Otherwise raise the vendor's error its body holds (an error can
+    come as JSON on HTTP 200), else a ProtocolError naming ``what`` was asked."""
+    if "text/event-stream" in response.headers.get("content-type", ""):
+        return
+    await response.aread()
+    check(response)
+    raise ProtocolError(f"{what} did not answer with an event stream", provider=provider)

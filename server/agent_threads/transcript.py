@@ -7,11 +7,13 @@ Part kinds follow the OpenTelemetry GenAI message parts where one exists (``tool
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Annotated, Any, Literal, Union
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import assert_never
+
+from .times import utc as utc  # providers and the index read times through the transcript too
 
 Role = Literal["user", "assistant", "agent", "tool", "system", "event"]
 JsonValue = Any
@@ -95,7 +97,7 @@ class DataPart(_Part):
 
 
 Part = Annotated[
-    Union[ToolCallPart, ToolResultPart, ReasoningPart, SubAgentPart, ArtifactPart, PlanPart, EventPart, DataPart],
+    ToolCallPart | ToolResultPart | ReasoningPart | SubAgentPart | ArtifactPart | PlanPart | EventPart | DataPart,
     Field(discriminator="kind"),
 ]
 PART_KINDS = ("text", "tool_call", "tool_call_response", "reasoning", "sub_agent", "artifact", "plan", "event", "data")
@@ -141,8 +143,18 @@ class MessagePage(BaseModel):
     status: str | None = None
     messages: list[Message]
     next_cursor: str | None = None
-    truncated: bool = Field(False, description="True when the budget cut this page; next_cursor continues it.")
+    truncated: bool = Field(default=False, description="True when the budget cut this page; next_cursor continues it.")
     note: str | None = None
+
+
+class TurnResult(BaseModel):
+    thread: str
+    messages: list[Message]
+    ended: bool = Field(description="True when the turn finished; False when timeout_s passed first.")
+    stop_reason: str | None = None
+    checkpoint: str | None = Field(
+        default=None, description="Pass back as checkpoint to continue right after this point."
+    )
 
 
 # ---- the streaming fold -------------------------------------------------------------------------
@@ -189,7 +201,7 @@ class Mark:
     checkpoint: str
 
 
-StreamEvent = Union[MessageStart, TextDelta, PartAdded, MessageDone, Mark, TurnEnd]
+StreamEvent = MessageStart | TextDelta | PartAdded | MessageDone | Mark | TurnEnd
 
 
 @dataclass(frozen=True)
@@ -262,30 +274,3 @@ def _edit(transcript: Transcript, message_id: str, change: Any) -> Transcript:
     msgs = list(transcript.messages)
     msgs[i] = change(msgs[i])
     return Transcript(tuple(msgs), transcript.ended, transcript.stop_reason, transcript.checkpoint)
-
-
-def utc(value: datetime | str | float | int | None, *, unit: float = 1.0) -> datetime | None:
-    """A UTC datetime from an ISO string or an epoch number in the given unit (1e-9 for nanoseconds)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
-        try:
-            return datetime.fromtimestamp(float(value) * unit, tz=timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return None  # beyond what a datetime holds: as unusable as an unparsable string
-    return _parse_iso(value) if isinstance(value, str) else None
-
-
-def _parse_iso(value: str) -> datetime | None:
-    text = value.strip().replace("Z", "+00:00")
-    if "." in text:  # trim sub-microsecond digits (Qoder sends nanoseconds)
-        head, _, tail = text.partition(".")
-        digits = len(tail) - len(tail.lstrip("0123456789"))
-        text = f"{head}.{tail[: min(digits, 6)]}{tail[digits:]}"
-    try:
-        parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

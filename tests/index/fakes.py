@@ -14,7 +14,7 @@ import anyio
 import httpx
 
 from agent_threads.errors import NotFoundError, ServerError
-from agent_threads.providers.base import Batch, Capabilities, Listing, State
+from agent_threads.providers.base import Batch, Listing, State
 from agent_threads.refs import ThreadRef
 from agent_threads.transcript import Message, StreamEvent, ThreadEntry
 
@@ -43,7 +43,6 @@ class ScriptedProvider:
     """Refs still listed whose reads answer 404 (deleted since the listing)."""
     hold: dict[str, tuple[Any, Any]] = field(default_factory=dict[str, tuple[Any, Any]])
     """Reads of ``ref`` from this state on wait: ref -> (state, anyio.Event set when one waits)."""
-    capabilities: Capabilities = Capabilities()
     client: httpx.AsyncClient = cast(httpx.AsyncClient, None)
 
     def describe(self) -> dict[str, Any]:
@@ -113,7 +112,7 @@ class Counting:
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
-        self.id, self.family, self.client, self.capabilities = inner.id, inner.family, inner.client, inner.capabilities
+        self.id, self.family, self.client = inner.id, inner.family, inner.client
         self.lists = 0
         self.reads: list[str] = []
 

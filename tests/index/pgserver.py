@@ -47,10 +47,13 @@ class PgServer:
         import psycopg
 
         name = f"t{os.getpid()}_{next(_names)}"
+        from psycopg import sql
+
+        statement = sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE {} LC_CTYPE {}").format(
+            sql.Identifier(name), sql.Literal(ctype), sql.Literal(ctype)
+        )
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(
-                f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE '{ctype}' LC_CTYPE '{ctype}'"
-            )
+            conn.execute(statement)
         return self.url(name)
 
 

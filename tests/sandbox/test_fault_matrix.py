@@ -1,4 +1,4 @@
-"""Every vendor × every fault: each cell ends in the complete transcript or in one clear tool error."""
+"""Every vendor × every fault, one test each: a read ends in the complete transcript or in one clear tool error."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from agent_threads.app import build_server
 from agent_threads.http import RetryPolicy
 from agent_threads.sandbox import Sandbox
 
-from ..conftest import NoSleep, sandbox_settings
+from ..conftest import NoSleep, ToolFailed, leaf, read_all_tool, sandbox_settings
 
+FAMILIES = ["qoder", "cms", "starops", "dms", "rdsai", "dataagent"]
 READ_FAULTS = ["throttle", "server_error", "slow", "malformed", "truncated", "drop_stream"]
 RECOVERABLE = {"throttle", "server_error", "slow", "drop_stream"}
 DRIFT_ADDS: dict[str, tuple[int, str | None]] = {
@@ -30,59 +31,42 @@ SAYS_WHEN = {"qoder", "cms", "starops", "dms", "rdsai"}
 """Vendors whose throttling reply says when to retry (Tencent's RequestLimitExceeded does not: backoff)."""
 
 
-async def _leaf(client: Client, provider: str) -> str:
-    listing = await client.call_tool("list_threads", {"provider": provider, "limit": 5})
-    threads: list[dict[str, Any]] = listing.structured_content["threads"]
-    assert threads, f"the sandbox serves no thread for {provider}"
-    entry = next((t for t in threads if not t.get("children")), threads[0])
-    if entry.get("children"):
-        inner = await client.call_tool("list_threads", {"provider": provider, "parent": entry["ref"], "limit": 5})
-        return str(inner.structured_content["threads"][0]["ref"])
-    return str(entry["ref"])
+@pytest.fixture
+def cloud_families(family: str) -> list[str]:
+    return [family]
 
 
-async def _read_all(client: Client, ref: str) -> list[dict[str, Any]] | str:
-    messages: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        args = {"thread": ref, "cursor": cursor, "limit": 20, "format": "json"}
-        result = await client.call_tool("get_thread_messages", args)
-        if result.is_error:
-            return "\n".join(c.text for c in result.content)
-        messages.extend(result.structured_content["messages"])
-        cursor = result.structured_content.get("next_cursor")
-        if cursor is None:
-            return messages
+async def _read(client: Client, ref: str) -> list[dict[str, Any]] | str:
+    """The whole thread, 20 messages a call, or the error text of the call that failed."""
+    try:
+        return (await read_all_tool(client, ref, limit=20))[0]
+    except ToolFailed as failed:
+        return failed.text
 
 
 @pytest.mark.parametrize("kind", READ_FAULTS)
-async def test_every_vendor_recovers_or_fails_clearly_under_each_fault(
-    sandbox: Sandbox, fast_retries: RetryPolicy, no_sleep: NoSleep, kind: str
+@pytest.mark.parametrize("family", FAMILIES)
+async def test_a_read_recovers_or_fails_clearly_under_each_fault(
+    cloud: Sandbox, fast_retries: RetryPolicy, no_sleep: NoSleep, family: str, kind: str
 ) -> None:
-    server = build_server(sandbox_settings(sandbox), fast_retries)
-    async with Client(server) as client:
-        for family in sandbox.ports:
-            with anyio.fail_after(20):
-                ref = await _leaf(client, family)
-                baseline = await _read_all(client, ref)
-                assert isinstance(baseline, list) and baseline, f"{family}: {baseline}"
-                no_sleep.delays.clear()
-                fault: Any = kind
-                sandbox.ctx.faults.add(family, fault, times=1, delay=0.05, after_bytes=200, retry_after=RETRY_AFTER)
-                outcome = await _read_all(client, ref)
-            fired = [f for f in sandbox.ctx.faults.fired if f[0] == family]
-            sandbox.ctx.faults.clear()
-            assert fired, f"{family}: the {kind} fault never hit a request"
-            if kind == "throttle":  # one retry, after the vendor's retry-after where it gives one, else a backoff
-                waited = no_sleep.delays
-                assert len(waited) == 1 and (waited[0] == RETRY_AFTER) == (family in SAYS_WHEN), f"{family}: {waited}"
-            if isinstance(outcome, str):
-                assert kind not in RECOVERABLE, f"{family} did not recover from {kind}: {outcome}"
-                assert (
-                    family in outcome and "Error executing tool get_thread_messages:" in outcome and len(outcome) < 800
-                )
-            else:
-                assert outcome == baseline, f"{family} lost or repeated messages under {kind}"
+    async with Client(build_server(sandbox_settings(cloud), fast_retries)) as client:
+        with anyio.fail_after(20):
+            ref = await leaf(client, family)
+            baseline = await _read(client, ref)
+            assert isinstance(baseline, list) and baseline, baseline
+            no_sleep.delays.clear()
+            fault: Any = kind
+            cloud.ctx.faults.add(family, fault, times=1, delay=0.05, after_bytes=200, retry_after=RETRY_AFTER)
+            outcome = await _read(client, ref)
+    assert cloud.ctx.faults.fired, f"the {kind} fault never hit a request"
+    if kind == "throttle":  # one retry, after the vendor's retry-after where it gives one, else a backoff
+        waited = no_sleep.delays
+        assert len(waited) == 1 and (waited[0] == RETRY_AFTER) == (family in SAYS_WHEN), waited
+    if isinstance(outcome, str):
+        assert kind not in RECOVERABLE, f"did not recover: {outcome}"
+        assert family in outcome and "Error executing tool get_thread_messages:" in outcome and len(outcome) < 800
+    else:
+        assert outcome == baseline, "messages lost or repeated"
 
 
 def _without(messages: list[dict[str, Any]], unknown: str | None) -> list[dict[str, Any]]:
@@ -93,27 +77,25 @@ def _without(messages: list[dict[str, Any]], unknown: str | None) -> list[dict[s
     ]
 
 
-async def test_every_vendor_reads_through_schema_drift_keeping_every_message_and_unknown_event_types(
-    sandbox: Sandbox, fast_retries: RetryPolicy
+@pytest.mark.parametrize("family", FAMILIES)
+async def test_a_read_goes_through_schema_drift_keeping_every_message_and_unknown_event_types(
+    cloud: Sandbox, fast_retries: RetryPolicy, family: str
 ) -> None:
-    server = build_server(sandbox_settings(sandbox), fast_retries)
-    async with Client(server) as client:
-        for family in sandbox.ports:
-            with anyio.fail_after(20):
-                ref = await _leaf(client, family)
-                baseline = await _read_all(client, ref)
-                assert isinstance(baseline, list) and baseline, f"{family}: {baseline}"
-                sandbox.ctx.faults.add(family, "drift", times=1)
-                outcome = await _read_all(client, ref)
-            assert [f[1] for f in sandbox.ctx.faults.fired if f[0] == family] == ["drift"], family
-            sandbox.ctx.faults.clear()
-            assert isinstance(outcome, list), f"{family} failed on drifted replies: {outcome}"
-            extra, unknown = DRIFT_ADDS[family]
-            known = {m["id"] for m in baseline}
-            assert None not in known and len(known) == len(baseline), f"{family}: messages need distinct ids"
-            added = [m for m in outcome if m["id"] not in known]
-            assert len(added) == extra, f"{family} added {len(added)} messages under drift, expected {extra}"
-            kept = [m for m in outcome if m["id"] in known]
-            assert _without(kept, unknown) == _without(baseline, unknown), f"{family} lost or changed messages"
-            names = {p.get("name") for m in outcome for p in m["parts"] if p["kind"] == "event"}
-            assert unknown is None or unknown in names, f"{family} dropped the unknown event type {unknown}"
+    async with Client(build_server(sandbox_settings(cloud), fast_retries)) as client:
+        with anyio.fail_after(20):
+            ref = await leaf(client, family)
+            baseline = await _read(client, ref)
+            assert isinstance(baseline, list) and baseline, baseline
+            cloud.ctx.faults.add(family, "drift", times=1)
+            outcome = await _read(client, ref)
+    assert [f[1] for f in cloud.ctx.faults.fired] == ["drift"]
+    assert isinstance(outcome, list), f"failed on drifted replies: {outcome}"
+    extra, unknown = DRIFT_ADDS[family]
+    known = {m["id"] for m in baseline}
+    assert None not in known and len(known) == len(baseline), "messages need distinct ids"
+    added = [m for m in outcome if m["id"] not in known]
+    assert len(added) == extra, f"added {len(added)} messages under drift, expected {extra}"
+    kept = [m for m in outcome if m["id"] in known]
+    assert _without(kept, unknown) == _without(baseline, unknown), "lost or changed messages"
+    names = {p.get("name") for m in outcome for p in m["parts"] if p["kind"] == "event"}
+    assert unknown is None or unknown in names, f"dropped the unknown event type {unknown}"

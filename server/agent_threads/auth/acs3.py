@@ -1,7 +1,7 @@
 """Alibaba Cloud signature V3 (ACS3-HMAC-SHA256), as the official SDKs compute it (alibaba.md §2, §8).
 
 The caller sets ``x-acs-action`` and ``x-acs-version``; the auth adds host, date, nonce, payload hash, the
-STS headers when a security token is set, and ``Authorization``. It runs again on every retry (``http.send``
+STS headers when a security token is set, and ``Authorization``. It runs again on every retry (``http.Channel``
 re-sends through the client), so each attempt gets a fresh date and nonce.
 """
 

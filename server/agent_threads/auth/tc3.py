@@ -1,7 +1,7 @@
 """Tencent Cloud API 3.0 signature (TC3-HMAC-SHA256), as the official SDK computes it (tencent-qoder.md §1.5).
 
 The caller sets ``X-TC-Action``, ``X-TC-Version`` and ``Content-Type``; the auth adds the timestamp, region,
-language, STS token, trace id and ``Authorization``. It runs again on every retry (``http.send`` re-sends
+language, STS token, trace id and ``Authorization``. It runs again on every retry (``http.Channel`` re-sends
 through the client), so each attempt carries a fresh timestamp. The credential-scope date is derived from
 the same timestamp as ``X-TC-Timestamp``, so a request signed just before midnight UTC stays consistent.
 """

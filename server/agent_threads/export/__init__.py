@@ -18,11 +18,10 @@ from .. import providers
 from ..config import Settings
 from ..errors import AgentThreadsError, ConfigError, ProtocolError
 from ..http import RetryPolicy
-from ..profiles import GROUP_OF
 from ..providers.base import Batch, Provider
 from ..redact import mask_secrets
 from ..refs import ThreadRef, parse_ref
-from ..render import clean
+from ..shaping import clean
 from ..transcript import Message
 from .base import Writer, iso_z
 from .jsonl import JsonlWriter
@@ -59,8 +58,7 @@ async def export(
     spec = next((p for p in settings.providers if p.id == ref.provider), None)
     if spec is None:
         configured = ", ".join(p.id for p in settings.providers) or "none"
-        keys = (ref.provider, ref.family, GROUP_OF.get(ref.family, ""))
-        why = next((settings.missing[k] for k in keys if k in settings.missing), "")
+        why = settings.missing_reason(ref.provider)
         raise ConfigError(
             f"Provider {ref.provider!r} is not configured{f' ({why})' if why else ''}; configured: {configured}."
         )

@@ -1,10 +1,9 @@
-"""What every export writer shares: the writer protocol, one way to write times, compact JSON."""
+"""What every export writer shares: the writer protocol and one way to write times."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
-from typing import Any, Protocol, TextIO
+from typing import Protocol, TextIO
 
 from ..transcript import Message
 
@@ -21,7 +20,3 @@ class Writer(Protocol):
 def iso_z(when: datetime) -> str:
     """The one way exports write a time: ISO 8601 in UTC with ``Z`` (``2026-05-18T03:40:05Z``)."""
     return when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def compact_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..transcript import Message
-from .base import compact_json, iso_z
+from ..wire import compact_json
+from .base import iso_z
 
 
 class JsonlWriter:

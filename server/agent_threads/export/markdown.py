@@ -8,7 +8,8 @@ from typing import TextIO
 
 from ..render import part_line
 from ..transcript import ArtifactPart, DataPart, JsonValue, Message, Part, ToolCallPart, ToolResultPart
-from .base import compact_json, iso_z
+from ..wire import compact_json
+from .base import iso_z
 
 _BACKTICKS = re.compile(r"`+")
 _FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")

@@ -23,7 +23,8 @@ from ..transcript import (
     ToolCallPart,
     ToolResultPart,
 )
-from .base import compact_json, iso_z
+from ..wire import compact_json
+from .base import iso_z
 
 
 class OtelMessagesWriter:

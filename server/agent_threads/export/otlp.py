@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from .. import __version__
 from ..refs import parse_ref
 from ..transcript import EventPart, Message, ToolCallPart, ToolResultPart
-from .base import compact_json
+from ..wire import compact_json
 from .otel_messages import otel_messages
 
 KIND_INTERNAL, KIND_CLIENT = 1, 3

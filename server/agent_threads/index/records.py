@@ -18,7 +18,8 @@ from typing import Any
 from .. import failures
 from ..failures import Failure
 from ..redact import mask_secrets
-from ..render import clean, cut, part_line
+from ..render import part_line
+from ..shaping import clean, cut
 from ..transcript import PART_KINDS, EventPart, Message, ThreadEntry, ToolCallPart
 
 MAX_VALUE = 20_000

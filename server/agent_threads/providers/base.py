@@ -28,14 +28,6 @@ class ProviderSettings:
     source: str = "env"
 
 
-@dataclass(frozen=True)
-class Capabilities:
-    list_threads: bool = True
-    read: bool = True
-    stream: bool = True
-    send: bool = True
-
-
 @dataclass
 class Listing:
     threads: list[ThreadEntry]
@@ -54,23 +46,10 @@ class Batch:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class Timeouts:
-    connect: float = 10.0
-    read: float = 120.0
-    stream_idle: float = 300.0
-    tool: float = 900.0
-
-    def stream(self) -> httpx.Timeout:
-        """For an event stream: connect as usual, then each read may wait ``stream_idle`` (agents think quietly)."""
-        return httpx.Timeout(self.read, connect=self.connect, read=self.stream_idle)
-
-
 class Provider(Protocol):
     id: str
     family: str
     client: httpx.AsyncClient
-    capabilities: Capabilities
 
     def describe(self) -> dict[str, Any]:
         """What a model may know about this provider: endpoint, region, abilities. Never a secret."""

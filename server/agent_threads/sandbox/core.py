@@ -1,7 +1,7 @@
 """The sandbox cloud's frame: one loopback listener per vendor product, switchable faults, fixed credentials.
 
-Vendor modules (``sandbox/<module>.py``) each export ``build(ctx, family) -> ASGI app``; they speak the
-vendor's wire format and verify its signatures on their own. Nothing here imports ``auth/`` or
+Vendor packages each have an ``app`` module (``sandbox/<vendor>/app.py``) with ``build(ctx, family) -> ASGI app``;
+they speak the vendor's wire format and verify its signatures on their own. Nothing here imports ``auth/`` or
 ``providers/``: a bug shared by signer and verifier would hide itself.
 """
 
@@ -100,9 +100,9 @@ def load_apps(ctx: SandboxContext, families: list[str] | None = None) -> dict[st
     apps: dict[str, ASGIApp] = {}
     for family in families or list(FAMILIES):
         try:
-            module = importlib.import_module(f"{__package__}.{FAMILIES[family]}")
+            module = importlib.import_module(f"{__package__}.{FAMILIES[family]}.app")
         except ModuleNotFoundError as e:
-            if e.name != f"{__package__}.{FAMILIES[family]}":
+            if e.name not in (f"{__package__}.{FAMILIES[family]}", f"{__package__}.{FAMILIES[family]}.app"):
                 raise
             continue
         apps[family] = module.build(ctx, family)

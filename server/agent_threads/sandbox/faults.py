@@ -8,12 +8,15 @@ Schema drift is the vendor module's business (``ctx.faults.take(family, key, ("d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
+from typing import Any
 
 import anyio
 
 from .core import ASGIApp, Fault, Receive, SandboxContext, Scope, Send, route_key
 
+Message = MutableMapping[str, Any]
+"""An ASGI message."""
 ErrorReply = Callable[[Fault], tuple[int, dict[str, str], bytes]]
 """Builds (status, headers, body) for a ``throttle`` or ``server_error`` fault in the vendor's envelope."""
 
@@ -55,10 +58,10 @@ async def _reply(send: Send, status: int, headers: dict[str, str], body: bytes) 
 def _dropping(send: Send, after_bytes: int) -> Send:
     sent = 0
 
-    async def send_some(message: dict[str, object]) -> None:  # type: ignore[type-arg]
+    async def send_some(message: Message) -> None:
         nonlocal sent
         if message["type"] == "http.response.body":
-            body = bytes(message.get("body", b""))  # type: ignore[arg-type]
+            body = bytes(message.get("body", b""))
             if sent + len(body) > after_bytes:
                 await send(
                     {"type": "http.response.body", "body": body[: max(0, after_bytes - sent)], "more_body": True}
@@ -67,7 +70,7 @@ def _dropping(send: Send, after_bytes: int) -> Send:
             sent += len(body)
         await send(message)
 
-    return send_some  # type: ignore[return-value]
+    return send_some
 
 
 async def _rewrite_body(app: ASGIApp, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
@@ -78,33 +81,33 @@ async def _rewrite_body(app: ASGIApp, scope: Scope, receive: Receive, send: Send
     else:  # malformed: broken JSON; on an event stream, as the data of one frame
         broken = b'{"data": [{"id": "evt_' + body[:20]
         body = b"data: " + broken.replace(b"\r", b" ").replace(b"\n", b" ") + b"\n\n" if stream else broken
-    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]  # type: ignore[union-attr]
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": start.get("status", 200), "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-def _is_event_stream(start: dict[str, object]) -> bool:
-    headers = dict(start.get("headers", []))  # type: ignore[call-overload]
+def _is_event_stream(start: Message) -> bool:
+    headers = dict(start.get("headers", []))
     return bytes(headers.get(b"content-type", b"")).startswith(b"text/event-stream")
 
 
-async def _capture(app: ASGIApp, scope: Scope, receive: Receive, limit: int) -> tuple[dict[str, object], bytes]:
+async def _capture(app: ASGIApp, scope: Scope, receive: Receive, limit: int) -> tuple[Message, bytes]:
     """The app's whole response; of an event stream (which may never end on its own) the first ``limit`` bytes."""
-    start: dict[str, object] = {}
+    start: Message = {}
     body = bytearray()
     enough = anyio.Event()
 
-    async def capture(message: dict[str, object]) -> None:  # type: ignore[type-arg]
+    async def capture(message: Message) -> None:
         if message["type"] == "http.response.start":
             start.update(message)
             return
-        body.extend(bytes(message.get("body", b"")))  # type: ignore[arg-type]
+        body.extend(bytes(message.get("body", b"")))
         if _is_event_stream(start) and len(body) >= limit:
             enough.set()
 
     async def run() -> None:
-        await app(scope, receive, capture)  # type: ignore[arg-type]
+        await app(scope, receive, capture)
         enough.set()
 
     async with anyio.create_task_group() as tg:

@@ -1,0 +1,1 @@
+"""Tencent Cloud DataAgent as the sandbox serves it; ``app.build(ctx, family)`` is its ASGI app."""

@@ -1,0 +1,1 @@
+"""Alibaba DMS Data Agent as the sandbox serves it; ``app.build(ctx, family)`` is its ASGI app."""

@@ -1,0 +1,1 @@
+"""Qoder Cloud Agents as the sandbox serves it; ``app.build(ctx, family)`` is its ASGI app."""

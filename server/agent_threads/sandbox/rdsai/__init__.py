@@ -1,0 +1,1 @@
+"""Alibaba RDS AI as the sandbox serves it; ``app.build(ctx, family)`` is its ASGI app."""

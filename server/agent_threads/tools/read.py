@@ -1,0 +1,82 @@
+"""The reading tools: list_providers, list_threads and get_thread_messages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.types import CallToolResult, TextContent
+from pydantic import BaseModel
+
+from .. import pages, render, vendors
+from ..errors import UsageError
+from ..refs import parse_ref
+from ..schemas import MessagePageView, ThreadListView
+from .args import (
+    BudgetArg,
+    CursorArg,
+    DetailArg,
+    FormatArg,
+    KindsArg,
+    ListLimit,
+    PageLimit,
+    ParentArg,
+    ProviderId,
+    RolesArg,
+    SinceArg,
+    ThreadArg,
+)
+from .context import ToolContext, app_of, result, tool_errors
+
+
+class ProvidersInfo(BaseModel):
+    providers: list[dict[str, Any]]
+    missing: dict[str, str]
+    read_only: bool
+
+
+async def list_providers(ctx: ToolContext) -> Annotated[CallToolResult, ProvidersInfo]:
+    """List the configured providers, what each can do, and what the unconfigured ones need."""
+    app = app_of(ctx)
+    info = ProvidersInfo(
+        providers=[p.describe() for p in app.pool.all()], missing=app.settings.missing, read_only=app.settings.read_only
+    )
+    return result(render.providers_text(info.providers, info.missing, vendors.all_forms()), info)
+
+
+async def list_threads(
+    ctx: ToolContext, provider: ProviderId, parent: ParentArg = None, cursor: CursorArg = None, limit: ListLimit = 20
+) -> Annotated[CallToolResult, ThreadListView]:
+    """List sessions, threads or conversations of a provider; pass `parent` to go one level down."""
+    app = app_of(ctx)
+    async with tool_errors(app):
+        parent_ref = parse_ref(parent, depth=(1,)) if parent else None
+        if parent_ref and parent_ref.provider != provider:
+            raise UsageError(f"parent {parent!r} belongs to {parent_ref.provider!r}, not {provider!r}.")
+        listing, text = await pages.list_page(app.provider(provider), parent_ref, cursor, limit, app.codec)
+    return result(text, listing)
+
+
+async def get_thread_messages(
+    ctx: ToolContext,
+    thread: ThreadArg,
+    cursor: CursorArg = None,
+    limit: PageLimit = 100,
+    roles: RolesArg = None,
+    kinds: KindsArg = None,
+    since: SinceArg = None,
+    detail: DetailArg = "compact",
+    budget_tokens: BudgetArg = 8000,
+    format: FormatArg = "text",
+) -> Annotated[CallToolResult, MessagePageView]:
+    """Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest."""
+    app = app_of(ctx)
+    async with tool_errors(app):
+        ref = parse_ref(thread)
+        filters = pages.Filters(frozenset(roles or ()) or None, frozenset(kinds or ()) or None, since)
+        view = pages.View(detail, budget_tokens, app.settings.redact, format)
+        page, text = await pages.read_page(
+            app.provider(ref.provider), ref, cursor, limit, filters, view, app.codec, app.ahead
+        )
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)], structured_content=pages.structured(page, format)
+    )
