@@ -190,19 +190,18 @@ async def measure(turns: int) -> Stream:
         await _turn(client, question, f"t{time.perf_counter_ns()}")
         return writes[0], [*notes[0], Note(time.perf_counter(), "", 0, result=True)]
 
-    with _long_answers():
-        async with sandbox.running(), server_process(sandbox.env(), server_command(["qoder"]), on_notify) as client:
-            for i in range(turns):
-                _add_staleness(result, *await turn(f"Turn {i}: summarise the open incidents of the checkout service."))
-            answer = long_answer()
-            context.options |= {"qoder.turn_answer": answer, "qoder.turn_delta_chars": DELTA_CHARS}
-            long_writes, long_notes = await turn("Write the full incident log of the checkout service.")
-            _add_staleness(result, long_writes, long_notes)
-            result.progress_bytes = sum(n.size for n in long_notes)
-            result.progress_notes, result.answer_bytes = len(long_notes), len(answer.encode())
-            del context.options["qoder.turn_answer"], context.options["qoder.turn_delta_chars"]
-            context.options["qoder.turn_step_delay"] = QUIET_S
-            result.path_ms, result.quiet_deltas = latencies(*await turn("Status?"), quiet_only=True)
+    async with sandbox.running(), server_process(sandbox.env(), server_command(["qoder"]), on_notify) as client:
+        for i in range(turns):
+            _add_staleness(result, *await turn(f"Turn {i}: summarise the open incidents of the checkout service."))
+        answer = long_answer()
+        context.options |= {"qoder.turn_answer": answer, "qoder.turn_delta_chars": DELTA_CHARS}
+        long_writes, long_notes = await turn("Write the full incident log of the checkout service.")
+        _add_staleness(result, long_writes, long_notes)
+        result.progress_bytes = sum(n.size for n in long_notes)
+        result.progress_notes, result.answer_bytes = len(long_notes), len(answer.encode())
+        del context.options["qoder.turn_answer"], context.options["qoder.turn_delta_chars"]
+        context.options["qoder.turn_step_delay"] = QUIET_S
+        result.path_ms, result.quiet_deltas = latencies(*await turn("Status?"), quiet_only=True)
     return result
 
 
@@ -216,45 +215,3 @@ async def _turn(client: RpcClient, question: str, token: str) -> None:
     args = {"thread": qoder_ref(), "message": question, "timeout_s": 120}
     params = {"name": "stream_chat", "arguments": args, "_meta": {"progressToken": token}}
     await client.request("tools/call", params)
-
-
-# ---- the long answer, until the sandbox has it --------------------------------------------------------
-
-
-class _long_answers:
-    """The sandbox's scripted turn with the answer and delta size of the ``qoder.turn_answer`` and
-    ``qoder.turn_delta_chars`` options (patched in for as long as the sandbox lacks them)."""
-
-    def __enter__(self) -> None:
-        from agent_threads.sandbox import qoder_live
-        from agent_threads.sandbox.qoder_state import Pending
-
-        runner = qoder_live.TurnRunner
-        self.original = runner.streamed
-
-        async def streamed(self: Any, type_: str, text: str, **final: Any) -> None:
-            answer = self.options.get("qoder.turn_answer")
-            if type_ == "agent.message" and answer:
-                text, final = answer, {**final, "content": [{"type": "text", "text": answer}]}
-            size = int(self.options.get("qoder.turn_delta_chars", 12))
-            rec = self.record(type_, **final)
-            start = {"event": {"id": rec.event["id"], "type": type_}, "type": "event_start"}
-            pending = Pending(str(rec.event["id"]), type_, rec, [start])
-            self.live.pending = pending
-            self.live.notify()
-            for i in range(0, len(text), size):
-                await self.step()
-                delta = {"content": {"type": "text", "text": text[i : i + size]}, "type": "content_delta", "index": 0}
-                pending.frames.append({"delta": delta, "event_id": pending.id, "type": "event_delta"})
-                self.live.notify()
-            await self.step()
-            self.live.pending = None
-            self.data.log.append(rec)
-            self.live.notify()
-
-        runner.streamed = streamed  # type: ignore[method-assign]
-
-    def __exit__(self, *exc: object) -> None:
-        from agent_threads.sandbox import qoder_live
-
-        qoder_live.TurnRunner.streamed = self.original  # type: ignore[method-assign]

@@ -211,6 +211,25 @@ async def test_a_user_message_runs_a_turn_whose_deltas_share_the_final_event_id(
     )
 
 
+async def test_a_turn_streams_the_answer_and_delta_size_the_options_give(
+    sandbox: Sandbox, api: httpx.AsyncClient
+) -> None:
+    answer = "".join(f"line {i}: 已完成.\n" for i in range(40))
+    sandbox.ctx.options |= {"qoder.turn_answer": answer, "qoder.turn_delta_chars": 50}
+    sent = (await send(api, "write it all")).json()["data"][0]
+    with anyio.fail_after(5):
+        async with api.stream(
+            "GET", f"cloud/sessions/{SID_A}/events/stream", headers={"Last-Event-ID": sent["id"]}
+        ) as reply:
+            got = await read_stream(reply, until="session.status_idle")
+    final = next(data for _, name, data in got.frames if name == "agent.message")
+    pieces = [
+        d["delta"]["content"]["text"] for eid, name, d in got.frames if name == "event_delta" and eid == final["id"]
+    ]
+    assert final["content"][0]["text"] == answer == "".join(pieces)
+    assert {len(p) for p in pieces[:-1]} == {50}
+
+
 async def finish(api: httpx.AsyncClient, gate: anyio.Event, sent: httpx.Response) -> None:
     """Open the gate and follow the turn to its end, so no turn outlives the test."""
     gate.set()
