@@ -75,7 +75,9 @@ async def transcript(app: AppContext, ref: ThreadRef, budget: int) -> str:
             for _ in range(MAX_PAGES):
                 # read_page counts each line twice (text plus its structured twin); a resource has only the text
                 view = pages.View("compact", (budget - used) * 2, app.settings.redact)
-                page, _ = await pages.read_page(provider, ref, cursor, PAGE_LIMIT, pages.Filters(), view, app.codec)
+                page, _ = await pages.read_page(
+                    provider, ref, cursor, PAGE_LIMIT, pages.Filters(), view, app.codec, app.ahead
+                )
                 head = " · ".join(x for x in (page.thread, page.title, page.status, page.note) if x)
                 for message in page.messages:
                     lines.append(renderer.message(message))

@@ -11,13 +11,13 @@ from ..fakes import FAKE_TOKEN, FakeProvider, fake_server, sample_messages
 from ..fakes import result_text as _text
 
 
-async def test_reading_a_thread_page_by_page_yields_every_message_once_in_order() -> None:
+async def test_reading_a_thread_page_by_page_yields_every_message_once_in_order_in_the_fewest_calls() -> None:
     fake = FakeProvider(threads={"qoder:s/t": sample_messages(230)}, page_size_cap=40)
     async with Client(fake_server(fake)) as client:
         seen, calls = await read_all_tool(client, "qoder:s/t", limit=100)
     assert [m["seq"] for m in seen] == list(range(1, 231))
     assert [m["id"] for m in seen] == [f"m{i}" for i in range(230)]
-    assert calls == 6
+    assert calls == 3
 
 
 async def test_the_budget_cuts_a_page_and_the_cursor_resumes_right_after_the_cut() -> None:

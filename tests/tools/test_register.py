@@ -76,7 +76,7 @@ TOOL_SURFACE = snapshot(
                     },
                     "limit": {
                         "default": 100,
-                        "description": "Vendor messages fetched per page.",
+                        "description": "Transcript messages per page, at most (the budget may end a page sooner).",
                         "maximum": 100,
                         "minimum": 1,
                         "title": "Limit",
