@@ -170,6 +170,14 @@ def _notes(report: Report) -> list[str]:
     return lines + [f"- `{name}`: {NOTES[name] or 'see the README'}." for name in missed]
 
 
+_PAGING = (
+    "Best of {repeats} interleaved run(s). Tool: the server as a child on stdio, a raw JSON-RPC client following "
+    "`next_cursor` (`limit={limit}`, `budget_tokens={budget}`). Floor: bare httpx fetching the same vendor pages, "
+    "cursor found by byte search, no parsing. SDK: the official SDK paging the same thread with its largest page "
+    f"size. The headline figures are the worst of {', '.join(HEADLINE_PAGING)}."
+)
+
+
 def markdown(report: Report) -> str:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     command = f"uv run python bench/run.py{' --quick' if report.mode.name == 'quick' else ''}"
@@ -190,17 +198,15 @@ def markdown(report: Report) -> str:
         "",
         "cl100k tokens of everything `get_thread_messages` returned over whole threads (text content + compact "
         "JSON of `structuredContent`, every page) ÷ tokens of the distinct raw vendor replies behind them (compact "
-        "JSON). `text only` leaves `structuredContent` out; `samples only` leaves the generated thread out.",
+        "JSON). `text only` leaves `structuredContent` out; `samples only` leaves the generated thread out; "
+        f"`≤ {compact.SMALL} messages` pools the threads that short (how many). `calls / fewest`: tool calls "
+        "against the fewest the limit and budget allow.",
         "",
         *corpus_rows(report.corpora),
         "",
         "## Paging",
         "",
-        f"Best of {report.mode.repeats} interleaved run(s). Tool: the server as a child on stdio, a raw JSON-RPC "
-        f"client following `next_cursor` (`limit={paging.LIMIT}`, `budget_tokens={paging.BUDGET}`). Floor: bare "
-        "httpx fetching the same vendor pages, cursor found by byte search, no parsing. SDK: the official SDK "
-        "paging the same thread with its largest page size. The headline figures are the worst of "
-        f"{', '.join(HEADLINE_PAGING)}.",
+        _PAGING.format(repeats=report.mode.repeats, limit=paging.LIMIT, budget=paging.BUDGET),
         "",
         *paging_rows(report.paging),
         "",
@@ -208,13 +214,19 @@ def markdown(report: Report) -> str:
         "",
         *other_rows(report.rss, report.cold, report.stream),
     ]
+    return "\n".join(lines + _failures(report)) + "\n"
+
+
+def _failures(report: Report) -> list[str]:
+    """What could not be measured, and the facts the model did not receive."""
+    lines: list[str] = []
     if report.errors:
         lines += ["", "## Not measured", "", *[f"- {name}: {why}" for name, why in report.errors.items()]]
     missing = [(c.vendor, f) for c in report.corpora for f in c.missing]
     if missing:
         facts = [f"- {v}: {f.kind} {f.options[0][:80]!r}" for v, f in missing[:50]]
         lines += ["", "## Missing facts (benchmark FAILED)", "", *facts]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def update_readme(report: Report) -> bool:
