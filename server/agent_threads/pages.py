@@ -51,7 +51,7 @@ class View:
     budget_tokens: int = 8000
     redact: bool = True
     fmt: Literal["text", "json"] = "text"
-    """text: the transcript is the text, structuredContent only the page's metadata; json: the reverse."""
+    """text: the transcript is the text (and there is no structuredContent); json: the page is structuredContent."""
 
 
 async def read_page(
@@ -69,7 +69,7 @@ async def read_page(
     ``FILL_SECONDS``; what the page does not show stays with the read-ahead for the next cursor."""
     scope, started = f"msgs:{ref}", clock()
     at = _At.of(codec.decode(scope, cursor)) if cursor else _At(None, 0, 0)
-    fill = _Fill(limit, filters, view)
+    fill = _Fill(limit, filters, view, str(ref))
     while True:
         batch = await _vendor_page(provider, ref, at.v, ahead)
         fill.meta(batch, at)
@@ -86,7 +86,7 @@ async def read_page(
         _read_ahead(provider, ref, batch.next_state, ahead)
     page = fill.page(str(ref), codec.encode(scope, after.state()) if after else None)
     lines = fill.lines() if view.fmt == "text" else [render.json_summary(page)]
-    return page, render.page_text(page, lines, view.budget_tokens, view.detail)
+    return page, render.page_text(page, lines, view.budget_tokens)
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,9 @@ class _Fill:
     """A page being filled: messages shaped and rendered until the limit or the budget, and the thread's title,
     status and note from the vendor pages read."""
 
-    def __init__(self, limit: int, filters: Filters, view: View) -> None:
+    def __init__(self, limit: int, filters: Filters, view: View, thread: str) -> None:
         self._limit, self._filters, self._view = limit, filters, view
-        self._renderer = Renderer(view.detail)
+        self._renderer = Renderer(view.detail, thread)
         self._weight = 1 if view.fmt == "text" else 2  # the JSON form runs about twice the text's tokens
         self.shown: list[tuple[Message, str]] = []
         self.used, self.cut = 0, False
@@ -182,15 +182,6 @@ def _read_ahead(provider: Provider, ref: ThreadRef, state: State, ahead: ReadAhe
     if ahead is not None:
         k = readahead.key(provider.id, str(ref), state, VENDOR_PAGE)
         ahead.start(k, lambda: provider.read(ref, state, VENDOR_PAGE))
-
-
-def structured(page: MessagePage, fmt: Literal["text", "json"]) -> dict[str, Any]:
-    """The structuredContent for a page: the whole page for json; for text, only what the text does not say."""
-    if fmt == "json":
-        return page.model_dump(mode="json", exclude_none=True)
-    meta: dict[str, Any] = {"count": len(page.messages)}  # thread, title, status and each #seq are in the text
-    meta |= {"next_cursor": page.next_cursor} if page.next_cursor else {}
-    return meta | ({"truncated": True} if page.truncated else {})
 
 
 def _squeeze(message: Message, tokens: int, detail: Detail) -> tuple[Message, str]:

@@ -56,7 +56,8 @@ TOOL_SURFACE = snapshot(
         },
         "get_thread_messages": {
             "description": (
-                "Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest."
+                "Read one page of a thread as a compact transcript (times UTC; ./X: a thread beside it); "
+                "follow next_cursor."
             ),
             "input": {
                 "type": "object",
@@ -135,7 +136,8 @@ TOOL_SURFACE = snapshot(
                     "detail": {
                         "default": "compact",
                         "description": (
-                            "brief: short previews; compact (default); full: whole values and vendor extras."
+                            "brief: short previews; compact (default); full: whole values (a shortened one ends in "
+                            "…(+N chars)) and vendor extras."
                         ),
                         "enum": ["brief", "compact", "full"],
                         "title": "Detail",

@@ -38,7 +38,11 @@ KindsArg = Annotated[
 ]
 SinceArg = Annotated[datetime | None, Field(description="Only messages at or after this ISO-8601 time.")]
 DetailArg = Annotated[
-    Detail, Field(description="brief: short previews; compact (default); full: whole values and vendor extras.")
+    Detail,
+    Field(
+        description="brief: short previews; compact (default); full: whole values (a shortened one ends in "
+        "…(+N chars)) and vendor extras."
+    ),
 ]
 BudgetArg = Annotated[int, Field(ge=500, le=20000, description="Upper bound on the size of this result.")]
 FormatArg = Annotated[

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from .. import pages, render, vendors
 from ..errors import UsageError
 from ..refs import parse_ref
-from ..schemas import MessagePageView, ThreadListView
+from ..schemas import ThreadListView
 from .args import (
     BudgetArg,
     CursorArg,
@@ -67,8 +67,8 @@ async def get_thread_messages(
     detail: DetailArg = "compact",
     budget_tokens: BudgetArg = 8000,
     format: FormatArg = "text",
-) -> Annotated[CallToolResult, MessagePageView]:
-    """Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest."""
+) -> CallToolResult:
+    """Read one page of a thread as a compact transcript (times UTC; ./X: a thread beside it); follow next_cursor."""
     app = app_of(ctx)
     async with tool_errors(app):
         ref = parse_ref(thread)
@@ -77,6 +77,5 @@ async def get_thread_messages(
         page, text = await pages.read_page(
             app.provider(ref.provider), ref, cursor, limit, filters, view, app.codec, app.ahead
         )
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)], structured_content=pages.structured(page, format)
-    )
+    structured = page.model_dump(mode="json", exclude_none=True) if format == "json" else None
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)

@@ -13,6 +13,7 @@ from agent_threads.sandbox import Sandbox, SandboxContext
 from agent_threads.sandbox.rdsai.data import stable_id
 
 from ...conftest import sandbox_settings
+from ...fakes import page_cursor
 from ...fakes import result_text as _text
 
 SLOW = f"rdsai:{stable_id('slow')}"
@@ -33,13 +34,12 @@ async def test_list_threads_pages_rdsai_conversations(sandbox_server: Any) -> No
 async def test_get_thread_messages_reads_a_one_page_conversation_in_order(sandbox_server: Any) -> None:
     async with Client(sandbox_server) as client:
         first = await client.call_tool("get_thread_messages", {"thread": SLOW, "limit": 2})
-        cursor = first.structured_content["next_cursor"]
         second = await client.call_tool(
-            "get_thread_messages", {"thread": SLOW, "limit": 2, "cursor": cursor, "format": "json"}
+            "get_thread_messages", {"thread": SLOW, "limit": 2, "cursor": page_cursor(first), "format": "json"}
         )
     text = _text(first)
     assert "#-6 2026-05-18 04:40 user: Why is my MySQL instance rm-uf6wjk5 slow since this morning?" in text
-    assert "  ↳ event feedback [like]" in text and "note:" not in text
+    assert "  ↳ feedback [like]" in text and "note:" not in text
     assert [m["seq"] for m in second.structured_content["messages"]] == [-4, -3]
 
 

@@ -7,8 +7,8 @@ while one runs; ``Idempotency-Key`` replays are answered, not repeated). Knobs i
 ``qoder.big_thread_events`` (size of the generated session, default 240), ``qoder.turn_step_delay`` (seconds
 between turn steps), ``qoder.turn_answer`` (the scripted turn's answer, instead of one naming the question),
 ``qoder.turn_delta_chars`` (characters per streamed delta, default 12), ``qoder.turn_gate`` (an ``anyio.Event``
-a turn waits for before it starts), ``qoder.turn_waits_for_listener`` (a turn starts once a stream is open), ``qoder.heartbeat_s``,
-``qoder.server_error_status`` (500 or 529 for ``server_error`` faults).
+a turn waits for before it starts), ``qoder.turn_waits_for_listener`` (a turn starts once a stream is open),
+``qoder.heartbeat_s``, ``qoder.server_error_status`` (500 or 529 for ``server_error`` faults).
 """
 
 from __future__ import annotations
