@@ -105,3 +105,20 @@ def test_an_assistant_message_that_is_one_tool_call_or_thought_needs_no_role_lab
     by_agent = Message(seq=2, role="agent", author="scout", parts=[ReasoningPart(text="on it")])
     assert Renderer().message(thought) == "#1 thinking: check the log"
     assert Renderer().message(by_agent) == "#2 agent[scout]: thinking: on it"
+
+
+def test_a_message_of_parts_only_starts_its_first_part_on_the_heading_line() -> None:
+    message = Message(
+        seq=6,
+        role="assistant",
+        parts=[ReasoningPart(text="join is slow"), EventPart(name="reply", code="QueryTimeout", is_error=True)],
+    )
+    user = Message(seq=7, role="user", parts=[EventPart(name="define_outcome", message="no CVE")])
+    assert Renderer().message(message) == "#6 thinking: join is slow\n  ↳ error reply QueryTimeout"
+    assert Renderer().message(user) == "#7 user: define_outcome: no CVE"
+
+
+def test_an_error_event_named_error_says_error_once() -> None:
+    assert part_line(EventPart(name="ERROR", code="SQL_FAILED", message="no table", is_error=True)) == (
+        "error SQL_FAILED: no table"
+    )

@@ -48,7 +48,7 @@ The transcript follows: one line per message, times UTC, long values shortened w
 a cursor, read the rest with get_thread_messages before concluding."""
 
 FAILURE = """Find where the agent in {ref} failed, and why.
-1. Look for error events (lines with "↳ error"), tool results marked ERROR, failed or cancelled statuses, and the \
+1. Look for error events (an "error …" line or part), tool results marked ERROR, failed or cancelled statuses, and the \
 last messages before the thread stopped.
 2. Name the first failure the others follow from: message #seq, time, tool or step, error code and message.
 3. Explain the likely cause from the surrounding messages, and what would fix it or what to check next.
@@ -150,7 +150,8 @@ def quiet(statuses: list[str | None], *, skip_first: bool = False) -> list[str |
 
 def _event_line(part: EventPart) -> str:
     """``name [status] code: message (duration)``; an error starts with ``error``."""
-    bits = ["error" if part.is_error else "", part.name, f"[{part.status}]" if part.status else "", part.code or ""]
+    name = "" if part.is_error and part.name.lower() == "error" else part.name  # not "error ERROR …"
+    bits = ["error" if part.is_error else "", name, f"[{part.status}]" if part.status else "", part.code or ""]
     text = " ".join(b for b in bits if b)
     if part.message:
         text += f": {part.message}"
@@ -190,14 +191,12 @@ class Renderer:
         if m.role == "event" and not m.text:  # status changes: one line, no role label
             return head + " · ".join(_indent(part_line(p, self._base)) for p in m.parts)
         who = m.role + (f"[{m.author}]" if m.author else "")
-        if not m.text and len(m.parts) == 1:
-            part = m.parts[0]
-            if who == "assistant" and isinstance(part, (ToolCallPart, ReasoningPart)):  # "tool …", "thinking: …"
-                return head + _indent(part_line(part))
-            return f"{head}{who}: {_indent(part_line(part, self._base))}"
-        lines = [f"{head}{who}:" + (f" {_indent(m.text)}" if m.text else "")]
-        lines.extend(f"  ↳ {_indent(part_line(p, self._base))}" for p in m.parts)
-        return "\n".join(lines)
+        parts = [_indent(part_line(p, self._base)) for p in m.parts]
+        if m.text or not parts:
+            first = f"{who}:" + (f" {_indent(m.text)}" if m.text else "")
+        else:  # the first part on the heading line; the assistant's own parts need no label ("tool …")
+            first = parts.pop(0) if who == "assistant" else f"{who}: {parts.pop(0)}"
+        return "\n  ↳ ".join([head + first, *parts])
 
 
 # ---- the server's own text around messages ------------------------------------------------------------------

@@ -51,7 +51,7 @@ async def test_get_thread_messages_filters_dms_errors_by_kind(sandbox_server: An
             "get_thread_messages", {"thread": "dms:sess_failed_join_0e55", "kinds": ["event"]}
         )
     text = _text(result)
-    assert "error ERROR SQL_EXECUTION_FAILED: Table 'sales.legacy_users' doesn't exist" in text
+    assert "error SQL_EXECUTION_FAILED: Table 'sales.legacy_users' doesn't exist" in text
     assert "error finish [FAILED] TASK_FAILED: The analysis stopped after a SQL error." in text
 
 
