@@ -167,6 +167,16 @@ class _Fill:
         )
 
 
+def fit(
+    messages: list[Message], filters: Filters, view: View, thread: str
+) -> tuple[list[tuple[Message, str]], int | None]:
+    """``messages`` (numbered already) shaped and rendered until the budget is spent: those shown with their
+    lines, and the index of the first one left out (None when all fit)."""
+    fill = _Fill(len(messages), filters, view, thread)
+    stop = fill.add(messages, _At(None, 0, 0))
+    return fill.shown, stop
+
+
 async def _vendor_page(provider: Provider, ref: ThreadRef, state: State | None, ahead: ReadAhead | None) -> Batch:
     found = await ahead.take(readahead.key(provider.id, str(ref), state, VENDOR_PAGE)) if ahead is not None else None
     return found if found is not None else await provider.read(ref, state, VENDOR_PAGE)
