@@ -11,11 +11,16 @@ from .cursors import Codec
 from .errors import AgentThreadsError
 from .providers.base import Provider
 from .refs import ThreadRef
-from .shaping import shape
+from .shaping import clean, shape
 from .transcript import MessageDone, TextDelta, Transcript, TurnResult, accumulate
 
 Report = Callable[[float, str], Awaitable[None]]
-PROGRESS_INTERVAL = 0.25  # at most ~4 progress notifications a second
+PROGRESS_INTERVAL = 0.1  # at most 10 progress notifications a second
+TAIL = 200
+"""Characters of the latest text a progress notification carries at most (with the text's length), so a long
+answer costs the wire about what it says, not what it says times the number of notifications."""
+MARGIN = 2_000
+"""How far before the tail the text is cleaned and masked (from a line start), so a secret is masked whole."""
 
 
 async def follow(
@@ -32,7 +37,7 @@ async def follow(
     raw_checkpoint = codec.decode(scope, checkpoint)["c"] if checkpoint else None
     progress = [Transcript(checkpoint=raw_checkpoint)]  # survives the timeout's cancellation
     with anyio.move_on_after(timeout_s):
-        await _consume(provider, ref, message, raw_checkpoint, progress, report)
+        await _consume(provider, ref, message, raw_checkpoint, progress, report, redact)
     transcript = progress[0]
     result = TurnResult(
         thread=str(ref),
@@ -53,10 +58,12 @@ class Throttle:
         progress: list[Transcript],
         report: Report,
         *,
+        redact: bool = True,
         clock: Callable[[], float] = anyio.current_time,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
         self._progress, self._report, self._clock, self._sleep = progress, report, clock, sleep
+        self._redact = redact
         self._wake = anyio.Event()  # replaced only by run(), so a set() is never lost
         self._pending = False
         self._last = -PROGRESS_INTERVAL
@@ -80,7 +87,26 @@ class Throttle:
         self._pending = False
         self._last = self._clock()
         transcript = self._progress[0]
-        await self._report(float(len(transcript.messages)), render.progress_text(transcript))
+        await self._report(float(len(transcript.messages)), latest(transcript, redact=self._redact))
+
+
+def latest(transcript: Transcript, *, redact: bool = True) -> str:
+    """The newest text of the turn (the last message that has any, so a finished thought is not lost behind a
+    tool call), as a progress message: whole when short, else its length and its cleaned, masked tail."""
+    for message in reversed(transcript.messages):
+        parts = (getattr(p, "text", None) or "" for p in reversed(message.parts))
+        text = message.text or next((t for t in parts if t), "")
+        if text:
+            return render.progress_text(message.role, _tail(text, redact), len(text) if len(text) > TAIL else None)
+    return ""
+
+
+def _tail(text: str, redact: bool) -> str:
+    start = max(0, len(text) - TAIL - MARGIN)
+    if start:  # from a line start, so a secret's name and value are masked together (else the whole text)
+        newline = text.find("\n", start, len(text) - TAIL)
+        start = newline + 1 if newline >= 0 else 0
+    return clean(text[start:], redact=redact)[-TAIL:]
 
 
 async def _consume(
@@ -90,9 +116,10 @@ async def _consume(
     raw_checkpoint: str | None,
     progress: list[Transcript],
     report: Report,
+    redact: bool,
 ) -> None:
     """Fold the stream into ``progress[0]`` as it arrives, so a timeout keeps what came (and the checkpoint)."""
-    throttle = Throttle(progress, report)
+    throttle = Throttle(progress, report, redact=redact)
     failed: list[AgentThreadsError] = []
     async with anyio.create_task_group() as tg:
         tg.start_soon(throttle.run)

@@ -29,7 +29,6 @@ from .transcript import (
     ThreadList,
     ToolCallPart,
     ToolResultPart,
-    Transcript,
     TurnResult,
 )
 from .wire import as_text
@@ -257,13 +256,9 @@ def turn_text(result: TurnResult, timeout_s: float) -> str:
     return "\n".join(lines)
 
 
-def progress_text(transcript: Transcript) -> str:
-    """A progress notification's message: the latest message's text so far (its last 2,000 characters)."""
-    last = transcript.messages[-1] if transcript.messages else None
-    if last is None:
-        return ""
-    text = last.text or next((getattr(p, "text", "") for p in reversed(last.parts) if getattr(p, "text", "")), "")
-    return f"{last.role}: {text[-2000:]}"
+def progress_text(role: str, text: str, total: int | None = None) -> str:
+    """A progress notification's message: the latest text so far; or, given the whole text's length, its tail."""
+    return f"{role}: {text}" if total is None else f"{role} ({total} chars): …{text}"
 
 
 def providers_text(described: Sequence[dict[str, Any]], missing: dict[str, str], forms: Sequence[str]) -> str:
