@@ -15,6 +15,8 @@ Stages, by the frames of a stack (the first rule that matches):
 - **wire → messages**: the rest of a provider's read (mapping, chunk merging, tool pairing, times);
 - **shaping and rendering**: ``render.py``, ``redact.py``, ``pages._fit``;
 - **page, result, MCP, stdio**: the rest of ``pages.py`` / ``tools.py``, the MCP SDK, the stdio streams;
+- **index write-through**: anything in the thread index, or in the write-through's own code, recording the
+  pages read (checked first);
 - **event loop, other**: anything else (asyncio's own work, the collector, the read-ahead's bookkeeping).
 """
 
@@ -47,6 +49,7 @@ STAGES = (
     "wire → messages",
     "shaping and rendering",
     "page, result, MCP, stdio",
+    "index write-through",
     "event loop, other",
 )
 _FRAME = re.compile(r"^(?P<fn>.*?) \((?P<path>[^()]*?)(?::\d+)?\)$")
@@ -54,8 +57,9 @@ _HTTP = re.compile(r"(^|/)(httpx|httpcore|h11|ssl|socket|h2)[/.]|agent_threads/(
 _PARSE_FN = frozenset(
     {"model_validate_json", "model_validate", "validate_json", "validate_python", "loads", "decode", "raw_decode"}
 )
+_INDEX = re.compile(r"agent_threads/index/")
 _WIRE = re.compile(r"agent_threads/providers/.*(wire|_wire)\.py|agent_threads/sse\.py")
-_SHAPE = re.compile(r"agent_threads/(render|redact)[./]|agent_threads/.*render")
+_SHAPE = re.compile(r"agent_threads/(render|redact|shaping)[./]")
 _PAGE = re.compile(r"agent_threads/(pages|tools|app|cursors|readahead)[./]|(^|/)(mcp|pydantic)/|anyio/_core/_fileio")
 _IDLE = (".select", ".wait", "Queue.get", ".sleep", ".acquire", "WorkerThread.run")
 """Leaf functions of a thread that waits (a worker thread's leaf is its blocking call: the stdin read): py-spy
@@ -74,6 +78,8 @@ def frames(stack: str) -> list[tuple[str, str]]:
 def stage(stack: list[tuple[str, str]]) -> str:
     """The stage a sampled stack belongs to (see the module's docstring)."""
     paths = [path for _, path in stack]
+    if any(_INDEX.search(p) for p in paths) or (stack and "writethrough" in stack[-1][1]):
+        return STAGES[5]
     read = next((i for i, p in enumerate(paths) if "agent_threads/providers/" in p), None)
     if read is not None:
         below = stack[read:]
@@ -86,7 +92,7 @@ def stage(stack: list[tuple[str, str]]) -> str:
         return STAGES[3]
     if any(_PAGE.search(p) for p in paths):
         return STAGES[4]
-    return STAGES[5]
+    return STAGES[6]
 
 
 def busy(raw: str) -> list[tuple[list[tuple[str, str]], int]]:

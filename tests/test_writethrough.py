@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 
 from agent_threads.providers.base import Batch
 from agent_threads.writethrough import Recorder
@@ -26,6 +27,10 @@ class SlowIndex:
         self.writes.append((ref, [first for _, first in pages]))
 
 
+async def no_wait(seconds: float) -> None:
+    await anyio.lowlevel.checkpoint()
+
+
 def page(at: int, size: int = 10) -> tuple[dict[str, Any] | None, Batch]:
     state = None if at == 0 else {"i": at}
     return state, Batch(sample_messages(size), {"i": at + size})
@@ -34,7 +39,7 @@ def page(at: int, size: int = 10) -> tuple[dict[str, Any] | None, Batch]:
 async def test_pages_waiting_for_a_thread_go_to_the_index_in_one_write() -> None:
     index = SlowIndex()
     async with anyio.create_task_group() as tg:
-        recorder = Recorder(index, tg)  # type: ignore[arg-type]
+        recorder = Recorder(index, tg, sleep=no_wait)  # type: ignore[arg-type]
         for at in range(0, 50, 10):
             recorder.page("qoder:s/t", *page(at))
         index.release.set()
@@ -46,7 +51,7 @@ async def test_pages_waiting_for_a_thread_go_to_the_index_in_one_write() -> None
 async def test_a_reader_faster_than_the_index_leaves_pages_beyond_the_backlog_to_the_next_sync() -> None:
     index = SlowIndex()
     async with anyio.create_task_group() as tg:
-        recorder = Recorder(index, tg, backlog=25)  # type: ignore[arg-type]
+        recorder = Recorder(index, tg, backlog=25, sleep=no_wait)  # type: ignore[arg-type]
         for at in range(0, 100, 10):
             recorder.page("qoder:s/t", *page(at))
         index.release.set()

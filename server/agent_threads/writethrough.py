@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +31,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("agent_threads.index")
 REMEMBERED = 10_000
 """Page offsets and recently read refs kept at most."""
-BACKLOG = 2_000
+BACKLOG = 5_000
 """Messages waiting to be indexed at most."""
+GATHER = 0.25
+"""Seconds a thread's writer waits for more pages before it writes: a bulk reader's pages go in a few writes (each
+also recounts the thread's aggregates) instead of one write per page."""
 
 
 def _key(ref: str, state: State | None) -> tuple[str, str]:
@@ -40,12 +43,23 @@ def _key(ref: str, state: State | None) -> tuple[str, str]:
 
 
 class Recorder:
-    """Hands the pages read on to the index: one writer per thread takes every page waiting for it in one write,
-    and at most ``backlog`` messages wait at a time (a reader faster than the index never piles pages up in
-    memory; a page beyond the backlog is left to the next sync, its thread staying partly read)."""
+    """Hands the pages read on to the index: one writer per thread takes every page waiting for it (after
+    ``gather`` seconds) in one write, and at most ``backlog`` messages wait at a time (a reader faster than the
+    index never piles pages up in memory; a page beyond the backlog is left to the next sync, its thread staying
+    partly read)."""
 
-    def __init__(self, index: ThreadIndex, tg: TaskGroup, *, size: int = REMEMBERED, backlog: int = BACKLOG) -> None:
+    def __init__(
+        self,
+        index: ThreadIndex,
+        tg: TaskGroup,
+        *,
+        size: int = REMEMBERED,
+        backlog: int = BACKLOG,
+        gather: float = GATHER,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
         self.index, self._tg, self._size, self._backlog = index, tg, size, backlog
+        self._gather, self._sleep = gather, sleep
         self._offsets: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._waiting: dict[str, list[tuple[Batch, int]]] = {}
@@ -90,8 +104,11 @@ class Recorder:
         from .index import IndexStoreError
 
         try:
-            while pages := self._waiting[ref]:
-                self._waiting[ref] = []
+            while True:
+                await self._sleep(self._gather)
+                pages, self._waiting[ref] = self._waiting[ref], []
+                if not pages:
+                    break
                 try:
                     await self.index.record_pages(ref, pages)
                 except IndexStoreError as e:
