@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -199,7 +199,22 @@ class QoderCloud:
         result = {"data": [record.event]}
         if key:
             live.sent[key] = result
-        return reply(request, result, background=BackgroundTask(runner.run, text))
+        return AfterReply(reply(request, result), partial(runner.run, text))
+
+
+class AfterReply(Response):
+    """A reply, then the turn it started, whether or not the reply reached the client: a vendor does not take a turn
+    back because its answer to the send was lost (a dropped reply must not leave the session busy for good)."""
+
+    def __init__(self, response: Response, turn: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(status_code=response.status_code)
+        self.response, self.turn = response, turn
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.response(scope, receive, send)
+        finally:
+            await self.turn()
 
 
 def _user_text(body: bytes) -> str:
