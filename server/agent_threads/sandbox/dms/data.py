@@ -3,7 +3,8 @@
 Events are stored as the wire sends them (snake_case); each gets its checkpoint (its index) and a timestamp
 (epoch seconds, as a string) when appended. Sample data: an English analysis with a plan, SQL, a table, a
 chart and a report; a Chinese one with reasoning; a task that failed; a few short sessions; and, when
-``ctx.options["dms.big_thread_events"]`` is set, one very long session.
+``ctx.options["dms.big_thread_events"]`` is set, one very long session; with ``dms.running_session``, one whose
+latest turn is still being written.
 """
 
 from __future__ import annotations
@@ -69,11 +70,13 @@ class DmsSession:
     events: list[Event] = field(default_factory=list[Event])
     artifacts: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
 
-    def turn(self, question: str, at: int, reply: list[Event], *, status: str = "SUCCESS") -> str:
-        """A user message at ``at`` (epoch s) and the agent's reply turn, one second per event after it."""
+    def turn(self, question: str, at: int, reply: list[Event], *, status: str = "SUCCESS", ends: bool = True) -> str:
+        """A user message at ``at`` (epoch s) and the agent's reply turn, one second per event after it (``ends``
+        False: a turn still being written, without its ``CHAT_FINISH``)."""
         message_id = f"{self.id.replace('sess_', 'msg_', 1)}_{len(self.messages) + 1:03d}"
         self.messages.append({"Id": message_id, "Content": question, "SendTime": at * 1000, "Status": status})
-        body = reply if reply and reply[-1]["event_type"] == "CHAT_FINISH" else [*reply, finish()]
+        finished = not ends or (bool(reply) and reply[-1]["event_type"] == "CHAT_FINISH")
+        body = reply if finished else [*reply, finish()]
         for i, event in enumerate([start(), *body]):
             self.events.append(event | {"checkpoint": len(self.events), "timestamp": str(at + 1 + i)})
         return message_id
@@ -248,6 +251,18 @@ def big_session(events: int) -> DmsSession:
     return s
 
 
+def running_session() -> DmsSession:
+    """A session DMS says is running: its second turn is still being written (``dms.running_session``)."""
+    s = DmsSession("sess_running_kpi_5e0a", "Live KPI refresh", T0 + 9000, status="RUNNING")
+    s.turn("Refresh the KPI table.", T0 + 9005, [*deltas("The KPI table is refreshed: 12 metrics, 3 changed.")])
+    s.turn("Now explain the three changes.", T0 + 9100, [plan("Explain", ("Compare", "RUNNING"))], ends=False)
+    s.events.extend(  # written as the turn goes on
+        d | {"checkpoint": len(s.events) + i, "timestamp": str(T0 + 9110 + i)}
+        for i, d in enumerate(deltas("Revenue rose 4%, churn fell"))
+    )
+    return s
+
+
 def sample_sessions(options: dict[str, Any]) -> dict[str, DmsSession]:
     sessions = [
         _q3_sales(),
@@ -269,4 +284,6 @@ def sample_sessions(options: dict[str, Any]) -> dict[str, DmsSession]:
     ]
     if options.get("dms.big_thread_events"):
         sessions.append(big_session(int(options["dms.big_thread_events"])))
+    if options.get("dms.running_session"):
+        sessions.append(running_session())
     return {s.id: s for s in sessions}

@@ -281,6 +281,8 @@ def error_reply(ctx: SandboxContext) -> Callable[[Fault], tuple[int, dict[str, s
         if fault.kind == "throttle":
             status, kind, msg = 429, "rate_limit_error", "Rate limit exceeded. Please retry later."
             headers = {"retry-after": f"{fault.retry_after:g}"}
+        elif fault.kind == "error_200":  # the envelope inside a success status, as a misbehaving proxy answers
+            status, kind, msg, headers = 200, "invalid_request_error", "The request could not be processed.", {}
         elif ctx.options.get("qoder.server_error_status") == 529:
             status, kind, msg, headers = 529, "overloaded_error", "The service is overloaded. Please retry later.", {}
         else:
