@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
@@ -170,8 +171,8 @@ class Chat:
         fold = ChatFold(None if message is not None else checkpoint)
         drops = 0
         while True:
-            retry: http.Retry = "if_unsent" if body["action"] == "create" else "always"
-            async with self.channel.stream(self._chat(body), retry=retry) as response:
+            async with AsyncExitStack() as stack:
+                response = await self._open(stack, body)
                 body = {"action": "reconnect", **target}  # accepted: from here on only re-attach, never send again
                 fold.attach()
                 try:
@@ -190,8 +191,15 @@ class Chat:
                 return
             log.info("chat stream of %s/%s closed before the turn finished; reconnecting", name, thread_id)
 
-    async def _events(self, response: httpx.Response, fold: ChatFold) -> AsyncIterator[StreamEvent]:
+    async def _open(self, stack: AsyncExitStack, body: dict[str, Any]) -> httpx.Response:
+        """The /chat event stream: a ``create`` sends the message (never twice), a ``reconnect`` re-attaches."""
+        if body["action"] == "create":
+            return await sse.open_send(stack, self.channel, self._chat(body), what="POST /chat")
+        response = await stack.enter_async_context(self.channel.stream(self._chat(body)))
         await sse.expect_event_stream(response, provider=self.provider, check=self.channel.check, what="POST /chat")
+        return response
+
+    async def _events(self, response: httpx.Response, fold: ChatFold) -> AsyncIterator[StreamEvent]:
         async for item in sse.events(response, provider=self.provider):
             if item.data.strip() == "[DONE]":
                 return

@@ -5,8 +5,8 @@ without one, its latest ``agent.thread_message_received``) is fetched from the e
 resumes right after it, so a long history is never replayed. ``event_start``/``event_delta`` frames become
 ``MessageStart``/``TextDelta``; the final event (same id) becomes ``MessageDone`` and is the source of truth.
 After each complete event comes ``Mark(id)``; a dropped connection reconnects with ``Last-Event-ID`` set to the
-last mark, and delta text already delivered is not delivered twice. A message is POSTed once with an
-``Idempotency-Key`` (the retry policy may repeat the request; Qoder answers a repeat without a second turn).
+last mark, and delta text already delivered is not delivered twice. A message is POSTed with an
+``Idempotency-Key`` and repeated only while Qoder surely did not take it (throttled, or no connection made).
 """
 
 from __future__ import annotations
@@ -125,12 +125,13 @@ class Follower:
             json=body,
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
-        response = await self.channel.send(request, check=self._check(target))
-        sent = validate(WirePage, response.content, provider=self.provider, what="reply to the send")
-        for event in sent.data:
-            if event.get("type") == "user.message" and event.get("id"):
-                return event
-        raise ProtocolError("the send was accepted but its reply names no user.message event", provider=self.provider)
+        with http.delivery():
+            response = await self.channel.send(request, retry="if_unsent", check=self._check(target))
+            sent = validate(WirePage, response.content, provider=self.provider, what="reply to the send")
+            for event in sent.data:
+                if event.get("type") == "user.message" and event.get("id"):
+                    return event
+            raise ProtocolError("the send's reply names no user.message event", provider=self.provider)
 
     async def _latest_turn_start(self, target: Target) -> dict[str, Any] | None:
         """The latest user message; in a sub-agent thread without one, the latest message sent to it."""
@@ -159,6 +160,9 @@ class Follower:
             deltas.seen.clear()
             dropped: ProviderConnectionError | None = None
             async with self.channel.stream(self._request(target, last), check=self._check(target)) as response:
+                await sse.expect_event_stream(
+                    response, provider=self.provider, check=self._check(target), what="the stream route"
+                )
                 try:
                     async with aclosing(sse.events(response, provider=self.provider)) as frames:
                         async for frame in frames:
