@@ -21,9 +21,19 @@ from agent_threads.sandbox.rdsai.data import stable_id
 
 from ..conftest import sandbox_settings
 
-STREAM_FAULTS = ["throttle", "server_error", "slow", "drop_stream", "malformed", "truncated"]
-ALWAYS_RECOVERS = {"slow", "drop_stream"}
-"""A late or dropped reply never costs the turn: every vendor re-attaches, retries, or reads the reply back."""
+STREAM_FAULTS = [
+    "throttle",
+    "server_error",
+    "slow",
+    "slow_first_byte",
+    "drop_stream",
+    "close_early",
+    "stall",
+    "malformed",
+    "truncated",
+]
+ALWAYS_RECOVERS = {"slow", "slow_first_byte", "drop_stream", "stall"}
+"""A late, paused or dropped reply never costs the turn: every vendor re-attaches, retries, or reads it back."""
 MESSAGE = "How is it going?"
 THREADS = {
     "qoder": f"qoder:{SID_A}",
