@@ -42,6 +42,9 @@ class Timeouts:
     read: float = 120.0
     stream_idle: float = 300.0
     tool: float = 900.0
+    replay_quiet: float = 5.0
+    """Seconds of silence after which a transcript read through a replay takes it as caught up (a running turn
+    shown as it stands); never more than ``stream_idle``."""
 
     def stream(self, read: float | None = None) -> httpx.Timeout:
         """For an event stream: connect as usual, then each read may wait ``stream_idle`` (agents think quietly),

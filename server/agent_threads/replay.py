@@ -26,8 +26,6 @@ from .http import RetryPolicy, Timeouts
 
 E = TypeVar("E")
 E_co = TypeVar("E_co", covariant=True)
-QUIET = 5.0
-"""Seconds of silence after which a history replay is taken to have caught up (at most the stream idle timeout)."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ class Waits:
     @classmethod
     def history(cls, timeouts: Timeouts) -> Waits:
         """For reading a transcript: quiet after a short silence (a running turn is shown as it stands)."""
-        return cls(timeouts.read, min(QUIET, timeouts.stream_idle))
+        return cls(timeouts.read, min(timeouts.replay_quiet, timeouts.stream_idle))
 
     @classmethod
     def live(cls, timeouts: Timeouts) -> Waits:

@@ -34,7 +34,7 @@ PATHS = {
 FAULTS: dict[str, dict[str, Any]] = {
     "close_early": {},
     "slow_first_byte": {"delay": 0.6},
-    "stall": {"delay": 3.0},
+    "stall": {"delay": 8.0},  # longer than a transcript read waits on a silence before it takes it as caught up
 }
 TIMEOUTS = {"AGENT_THREADS_READ_TIMEOUT": "5", "AGENT_THREADS_STREAM_IDLE_TIMEOUT": "0.2"}
 """A stream idle timeout below the first byte's delay and the stall, a read timeout above them."""

@@ -90,9 +90,10 @@ async def test_a_slow_first_byte_is_waited_for_under_the_read_timeout_not_the_id
 async def test_a_finished_session_whose_replay_falls_silent_is_resumed_not_called_still_running(
     fast_retries: RetryPolicy,
 ) -> None:
-    async with dms(fast_retries, timeouts=SHORT) as (provider, sandbox):
+    quiet_soon = Timeouts(read=5.0, stream_idle=30.0, replay_quiet=0.2)  # the connection itself would wait on
+    async with dms(fast_retries, timeouts=quiet_soon) as (provider, sandbox):
         baseline = await provider.read(parse_ref(Q3), None, 50)
-        sandbox.ctx.faults.add("dms", "stall", route="GetChatContent", after_bytes=1200, delay=3.0)
+        sandbox.ctx.faults.add("dms", "stall", route="GetChatContent", after_bytes=1200, delay=8.0)
         with anyio.fail_after(4):
             again = await provider.read(parse_ref(Q3), None, 50)
     assert sandbox.ctx.faults.fired and dumped(again) == dumped(baseline)
