@@ -17,30 +17,19 @@ Schema drift and endless replays are the vendor module's business (``ctx.faults.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import Any, get_args
 
 import anyio
 
-from .core import ASGIApp, Fault, Receive, SandboxContext, Scope, Send, route_key
+from .core import ASGIApp, Fault, FaultKind, Receive, SandboxContext, Scope, Send, route_key
 
 Message = MutableMapping[str, Any]
 """An ASGI message."""
 ErrorReply = Callable[[Fault], tuple[int, dict[str, str], bytes]]
 """Builds (status, headers, body) for a ``throttle`` or ``server_error`` fault in the vendor's envelope."""
 
-_HANDLED = (
-    "throttle",
-    "server_error",
-    "error_200",
-    "slow",
-    "late_reply",
-    "slow_first_byte",
-    "malformed",
-    "truncated",
-    "drop_stream",
-    "close_early",
-    "stall",
-)
+_HANDLED = tuple(k for k in get_args(FaultKind) if k not in ("drift", "endless"))
+"""Every fault kind but those a vendor module acts on itself."""
 
 
 class StreamDropped(Exception):

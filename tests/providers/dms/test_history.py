@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-import httpx
 
 from agent_threads.http import RetryPolicy, Timeouts
 from agent_threads.providers.base import Batch
@@ -15,7 +14,7 @@ from agent_threads.sandbox.dms.app import frame
 from agent_threads.sandbox.dms.data import sample_sessions
 
 from ...conftest import NoSleep
-from .test_provider import Q3, dms
+from .test_provider import Q3, _actions, dms
 
 RUNNING = "dms:sess_running_kpi_5e0a"
 SHORT = Timeouts(read=5.0, stream_idle=0.2)
@@ -36,16 +35,6 @@ def offset_after(session: str, event_type: str, nth: int = 1) -> int:
 
 def replays(sent: list[str]) -> int:
     return sent.count("GetChatContent")
-
-
-def _actions(provider: Any) -> list[str]:
-    sent: list[str] = []
-
-    async def hook(request: httpx.Request) -> None:
-        sent.append(request.headers["x-acs-action"])
-
-    provider.client.event_hooks["request"].append(hook)
-    return sent
 
 
 def dumped(batch: Batch) -> list[dict[str, Any]]:
