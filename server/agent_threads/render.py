@@ -9,7 +9,7 @@ always starts at column 0). Long values are cut with an explicit ``…(+N chars)
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -219,11 +219,15 @@ def json_summary(page: MessagePage) -> str:
     return f"{len(seqs)} messages{span} in structuredContent.messages"
 
 
-def list_text(result: ThreadList) -> str:
+def list_text(result: ThreadList, digests: Mapping[str, str] | None = None) -> str:
+    """A listing, one line per entry; an indexed thread's digest line (``render_index.digest_line``) under it."""
     out = [f"{result.provider}{' under ' + result.parent if result.parent else ''}: {len(result.threads)} entries"]
     if result.note:
         out.append(f"note: {result.note}")
-    out.extend(_entry_line(e) for e in result.threads)
+    for entry in result.threads:
+        out.append(_entry_line(entry))
+        if digests and entry.ref in digests:
+            out.append(digests[entry.ref])
     out.append(f"next_cursor: {result.next_cursor}" if result.next_cursor else "end of list")
     return "\n".join(out)
 

@@ -10,9 +10,11 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+import anyio
 
 from .. import providers
 from ..config import Settings
@@ -23,6 +25,7 @@ from ..redact import mask_secrets
 from ..refs import ThreadRef, parse_ref
 from ..shaping import clean
 from ..transcript import Message
+from ..writethrough import Recorder, opened
 from .base import Writer, iso_z
 from .jsonl import JsonlWriter
 from .markdown import MarkdownWriter
@@ -64,12 +67,18 @@ async def export(
         )
     provider = factory(spec, settings.timeouts, RetryPolicy())
     secrets = tuple(v for p in settings.providers for v in p.credentials.values())
-    try:
-        async with provider.client:
+    count, failed = 0, list[AgentThreadsError]()
+    async with provider.client, AsyncExitStack() as stack, anyio.create_task_group() as tg:
+        index, _ = await opened(settings, stack)  # the pages read are indexed too, alongside the writing
+        reader = Recorder(index, tg).wrap(provider) if index is not None else provider
+        try:
             with _opened(output) as out:
-                return await write_thread(provider, ref, fmt, out, redact=settings.redact)
-    except AgentThreadsError as e:
-        raise ExportFailed(mask_secrets(e.for_model(), secrets)) from e
+                count = await write_thread(reader, ref, fmt, out, redact=settings.redact)
+        except AgentThreadsError as e:  # raised after the task group, so it is not wrapped in an ExceptionGroup
+            failed.append(e)
+    if failed:
+        raise ExportFailed(mask_secrets(failed[0].for_model(), secrets)) from failed[0]
+    return count
 
 
 @contextmanager
