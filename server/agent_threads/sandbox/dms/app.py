@@ -19,7 +19,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from ..alibaba.app import RpcHandler, rpc_app
 from ..alibaba.wire import ApiError, request_id
 from ..core import ASGIApp, SandboxContext
-from .data import DmsSession, data, deltas, plan, sample_sessions
+from .build import DmsSession, data, deltas, plan
+from .data import sample_sessions
 
 VERSION = "2025-04-14"
 UNITS = ("cn-hangzhou", "cn-beijing", "cn-shanghai", "cn-shenzhen", "ap-southeast-1")

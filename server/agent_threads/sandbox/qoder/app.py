@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -29,7 +29,7 @@ from ..faults import with_faults
 from .build import SessionData
 from .data import sample_sessions
 from .state import Event, Live, Record, select
-from .stream import DELTA_TYPES, TurnRunner, sse_frames
+from .stream import DELTA_TYPES, AfterReply, TurnRunner, sse_frames
 from .wire import Reject, envelope, list_reply, page_body, paging, reply, request_id
 
 BAD_TOKEN = "Invalid API key or token."
@@ -200,21 +200,6 @@ class QoderCloud:
         if key:
             live.sent[key] = result
         return AfterReply(reply(request, result), partial(runner.run, text))
-
-
-class AfterReply(Response):
-    """A reply, then the turn it started, whether or not the reply reached the client: a vendor does not take a turn
-    back because its answer to the send was lost (a dropped reply must not leave the session busy for good)."""
-
-    def __init__(self, response: Response, turn: Callable[[], Awaitable[None]]) -> None:
-        super().__init__(status_code=response.status_code)
-        self.response, self.turn = response, turn
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await self.response(scope, receive, send)
-        finally:
-            await self.turn()
 
 
 def _user_text(body: bytes) -> str:
