@@ -93,7 +93,10 @@ class PageReplay:
 
     def settled(self, end: Ended) -> bool:
         """Closed or quiet with nothing lost: every expected turn seen and none open, or DMS says the session runs
-        and only its latest turn is missing or unfinished."""
+        and only its latest turn is missing or unfinished. DMS does not document whether every user message gets
+        a turn, nor whether a replay closes or stays open at its end: fewer turns than user messages on a session
+        that is not running is taken as a replay cut short (reopened, then the page marked incomplete), which may
+        cry wolf but never passes a cut transcript off as whole."""
         seen = self.before + len(self.turns) + (self.current is not None)
         if self.current is not None:
             return self.running and seen >= self.expected
