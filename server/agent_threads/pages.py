@@ -77,6 +77,7 @@ async def read_page(
         next_cursor=codec.encode(scope, next_state) if next_state else None,
         truncated=stop is not None,
         note=batch.note,
+        incomplete=batch.incomplete,
     )
     lines = [line for _, line in shown] if view.fmt == "text" else [render.json_summary(page)]
     return page, render.page_text(page, lines, view.budget_tokens, view.detail)
@@ -100,6 +101,7 @@ def structured(page: MessagePage, fmt: Literal["text", "json"]) -> dict[str, Any
         return page.model_dump(mode="json", exclude_none=True)
     meta: dict[str, Any] = {"count": len(page.messages)}  # thread, title, status and each #seq are in the text
     meta |= {"next_cursor": page.next_cursor} if page.next_cursor else {}
+    meta |= {"incomplete": page.incomplete} if page.incomplete else {}
     return meta | ({"truncated": True} if page.truncated else {})
 
 
