@@ -32,8 +32,9 @@ TRANSPORT: ContextVar[httpx.AsyncBaseTransport | None] = ContextVar("agent_threa
 Checker = Callable[[httpx.Response], None]
 """Raises the provider's ``ProviderAPIError`` for an error reply (status or body); returns otherwise."""
 Retry = Literal["always", "if_unsent"]
-"""When a failed request may go out again: ``always`` (reads); ``if_unsent`` (every send: a message, a new
-session), only when the vendor surely did not take it: it throttled the request, or no connection was made."""
+"""When a failed request may go out again: ``always`` (reads, and a send under an idempotency key the vendor
+honours: a repeat is answered, not acted on twice); ``if_unsent`` (every other send: a message, a new session),
+only when the vendor surely did not take it: it throttled the request, or no connection was made."""
 
 
 @dataclass(frozen=True)

@@ -149,8 +149,8 @@ class Follower:
             json=body,
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
-        with http.delivery():
-            response = await self.channel.send(request, retry="if_unsent", check=self._check(target))
+        with http.delivery():  # one key for every attempt: Qoder answers a repeat without acting on it again
+            response = await self.channel.send(request, retry="always", check=self._check(target))
             sent = validate(WirePage, response.content, provider=self.provider, what="reply to the send")
             for event in sent.data:
                 if event.get("type") == "user.message" and event.get("id"):
