@@ -33,18 +33,18 @@ async def follow(
     codec: Codec,
     redact: bool = True,
 ) -> tuple[TurnResult, str]:
-    scope = f"chk:{ref}"
-    raw_checkpoint = codec.decode(scope, checkpoint)["c"] if checkpoint else None
+    raw_checkpoint = codec.decode(f"chk:{ref}", checkpoint)["c"] if checkpoint else None
     progress = [Transcript(checkpoint=raw_checkpoint)]  # survives the timeout's cancellation
     with anyio.move_on_after(timeout_s):
         await _consume(provider, ref, message, raw_checkpoint, progress, report, redact)
     transcript = progress[0]
+    thread = transcript.thread or str(ref)  # a send that created a session goes on there
     result = TurnResult(
-        thread=str(ref),
+        thread=thread,
         messages=[shape(m, "compact", redact=redact) for m in transcript.messages],
         ended=transcript.ended,
         stop_reason=transcript.stop_reason,
-        checkpoint=codec.encode(scope, {"c": transcript.checkpoint}) if transcript.checkpoint else None,
+        checkpoint=codec.encode(f"chk:{thread}", {"c": transcript.checkpoint}) if transcript.checkpoint else None,
     )
     return result, render.turn_text(result, timeout_s)
 

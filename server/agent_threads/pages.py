@@ -79,7 +79,7 @@ async def read_page(
             after: _At | None = _At(at.v, stop, at.seq)
             break
         after = _At(batch.next_state, 0, at.seq + len(batch.messages)) if batch.next_state is not None else None
-        if after is None or fill.full() or clock() - started >= FILL_SECONDS:
+        if after is None or fill.full() or batch.incomplete or clock() - started >= FILL_SECONDS:
             break
         at = after
     if batch.next_state is not None:
@@ -119,12 +119,15 @@ class _Fill:
         self.title: str | None = None
         self.status: str | None = None
         self.note: str | None = None
+        self.incomplete: str | None = None
 
     def meta(self, batch: Batch, at: _At) -> None:
         """Title and status from the first vendor page that has them; a vendor page's note only on the page
-        that starts it (it says something once, not on every page taken from the same vendor page)."""
+        that starts it (it says something once, not on every page taken from the same vendor page); what any
+        vendor page read lacks."""
         self.title, self.status = self.title or batch.title, self.status or batch.status
         self.note = self.note or (batch.note if at.skip == 0 else None)
+        self.incomplete = self.incomplete or batch.incomplete
 
     def full(self) -> bool:
         return len(self.shown) >= self._limit
@@ -164,6 +167,7 @@ class _Fill:
             next_cursor=next_cursor,
             truncated=self.cut,
             note=self.note,
+            incomplete=self.incomplete,
         )
 
 

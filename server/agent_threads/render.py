@@ -208,11 +208,18 @@ def page_text(page: MessagePage, lines: Sequence[str], budget_tokens: int) -> st
     out = [head] if head else []
     if page.note:
         out.append(f"note: {page.note}")
+    if page.incomplete:
+        out.append(f"incomplete: {page.incomplete}")
     out.extend(lines or ["(no messages on this page match)"])
     if page.truncated:
         out.append(f"[cut at the output budget (~{budget_tokens} tokens): next_cursor continues after it]")
-    out.append(f"next_cursor: {page.next_cursor}" if page.next_cursor else "end of thread")
+    out.append(f"next_cursor: {page.next_cursor}" if page.next_cursor else end_of(page.incomplete))
     return "\n".join(out)
+
+
+def end_of(incomplete: str | None) -> str:
+    """The last line of a thread read to its end: its end, or only as far as the vendor's reply could be read."""
+    return "end of what could be read: not the whole thread (read it again later)" if incomplete else "end of thread"
 
 
 def json_summary(page: MessagePage) -> str:
@@ -274,10 +281,12 @@ def _provider_line(d: dict[str, Any]) -> str:
     return f"{d['id']}: can {', '.join(d.get('can', []))}" + (f" · {rest}" if rest else "")
 
 
-def resource_text(head: str, lines: Sequence[str], ref: str, cursor: str | None, budget: int) -> str:
+def resource_text(
+    head: str, lines: Sequence[str], ref: str, cursor: str | None, budget: int, incomplete: str | None = None
+) -> str:
     """A thread as a resource: heading, message lines, then the end or where get_thread_messages continues."""
     if cursor is None:
-        footer = "end of thread"
+        footer = end_of(incomplete)
     else:
         footer = (
             f"[cut at ~{budget} tokens: get_thread_messages(thread='{ref}', cursor='{cursor}') continues from here]"

@@ -68,7 +68,7 @@ async def transcript(app: AppContext, ref: ThreadRef, budget: int) -> str:
     """Pages of the thread rendered one line per message until the end or the budget. Raises AgentThreadsError."""
     provider = app.provider(ref.provider)
     renderer, lines, used = Renderer(), list[str](), 0
-    head, cursor = str(ref), None
+    head, cursor, incomplete = str(ref), None, None
     try:
         with anyio.fail_after(app.settings.timeouts.tool):
             for _ in range(MAX_PAGES):
@@ -78,6 +78,8 @@ async def transcript(app: AppContext, ref: ThreadRef, budget: int) -> str:
                     provider, ref, cursor, PAGE_LIMIT, pages.Filters(), view, app.codec, app.ahead
                 )
                 head = " · ".join(x for x in (page.thread, page.title, page.status, page.note) if x)
+                incomplete = page.incomplete or incomplete
+                head += f" · incomplete: {incomplete}" if incomplete else ""
                 for message in page.messages:
                     lines.append(renderer.message(message))
                     used += estimate_tokens(lines[-1])
@@ -89,7 +91,7 @@ async def transcript(app: AppContext, ref: ThreadRef, budget: int) -> str:
         raise ProviderConnectionError(
             f"gave up after {seconds:g}s (AGENT_THREADS_TOOL_TIMEOUT)", provider=ref.provider
         ) from e
-    return render.resource_text(head, lines, str(ref), cursor, budget)
+    return render.resource_text(head, lines, str(ref), cursor, budget, incomplete)
 
 
 async def _prompt_transcript(ctx: ToolContext, thread: str) -> EmbeddedResource | str:
