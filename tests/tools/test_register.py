@@ -129,7 +129,7 @@ TOOL_SURFACE = snapshot(
                     "since": {
                         "anyOf": [{"format": "date-time", "type": "string"}, {"type": "null"}],
                         "default": None,
-                        "description": "Only messages at or after this ISO-8601 time.",
+                        "description": "Only messages at or after this ISO-8601 time (UTC unless it has an offset).",
                         "title": "Since",
                     },
                     "detail": {

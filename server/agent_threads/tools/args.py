@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from ..render import Detail
 from ..transcript import Role
@@ -34,7 +34,18 @@ KindsArg = Annotated[
         description="Only messages carrying one of these part kinds (e.g. ['event'] to find failures).", max_length=9
     ),
 ]
-SinceArg = Annotated[datetime | None, Field(description="Only messages at or after this ISO-8601 time.")]
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+UtcTime = Annotated[datetime, AfterValidator(_as_utc)]
+"""The type of every datetime argument: ISO-8601 (a date alone is its midnight) or epoch seconds, in UTC; a time
+without an offset is taken as UTC, so it compares with the transcript's times instead of failing."""
+SinceArg = Annotated[
+    UtcTime | None, Field(description="Only messages at or after this ISO-8601 time (UTC unless it has an offset).")
+]
 DetailArg = Annotated[
     Detail, Field(description="brief: short previews; compact (default); full: whole values and vendor extras.")
 ]
