@@ -24,7 +24,7 @@ def _datetime_arguments(server: MCPServer[Any]) -> list[tuple[str, str, TypeAdap
     for tool in server._tool_manager.list_tools():  # pyright: ignore[reportPrivateUsage]
         model = tool.fn_metadata.arg_model
         for name, field in model.model_fields.items():
-            typ = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+            typ: Any = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
             if "date-time" in str(TypeAdapter(typ).json_schema()):
                 found.append((tool.name, name, TypeAdapter(typ)))
     return found
