@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 from mcp.server.mcpserver import MCPServer
 
-from . import __version__, providers, render, resources, tools
+from . import __version__, prompts, providers, resources, tools
 from .config import Settings
 from .cursors import CursorCodec, CursorStore
 from .http import RetryPolicy, Timeouts
@@ -81,7 +81,7 @@ def build_server(
     server: MCPServer[AppContext] = MCPServer(
         "agent-threads",
         version=__version__,
-        instructions=render.INSTRUCTIONS,
+        instructions=prompts.INSTRUCTIONS,
         lifespan=_lifespan(settings, policy or RetryPolicy(), factory, readiness or Readiness()),
     )
     tools.register(server, settings)

@@ -11,11 +11,18 @@ from .cursors import Codec
 from .errors import AgentThreadsError
 from .providers.base import Provider
 from .refs import ThreadRef
-from .shaping import shape
-from .transcript import MessageDone, TextDelta, Transcript, TurnResult, accumulate
+from .render import Renderer, cut
+from .shaping import CAPS, clean, estimate_tokens, fit, shape
+from .transcript import Mark, Message, MessageDone, TextDelta, Transcript, TurnResult, accumulate
 
 Report = Callable[[float, str], Awaitable[None]]
 PROGRESS_INTERVAL = 0.25  # at most ~4 progress notifications a second
+LIVE_TEXT = 20_000
+"""Characters of one message's text a followed turn keeps in memory; more is counted, shown as ``…(+N chars)``."""
+LIVE_MESSAGES = 500
+"""Messages a followed turn gathers before it stops at the next checkpoint, to be continued from there."""
+RESULT_TOKENS = 8000
+"""The result's budget: the turn's latest messages that fit; the earlier ones are named, to read with a since."""
 
 
 async def follow(
@@ -27,21 +34,41 @@ async def follow(
     report: Report,
     codec: Codec,
     redact: bool = True,
+    secrets: tuple[str, ...] = (),
 ) -> tuple[TurnResult, str]:
     scope = f"chk:{ref}"
     raw_checkpoint = codec.decode(scope, checkpoint)["c"] if checkpoint else None
-    progress = [Transcript(checkpoint=raw_checkpoint)]  # survives the timeout's cancellation
+    progress = [Transcript(checkpoint=raw_checkpoint, text_limit=LIVE_TEXT)]  # survives the timeout's cancellation
+    full: list[bool] = []
     with anyio.move_on_after(timeout_s):
-        await _consume(provider, ref, message, raw_checkpoint, progress, report)
+        full.append(await _consume(provider, ref, message, raw_checkpoint, progress, report, secrets))
     transcript = progress[0]
+    messages = [_shown(m, transcript.held.get(str(m.id), 0), redact, secrets) for m in transcript.messages]
+    shown = latest_that_fit(messages, RESULT_TOKENS)
     result = TurnResult(
         thread=str(ref),
-        messages=[shape(m, "compact", redact=redact) for m in transcript.messages],
+        messages=shown,
         ended=transcript.ended,
         stop_reason=transcript.stop_reason,
         checkpoint=codec.encode(scope, {"c": transcript.checkpoint}) if transcript.checkpoint else None,
     )
-    return result, render.turn_text(result, timeout_s)
+    since = messages[0].time if len(shown) < len(messages) else None
+    return result, render.turn_text(result, timeout_s, left_out=len(messages) - len(shown), since=since, full=any(full))
+
+
+def _shown(message: Message, held: int, redact: bool, secrets: tuple[str, ...]) -> Message:
+    """A turn's message as the result shows it: compact, with the characters the fold did not keep counted."""
+    shaped = shape(message, "compact", redact=redact, secrets=secrets)
+    if not held:
+        return shaped
+    text = cut(clean(message.text, redact=redact, secrets=secrets), CAPS["compact"].text, hidden=held)
+    return shaped.model_copy(update={"text": text})
+
+
+def latest_that_fit(messages: list[Message], tokens: int) -> list[Message]:
+    """The latest messages of a turn whose lines fit ``tokens`` (at least the last one), in order."""
+    taken, _ = fit(reversed(messages), lambda m: estimate_tokens(Renderer().message(m)), tokens)
+    return taken[::-1]
 
 
 class Throttle:
@@ -55,8 +82,10 @@ class Throttle:
         *,
         clock: Callable[[], float] = anyio.current_time,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self._progress, self._report, self._clock, self._sleep = progress, report, clock, sleep
+        self._secrets = secrets
         self._wake = anyio.Event()  # replaced only by run(), so a set() is never lost
         self._pending = False
         self._last = -PROGRESS_INTERVAL
@@ -80,7 +109,7 @@ class Throttle:
         self._pending = False
         self._last = self._clock()
         transcript = self._progress[0]
-        await self._report(float(len(transcript.messages)), render.progress_text(transcript))
+        await self._report(float(len(transcript.messages)), render.progress_text(transcript, self._secrets))
 
 
 async def _consume(
@@ -90,17 +119,21 @@ async def _consume(
     raw_checkpoint: str | None,
     progress: list[Transcript],
     report: Report,
-) -> None:
-    """Fold the stream into ``progress[0]`` as it arrives, so a timeout keeps what came (and the checkpoint)."""
-    throttle = Throttle(progress, report)
+    secrets: tuple[str, ...] = (),
+) -> bool:
+    """Fold the stream into ``progress[0]`` as it arrives, so a timeout keeps what came (and the checkpoint).
+    Returns True when it stopped at a checkpoint because the turn reached LIVE_MESSAGES."""
+    throttle = Throttle(progress, report, secrets=secrets)
     failed: list[AgentThreadsError] = []
+    full = False
     async with anyio.create_task_group() as tg:
         tg.start_soon(throttle.run)
         try:
             async with provider.stream(ref, message, raw_checkpoint) as events:
                 async for event in events:
                     transcript = progress[0] = accumulate(progress[0], event)
-                    if transcript.ended:
+                    full = isinstance(event, Mark) and len(transcript.messages) >= LIVE_MESSAGES
+                    if transcript.ended or full:
                         break
                     if isinstance(event, (TextDelta, MessageDone)):
                         await throttle.changed()
@@ -109,3 +142,4 @@ async def _consume(
         tg.cancel_scope.cancel()
     if failed:
         raise failed[0]
+    return full

@@ -6,7 +6,7 @@ Part kinds follow the OpenTelemetry GenAI message parts where one exists (``tool
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -210,6 +210,10 @@ class Transcript:
     ended: bool = False
     stop_reason: str | None = None
     checkpoint: str | None = None
+    text_limit: int | None = None
+    """Characters of text (or reasoning) a message keeps while folding, those past it only counted, by message id, in
+    ``held``: a live turn sets it so an endless delta stream stays bounded (None: history replays keep all)."""
+    held: dict[str, int] = field(default_factory=dict[str, int])
 
 
 def accumulate(transcript: Transcript, event: StreamEvent) -> Transcript:
@@ -218,16 +222,17 @@ def accumulate(transcript: Transcript, event: StreamEvent) -> Transcript:
         started = Message(id=event.id, role=event.role, author=event.author, time=event.time)
         return _upsert(transcript, started, keep_existing=True)
     if isinstance(event, TextDelta):
-        return _edit(transcript, event.id, lambda m: _append_text(m, event))
+        return _append(transcript, event)
     if isinstance(event, PartAdded):
         return _edit(transcript, event.id, lambda m: m.model_copy(update={"parts": [*m.parts, event.part]}))
     if isinstance(event, MessageDone):
         return _upsert(transcript, event.message, keep_existing=False)
     if isinstance(event, Mark):
-        return Transcript(transcript.messages, transcript.ended, transcript.stop_reason, event.checkpoint)
+        return replace(transcript, checkpoint=event.checkpoint)
     if isinstance(event, TurnEnd):
-        cp = event.checkpoint or transcript.checkpoint
-        return Transcript(transcript.messages, True, event.reason, cp)
+        return replace(
+            transcript, ended=True, stop_reason=event.reason, checkpoint=event.checkpoint or transcript.checkpoint
+        )
     assert_never(event)
 
 
@@ -236,6 +241,25 @@ def fold(events: list[StreamEvent], start: Transcript | None = None) -> Transcri
     for event in events:
         result = accumulate(result, event)
     return result
+
+
+def _append(transcript: Transcript, delta: TextDelta) -> Transcript:
+    """A delta added to its message, up to the transcript's text limit; what is past it is counted in ``held``."""
+    if transcript.text_limit is not None:
+        i = _index(transcript, delta.id)
+        kept = delta.text[: max(0, transcript.text_limit - (0 if i is None else _size(transcript.messages[i], delta)))]
+        if len(kept) < len(delta.text):
+            held = transcript.held.get(delta.id, 0) + len(delta.text) - len(kept)
+            transcript = replace(transcript, held={**transcript.held, delta.id: held})
+        if not kept:
+            return transcript
+        delta = replace(delta, text=kept)
+    return _edit(transcript, delta.id, lambda m: _append_text(m, delta))
+
+
+def _size(message: Message, delta: TextDelta) -> int:
+    last = message.parts[-1] if message.parts else None
+    return len(message.text) if not delta.reasoning else len(last.text) if isinstance(last, ReasoningPart) else 0
 
 
 def _append_text(message: Message, delta: TextDelta) -> Message:
@@ -263,7 +287,7 @@ def _upsert(transcript: Transcript, message: Message, *, keep_existing: bool) ->
         msgs.append(message.model_copy(update={"seq": message.seq or len(msgs) + 1}))
     elif not keep_existing:
         msgs[i] = message.model_copy(update={"seq": message.seq or msgs[i].seq})
-    return Transcript(tuple(msgs), transcript.ended, transcript.stop_reason, transcript.checkpoint)
+    return replace(transcript, messages=tuple(msgs))
 
 
 def _edit(transcript: Transcript, message_id: str, change: Any) -> Transcript:
@@ -273,4 +297,4 @@ def _edit(transcript: Transcript, message_id: str, change: Any) -> Transcript:
         i = len(transcript.messages) - 1
     msgs = list(transcript.messages)
     msgs[i] = change(msgs[i])
-    return Transcript(tuple(msgs), transcript.ended, transcript.stop_reason, transcript.checkpoint)
+    return replace(transcript, messages=tuple(msgs))

@@ -52,7 +52,8 @@ async def list_threads(
         parent_ref = parse_ref(parent, depth=(1,)) if parent else None
         if parent_ref and parent_ref.provider != provider:
             raise UsageError(f"parent {parent!r} belongs to {parent_ref.provider!r}, not {provider!r}.")
-        listing, text = await pages.list_page(app.provider(provider), parent_ref, cursor, limit, app.codec)
+        view = pages.View(redact=app.settings.redact, secrets=app.secrets())
+        listing, text = await pages.list_page(app.provider(provider), parent_ref, cursor, limit, app.codec, view)
     return result(text, listing)
 
 
@@ -70,10 +71,10 @@ async def get_thread_messages(
 ) -> Annotated[CallToolResult, MessagePageView]:
     """Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest."""
     app = app_of(ctx)
-    async with tool_errors(app):
+    async with tool_errors(app, budget=budget_tokens):
         ref = parse_ref(thread)
         filters = pages.Filters(frozenset(roles or ()) or None, frozenset(kinds or ()) or None, since)
-        view = pages.View(detail, budget_tokens, app.settings.redact, format)
+        view = pages.View(detail, budget_tokens, app.settings.redact, format, app.secrets())
         page, text = await pages.read_page(
             app.provider(ref.provider), ref, cursor, limit, filters, view, app.codec, app.ahead
         )
