@@ -10,7 +10,17 @@ import anyio
 from agent_threads import live
 from agent_threads.cursors import CursorCodec
 from agent_threads.refs import ThreadRef, parse_ref
-from agent_threads.transcript import MessageStart, StreamEvent, TextDelta, Transcript, TurnEnd, accumulate
+from agent_threads.transcript import (
+    Mark,
+    Message,
+    MessageDone,
+    MessageStart,
+    StreamEvent,
+    TextDelta,
+    Transcript,
+    TurnEnd,
+    accumulate,
+)
 
 from .fakes import FakeProvider
 
@@ -99,3 +109,65 @@ async def test_a_burst_reports_its_first_delta_and_returns_the_whole_turn() -> N
     assert sent == ["assistant: 0 "]
     assert result.ended and result.messages[0].text == "".join(f"{i} " for i in range(12))
     assert "turn ended (end_turn)" in text
+
+
+class Endless(FakeProvider):
+    """A vendor stream whose one reply never ends, with a checkpoint after every delta."""
+
+    @asynccontextmanager
+    async def stream(
+        self, ref: ThreadRef, message: str | None, checkpoint: str | None
+    ) -> AsyncIterator[AsyncIterator[StreamEvent]]:
+        yield self._events()
+
+    async def _events(self) -> AsyncIterator[StreamEvent]:
+        yield MessageStart(id="a", role="assistant")
+        for i in range(100_000):
+            yield TextDelta(id="a", text="z" * 1000)
+            yield Mark(f"c{i}")
+            if i % 50 == 0:
+                await anyio.sleep(0)
+
+
+async def test_an_endless_reply_is_held_to_a_bounded_head_and_the_result_counts_what_was_left_out() -> None:
+    sent: list[str] = []
+
+    async def report(progress: float, message: str) -> None:
+        sent.append(message)
+
+    with anyio.fail_after(60):
+        result, text = await live.follow(Endless(), parse_ref("qoder:s/t"), None, None, 1, report, CursorCodec(b"k"))
+    shown = result.messages[0].text
+    left_out = int(shown.rsplit("…(+", 1)[1].removesuffix(" chars)"))
+    assert len(shown) < 2100 and left_out > 1_000_000 and not result.ended and result.checkpoint
+    assert all(len(m) < 2100 for m in sent)
+
+
+class ManyMessages(FakeProvider):
+    """A vendor stream that keeps sending whole messages, a checkpoint after each."""
+
+    @asynccontextmanager
+    async def stream(
+        self, ref: ThreadRef, message: str | None, checkpoint: str | None
+    ) -> AsyncIterator[AsyncIterator[StreamEvent]]:
+        yield self._events(int(checkpoint or 0))
+
+    async def _events(self, start: int) -> AsyncIterator[StreamEvent]:
+        for i in range(start, start + 2000):
+            yield MessageDone(Message(id=f"m{i}", role="assistant", text=f"message {i}"))
+            yield Mark(str(i + 1))
+
+
+async def test_a_turn_that_keeps_growing_stops_at_a_checkpoint_the_next_call_continues_from() -> None:
+    codec = CursorCodec(b"k")
+
+    async def report(progress: float, message: str) -> None:
+        return None
+
+    provider, ref = ManyMessages(), parse_ref("qoder:s/t")
+    with anyio.fail_after(30):
+        first, text = await live.follow(provider, ref, None, None, 30, report, codec)
+        second, _ = await live.follow(provider, ref, None, first.checkpoint, 30, report, codec)
+    assert "stopped at this call's size bound" in text and not first.ended
+    assert first.messages[-1].text == f"message {live.LIVE_MESSAGES - 1}"
+    assert second.messages[-1].text == f"message {2 * live.LIVE_MESSAGES - 1}"

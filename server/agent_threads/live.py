@@ -21,8 +21,9 @@ LIVE_TEXT = 20_000
 """Characters of one message's text a followed turn keeps in memory; more is counted, shown as ``…(+N chars)``."""
 LIVE_MESSAGES = 500
 """Messages a followed turn gathers before it stops at the next checkpoint, to be continued from there."""
-RESULT_TOKENS = 8000
-"""The result's budget: the turn's latest messages that fit; the earlier ones are named, to read with a since."""
+RESULT_TOKENS = 7600
+"""The result's budget (8,000 less the frame): the turn's latest messages that fit; the earlier ones are named, to
+read with a ``since``."""
 
 
 async def follow(
@@ -66,8 +67,13 @@ def _shown(message: Message, held: int, redact: bool, secrets: tuple[str, ...]) 
 
 
 def latest_that_fit(messages: list[Message], tokens: int) -> list[Message]:
-    """The latest messages of a turn whose lines fit ``tokens`` (at least the last one), in order."""
-    taken, _ = fit(reversed(messages), lambda m: estimate_tokens(Renderer().message(m)), tokens)
+    """The latest messages of a turn that fit ``tokens`` (at least the last one), in order; each counts twice, as
+    its line and in structuredContent."""
+
+    def cost(m: Message) -> int:
+        return estimate_tokens(Renderer().message(m)) + estimate_tokens(m.model_dump_json(exclude_none=True))
+
+    taken, _ = fit(reversed(messages), cost, tokens)
     return taken[::-1]
 
 

@@ -289,11 +289,12 @@ def _provider_line(d: dict[str, Any]) -> str:
 
 
 def resource_text(head: str, lines: Sequence[str], ref: str, cursor: str | None, budget: int) -> str:
-    """A thread as a resource: heading, message lines, then the end or where get_thread_messages continues."""
+    """A thread as a resource: heading (from ``heading``), message lines, then the end or where get_thread_messages
+    continues."""
     if cursor is None:
         footer = "end of thread"
     else:
         footer = (
             f"[cut at ~{budget} tokens: get_thread_messages(thread='{ref}', cursor='{cursor}') continues from here]"
         )
-    return "\n".join([f"{untrusted(head)} · times UTC", *(lines or ["(no messages)"]), footer])
+    return "\n".join([f"{head} · times UTC", *(lines or ["(no messages)"]), footer])

@@ -4,7 +4,8 @@ A ``Walk`` rides along one read of a thread, page after page (in a tool's cursor
 stops three things with a clear ``ProtocolError`` or a note instead of looping or forging:
 
 - a page cursor that comes back (P1 → P2 → P1): the fingerprints of the last few cursors catch a short cycle at
-  its first repeat, Brent's saved cursor (at steps 1, 2, 4, 8…) a cycle of any length within two rounds;
+  its first repeat, Brent's saved cursor (renewed after 1, 2, 4, 8… steps) a cycle of any length before the walk
+  has read about twice the pages it read until the cycle closed;
 - pages that are empty yet say more follows: ``MAX_EMPTY`` of them in a row end the walk;
 - a message id seen before, on the same page or at the end of the previous one: the first copy is kept (it may
   already have been shown, and an id is a promise the vendor made first) and the later ones are dropped, named in
