@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import tracemalloc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 import anyio
 
@@ -83,20 +84,25 @@ async def test_a_quiet_spell_lets_the_next_change_out_at_once() -> None:
     assert sent == [0.0, 0.3, 0.9]
 
 
-class Burst(FakeProvider):
-    """A vendor stream that delivers a whole reply at once."""
+@dataclass
+class Scripted(FakeProvider):
+    """A vendor stream that plays ``script(checkpoint)``."""
+
+    script: Callable[[str | None], AsyncIterator[StreamEvent]] = field(default=lambda checkpoint: _burst())
 
     @asynccontextmanager
     async def stream(
         self, ref: ThreadRef, message: str | None, checkpoint: str | None
     ) -> AsyncIterator[AsyncIterator[StreamEvent]]:
-        yield self._events()
+        yield self.script(checkpoint)
 
-    async def _events(self) -> AsyncIterator[StreamEvent]:
-        yield MessageStart(id="a", role="assistant")
-        for i in range(12):
-            yield TextDelta(id="a", text=f"{i} ")
-        yield TurnEnd(reason="end_turn")
+
+async def _burst() -> AsyncIterator[StreamEvent]:
+    """A whole reply at once."""
+    yield MessageStart(id="a", role="assistant")
+    for i in range(12):
+        yield TextDelta(id="a", text=f"{i} ")
+    yield TurnEnd(reason="end_turn")
 
 
 async def test_a_burst_reports_its_first_delta_and_returns_the_whole_turn() -> None:
@@ -106,28 +112,20 @@ async def test_a_burst_reports_its_first_delta_and_returns_the_whole_turn() -> N
         sent.append(message)
 
     with anyio.fail_after(5):
-        result, text = await live.follow(Burst(), parse_ref("qoder:s/t"), None, None, 10, report, CursorCodec(b"k"))
+        result, text = await live.follow(Scripted(), parse_ref("qoder:s/t"), None, None, 10, report, CursorCodec(b"k"))
     assert sent == ["assistant: 0 "]
     assert result.ended and result.messages[0].text == "".join(f"{i} " for i in range(12))
     assert "turn ended (end_turn)" in text
 
 
-class Endless(FakeProvider):
-    """A vendor stream whose one reply runs on: 4,000 deltas of 10,000 characters (40 MB), a checkpoint after each."""
-
-    @asynccontextmanager
-    async def stream(
-        self, ref: ThreadRef, message: str | None, checkpoint: str | None
-    ) -> AsyncIterator[AsyncIterator[StreamEvent]]:
-        yield self._events()
-
-    async def _events(self) -> AsyncIterator[StreamEvent]:
-        piece = "z" * 10_000
-        yield MessageStart(id="a", role="assistant")
-        for i in range(4000):
-            yield TextDelta(id="a", text=piece)
-            yield Mark(f"c{i}")
-        yield TurnEnd("end_turn")
+async def _endless(checkpoint: str | None) -> AsyncIterator[StreamEvent]:
+    """One reply that runs on: 4,000 deltas of 10,000 characters (40 MB), a checkpoint after each."""
+    piece = "z" * 10_000
+    yield MessageStart(id="a", role="assistant")
+    for i in range(4000):
+        yield TextDelta(id="a", text=piece)
+        yield Mark(f"c{i}")
+    yield TurnEnd("end_turn")
 
 
 async def test_a_reply_of_40_mb_in_deltas_is_held_to_a_bounded_head_in_memory_and_its_rest_counted() -> None:
@@ -139,7 +137,9 @@ async def test_a_reply_of_40_mb_in_deltas_is_held_to_a_bounded_head_in_memory_an
     tracemalloc.start()
     try:
         with anyio.fail_after(60):
-            result, _ = await live.follow(Endless(), parse_ref("qoder:s/t"), None, None, 60, report, CursorCodec(b"k"))
+            result, _ = await live.follow(
+                Scripted(script=_endless), parse_ref("qoder:s/t"), None, None, 60, report, CursorCodec(b"k")
+            )
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -149,19 +149,12 @@ async def test_a_reply_of_40_mb_in_deltas_is_held_to_a_bounded_head_in_memory_an
     assert all(len(m) < 2100 for m in sent)
 
 
-class ManyMessages(FakeProvider):
-    """A vendor stream that keeps sending whole messages, a checkpoint after each."""
-
-    @asynccontextmanager
-    async def stream(
-        self, ref: ThreadRef, message: str | None, checkpoint: str | None
-    ) -> AsyncIterator[AsyncIterator[StreamEvent]]:
-        yield self._events(int(checkpoint or 0))
-
-    async def _events(self, start: int) -> AsyncIterator[StreamEvent]:
-        for i in range(start, start + 2000):
-            yield MessageDone(Message(id=f"m{i}", role="assistant", text=f"message {i}"))
-            yield Mark(str(i + 1))
+async def _many(checkpoint: str | None) -> AsyncIterator[StreamEvent]:
+    """Whole messages that keep coming, a checkpoint after each."""
+    start = int(checkpoint or 0)
+    for i in range(start, start + 2000):
+        yield MessageDone(Message(id=f"m{i}", role="assistant", text=f"message {i}"))
+        yield Mark(str(i + 1))
 
 
 async def test_a_turn_that_keeps_growing_stops_at_a_checkpoint_the_next_call_continues_from() -> None:
@@ -170,7 +163,7 @@ async def test_a_turn_that_keeps_growing_stops_at_a_checkpoint_the_next_call_con
     async def report(progress: float, message: str) -> None:
         return None
 
-    provider, ref = ManyMessages(), parse_ref("qoder:s/t")
+    provider, ref = Scripted(script=_many), parse_ref("qoder:s/t")
     with anyio.fail_after(30):
         first, text = await live.follow(provider, ref, None, None, 30, report, codec)
         second, _ = await live.follow(provider, ref, None, first.checkpoint, 30, report, codec)

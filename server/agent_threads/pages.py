@@ -50,6 +50,8 @@ class View:
     """text: the transcript is the text, structuredContent only the page's metadata; json: the reverse."""
     secrets: tuple[str, ...] = ()
     """This server's own credentials: masked wherever they appear, whatever ``redact`` says."""
+    framed: bool = True
+    """False: a page's text is its message lines alone (a resource frames its pages itself)."""
 
 
 FRAME_TOKENS = 150
@@ -69,22 +71,8 @@ async def read_page(
     codec: Codec,
     ahead: ReadAhead | None = None,
 ) -> tuple[MessagePage, str]:
-    """One page of a thread and its text: heading, message lines, what was cut and where to continue."""
-    page, lines = await read_lines(provider, ref, cursor, limit, filters, view, codec, ahead)
-    return page, render.page_text(page, lines, view.budget_tokens, view.detail)
-
-
-async def read_lines(
-    provider: Provider,
-    ref: ThreadRef,
-    cursor: str | None,
-    limit: int,
-    filters: Filters,
-    view: View,
-    codec: Codec,
-    ahead: ReadAhead | None = None,
-) -> tuple[MessagePage, list[str]]:
-    """One page of a thread and its message lines (for ``format="json"``, the one summary line)."""
+    """One page of a thread and its text: heading, message lines, what was cut and where to continue (the lines
+    alone when the view is not ``framed``)."""
     scope = f"msgs:{ref}"
     state: dict[str, Any] = codec.decode(scope, cursor) if cursor else {"v": None, "skip": 0, "seq": 0, "n": limit}
     if state.get("x"):
@@ -92,13 +80,7 @@ async def read_lines(
     size, walk = int(state.get("n", limit)), Walk.load(state.get("w"))
     batch, state = await _filled_page(provider, ref, state, size, walk, ahead)
     messages, dropped = walk.unique(batch.messages)
-    page = MessagePage(
-        thread=str(ref),
-        title=_field(batch.title, view),
-        status=_field(batch.status, view),
-        messages=[],
-        note=_field("; ".join(filter(None, [batch.note, render.repeated_note(dropped)])) or None, view, 4),
-    )
+    page = _headed(ref, batch, dropped, view)
     frame = estimate_tokens(render.heading(page.thread, page.title, page.status, page.note)) + FRAME_TOKENS
     start = (int(state.get("skip", 0)), int(state.get("off", 0)))
     shown, stop = _fit(messages, int(state.get("seq", 0)), start, filters, view, view.budget_tokens - frame)
@@ -112,7 +94,20 @@ async def read_lines(
     page.messages = [m for m, _ in shown]
     page.next_cursor = codec.encode(scope, next_state) if next_state else None
     page.truncated = stop is not None
-    return page, [line for _, line in shown] if view.fmt == "text" else [render.json_summary(page)]
+    lines = [line for _, line in shown] if view.fmt == "text" else [render.json_summary(page)]
+    return page, render.page_text(page, lines, view.budget_tokens, view.detail) if view.framed else "\n".join(lines)
+
+
+def _headed(ref: ThreadRef, batch: Batch, dropped: list[str], view: View) -> MessagePage:
+    """A page with its heading (title, status, note: cleaned, masked, cut) and no messages yet."""
+    note = "; ".join(filter(None, [batch.note, render.repeated_note(dropped)])) or None
+    return MessagePage(
+        thread=str(ref),
+        title=_field(batch.title, view),
+        status=_field(batch.status, view),
+        messages=[],
+        note=_field(note, view, 4),
+    )
 
 
 def _field(value: str | None, view: View, lines: int = 1) -> str | None:

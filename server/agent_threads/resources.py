@@ -71,13 +71,11 @@ async def transcript(app: AppContext, ref: ThreadRef, budget: int) -> str:
     try:
         with anyio.fail_after(app.settings.timeouts.tool):
             for _ in range(MAX_PAGES):
-                view = pages.View("compact", left, app.settings.redact, secrets=app.secrets())
-                page, shown = await pages.read_lines(
-                    provider, ref, cursor, PAGE_LIMIT, pages.Filters(), view, app.codec
-                )
+                view = pages.View("compact", left, app.settings.redact, secrets=app.secrets(), framed=False)
+                page, text = await pages.read_page(provider, ref, cursor, PAGE_LIMIT, pages.Filters(), view, app.codec)
                 head = render.heading(page.thread, page.title, page.status, page.note)
-                lines += shown
-                left -= sum(estimate_tokens(line) for line in shown)
+                lines += [text] if text else []
+                left -= estimate_tokens(text)
                 cursor = page.next_cursor
                 if cursor is None or page.truncated or left <= pages.FRAME_TOKENS:
                     break
