@@ -61,5 +61,5 @@ def test_a_text_limit_keeps_a_bounded_head_and_counts_the_rest_of_an_endless_del
     message = result.messages[0]
     assert message.text == (piece * 2)[:20_000]
     assert isinstance(message.parts[0], ReasoningPart) and len(message.parts[0].text) == 20_000
-    assert result.held == {"a": 2000 * len(piece) + 2000 * 100 - 40_000}
+    assert result.held == {"a": 2000 * len(piece) - 20_000, "a/reasoning": 2000 * 100 - 20_000}
     assert fold([TextDelta(id="a", text=piece)] * 3).messages[0].text == piece * 3  # history replays keep it all

@@ -233,8 +233,8 @@ async def list_page(
     state: dict[str, Any] = codec.decode(scope, cursor) if cursor else {}
     if state.get("x"):
         raise ProtocolError(str(state["x"]), provider=provider.id, hint=HINT)
-    walk, skip = Walk.load(state.get("w")), int(state.get("skip", 0))
-    listing = await provider.list_threads(parent, state.get("v"), limit)
+    walk, skip, size = Walk.load(state.get("w")), int(state.get("skip", 0)), int(state.get("n", limit))
+    listing = await provider.list_threads(parent, state.get("v"), size)
     entries = [shape_entry(e, redact=view.redact, secrets=view.secrets) for e in listing.threads[skip:]]
     note = _field(listing.note, view, 4)
     tokens = view.budget_tokens - FRAME_TOKENS - estimate_tokens(note or "")
@@ -243,7 +243,7 @@ async def list_page(
     )
     next_state: dict[str, Any] | None = None
     if left is not None:
-        next_state = {"v": state.get("v"), "skip": skip + len(shown), "w": walk.dump()}
+        next_state = {"v": state.get("v"), "skip": skip + len(shown), "n": size, "w": walk.dump()}
     elif listing.next_state is not None:
         try:
             walk.step(listing.next_state, [], provider=provider.id)

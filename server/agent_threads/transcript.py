@@ -211,8 +211,8 @@ class Transcript:
     stop_reason: str | None = None
     checkpoint: str | None = None
     text_limit: int | None = None
-    """Characters of text (or reasoning) a message keeps while folding, those past it only counted, by message id, in
-    ``held``: a live turn sets it so an endless delta stream stays bounded (None: history replays keep all)."""
+    """Characters of text (or reasoning) a message keeps while folding, those past it only counted in ``held`` (by
+    message id, ``id/reasoning``): a live turn sets it so an endless delta stream stays bounded (None: keep all)."""
     held: dict[str, int] = field(default_factory=dict[str, int])
 
 
@@ -249,8 +249,8 @@ def _append(transcript: Transcript, delta: TextDelta) -> Transcript:
         i = _index(transcript, delta.id)
         kept = delta.text[: max(0, transcript.text_limit - (0 if i is None else _size(transcript.messages[i], delta)))]
         if len(kept) < len(delta.text):
-            held = transcript.held.get(delta.id, 0) + len(delta.text) - len(kept)
-            transcript = replace(transcript, held={**transcript.held, delta.id: held})
+            key, more = f"{delta.id}/reasoning" if delta.reasoning else delta.id, len(delta.text) - len(kept)
+            transcript = replace(transcript, held={**transcript.held, key: transcript.held.get(key, 0) + more})
         if not kept:
             return transcript
         delta = replace(delta, text=kept)
