@@ -13,7 +13,7 @@ from agent_threads.config import Settings
 from agent_threads.demo import OPENING, TOUR, run_demo
 
 
-async def test_the_demo_opens_with_one_line_and_shows_every_provider_a_live_turn_a_resource_and_a_prompt(
+async def test_the_demo_opens_with_one_line_and_shows_every_provider_a_search_failures_a_live_turn_a_resource_a_prompt(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     with anyio.fail_after(120):
@@ -25,11 +25,14 @@ async def test_the_demo_opens_with_one_line_and_shows_every_provider_a_live_turn
     read = {t.split("(thread='")[1].split(":")[0] for t in titles if t.startswith("get_thread_messages(")}
     assert read == {"qoder", "cms", "starops", "dms", "rdsai", "dataagent"}
     assert [t.split("(")[0].split(" ")[0] for t in titles[-len(TOUR) :]] == [
+        "search_threads",
+        "find_failures",
         "stream_chat",
         "resources/read",
         "prompts/get",
     ]
     assert "turn ended" in out and "end of thread" in out
+    assert "«扩容»" in out and "SQL_EXECUTION_FAILED: Table '…' doesn't exist — 2 times in 2 threads" in out
 
 
 async def test_every_tour_entry_names_a_tool_resource_or_prompt_the_server_offers() -> None:

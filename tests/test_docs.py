@@ -24,6 +24,8 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
+from agent_threads.cli.index import COMMANDS as INDEX_COMMANDS
+
 from .doc_commands import DOCS, ROOT, documented_commands
 from .node import npx_or_skip, unreachable
 from .uvtools import copy_tracked, offline_env, uv_or_skip
@@ -102,7 +104,7 @@ def _server_args(argv: list[str]) -> list[str] | None:
     if argv[0] == "npx" or "agent-threads-mcp" not in argv:
         return None
     args = argv[argv.index("agent-threads-mcp") + 1 :]
-    finite = {"demo", "export", "--version", "--help"}
+    finite = {"demo", "export", *INDEX_COMMANDS, "--version", "--help"}
     return None if finite & set(args) else args
 
 

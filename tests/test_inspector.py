@@ -15,6 +15,7 @@ import anyio
 import pytest
 
 from agent_threads.resources import thread_uri
+from agent_threads.tools import TITLES
 
 from .node import INSPECTOR, npx_or_skip, run_npx
 
@@ -77,12 +78,7 @@ async def test_the_inspector_lists_the_tools_calls_every_read_tool_and_reads_a_r
             inspect("resources/read", "--uri", thread_uri(ref)),
             inspect("prompts/get", "--prompt-name", "find_failure", "--prompt-args", f"thread={ref}"),
         )
-    assert {t["name"] for t in listed["tools"]} == {
-        "list_providers",
-        "list_threads",
-        "get_thread_messages",
-        "stream_chat",
-    }
+    assert {t["name"] for t in listed["tools"]} == set(TITLES)
     assert page["content"][0]["text"].startswith(ref) and page["structuredContent"]["count"] > 0
     assert [t["uriTemplate"] for t in templates["resourceTemplates"]] == ["thread://{+ref}"]
     assert resource["contents"][0]["text"].startswith(ref)

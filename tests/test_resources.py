@@ -90,7 +90,7 @@ async def test_the_prompts_pair_instructions_with_the_embedded_transcript() -> N
         names = [p.name for p in (await client.list_prompts()).prompts]
         summary = await client.get_prompt("summarize_thread", {"thread": "qoder:s1/t1"})
         failure = await client.get_prompt("find_failure", {"thread": "qoder:s1/t1"})
-    assert names == ["summarize_thread", "find_failure"]
+    assert names == ["summarize_thread", "find_failure", "triage"]
     for prompt in (summary, failure):
         instructions, transcript = (m.content for m in prompt.messages)
         assert isinstance(instructions, TextContent) and "qoder:s1/t1" in instructions.text

@@ -9,7 +9,7 @@ from agent_threads.errors import ProtocolError
 from agent_threads.transcript import Message
 from agent_threads.walk import MAX_EMPTY, Walk
 
-ONE = [Message(id="m", role="user", text="x")]
+ONE = ["m"]
 
 
 def _steps_until_caught(lead_in: int, cycle: int, limit: int = 10_000) -> int:
@@ -58,7 +58,7 @@ def test_a_repeated_id_keeps_its_first_copy_on_the_page_and_across_the_page_end(
     walk = Walk()
     kept, dropped = walk.unique([*first, first[1].model_copy(update={"text": "again"})])
     assert [m.text for m in kept] == ["first 0", "first 1", "first 2"] and dropped == ["m1"]
-    walk.step({"page": 2}, kept, provider="q")
+    walk.step({"page": 2}, [m.id for m in kept], provider="q")
     nxt = [Message(id="m2", role="user", text="overlap"), Message(id="m3", role="user", text="new")]
     assert Walk.load(walk.dump()).unique(nxt) == ([nxt[1]], ["m2"])
     assert walk.unique([Message(role="user", text="no id"), Message(role="user", text="no id")])[1] == []

@@ -1,4 +1,5 @@
-"""Command line: ``agent-threads-mcp [serve]`` (stdio, or ``--transport http``), ``demo`` and ``export REF``.
+"""Command line: ``agent-threads-mcp [serve]`` (stdio, or ``--transport http``), ``demo``, ``export REF``, and the
+thread index's ``sync``, ``search``, ``failures`` and ``index`` (``cli/index.py``).
 
 Flags override the environment, which overrides the profiles file: ``--read-only``, ``--providers`` and
 ``--config`` are passed on as ``AGENT_THREADS_READ_ONLY``, ``AGENT_THREADS_PROVIDERS`` and ``AGENT_THREADS_CONFIG``.
@@ -15,6 +16,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -23,8 +25,10 @@ if sys.version_info < (3, 11):  # pragma: no cover - anyio installs the backport
     from exceptiongroup import BaseExceptionGroup
 
 from . import __version__
+from .cli import index as index_commands
 from .config import Settings, load_settings
-from .errors import AgentThreadsError, ConfigError
+from .errors import AgentThreadsError, ConfigError, UsageError
+from .index.config import index_config
 
 if TYPE_CHECKING:
     from .serve import ServiceOptions
@@ -68,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"agent-threads-mcp {__version__}")
     _add_common(p, top=True)
     _add_transport(p, top=True)
-    commands = p.add_subparsers(dest="command", metavar="{serve,demo,export}")
+    commands = p.add_subparsers(dest="command", metavar="{serve,demo,export,sync,search,failures,index}")
     p.set_defaults(command="serve")
     serve = commands.add_parser("serve", help="run the MCP server (the default)")
     _add_common(serve, top=False)
@@ -81,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("ref", help="thread ref, e.g. qoder:sess_1/sthr_2")
     export.add_argument("--format", choices=["markdown", "jsonl", "otel-messages", "otlp"], default="markdown")
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    index_commands.add_commands(commands, _add_common)
     return p
 
 
@@ -94,10 +99,15 @@ def main(argv: list[str] | None = None) -> None:
             anyio.run(run_demo)
         elif args.command == "export":
             anyio.run(_export, args)
+        elif args.command in index_commands.COMMANDS:
+            anyio.run(index_commands.run, args, _configured)
         else:
             anyio.run(_serve, args)
     except (AgentThreadsError, BrokenPipeError, BaseExceptionGroup) as e:  # the sandbox wraps errors in a group
         _exit_for(e)
+    except KeyboardInterrupt:
+        print("agent-threads-mcp: interrupted; run it again to carry on where it stopped", file=sys.stderr)
+        sys.exit(130)
 
 
 def _log_to_stderr(level: str) -> None:
@@ -117,7 +127,7 @@ def _exit_for(error: BaseException) -> None:
         sys.exit(1)
     if isinstance(inner, AgentThreadsError):
         print(f"agent-threads-mcp: {inner.for_model()}", file=sys.stderr)
-        sys.exit(2 if isinstance(inner, ConfigError) else 1)
+        sys.exit(2 if isinstance(inner, (ConfigError, UsageError)) else 1)
     raise error
 
 
@@ -150,7 +160,12 @@ async def _configured(args: argparse.Namespace) -> AsyncIterator[Settings]:
         # no profiles file: a sandboxed run must never reach a real account
         env = sandbox.env() | _passthrough() | _flag_env(args) | {"AGENT_THREADS_CONFIG": os.devnull}
         settings = load_settings(env)
-        yield replace(settings, providers=tuple(p for p in settings.providers if p.family in sandbox.ports))
+        providers = tuple(p for p in settings.providers if p.family in sandbox.ports)
+        # the sample threads never reach a real index: the sandbox's own file, gone when it stops
+        own = index_config(
+            {"AGENT_THREADS_INDEX": env.get("AGENT_THREADS_INDEX", "")}, Path(sandbox.env()["AGENT_THREADS_STATE_DIR"])
+        )
+        yield replace(settings, providers=providers, index=own)
 
 
 async def _serve(args: argparse.Namespace) -> None:

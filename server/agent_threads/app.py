@@ -5,19 +5,23 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from mcp.server.mcpserver import MCPServer
 
-from . import __version__, prompts, providers, resources, tools
+from . import __version__, providers, recent, render_prompts, resources, tools
 from .config import Settings
 from .cursors import CursorCodec, CursorStore
 from .http import RetryPolicy, Timeouts
 from .providers.base import Provider, ProviderSettings
 from .readahead import ReadAhead
 from .readiness import Readiness
-from .tools.context import AppContext
+from .tools.context import AppContext, Current
+from .writethrough import Recorder, opened
+
+if TYPE_CHECKING:
+    from .index import ThreadIndex
 
 log = logging.getLogger("agent_threads")
 
@@ -28,9 +32,17 @@ class ProviderPool:
     """Builds each configured provider on first use, so vendor modules and TLS set-up stay off start-up; the
     lifespan's exit stack closes every client that was made."""
 
-    def __init__(self, settings: Settings, policy: RetryPolicy, factory: Factory, stack: AsyncExitStack) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        policy: RetryPolicy,
+        factory: Factory,
+        stack: AsyncExitStack,
+        wrap: Callable[[Provider], Provider] | None = None,
+    ) -> None:
         self._specs = {spec.id: spec for spec in settings.providers}
         self._settings, self._policy, self._factory, self._stack = settings, policy, factory, stack
+        self._wrap = wrap
         self._built: dict[str, Provider] = {}
 
     def ids(self) -> list[str]:
@@ -40,15 +52,32 @@ class ProviderPool:
         if provider_id not in self._built and provider_id in self._specs:
             provider = self._factory(self._specs[provider_id], self._settings.timeouts, self._policy)
             self._stack.push_async_callback(provider.client.aclose)
-            self._built[provider_id] = provider
+            self._built[provider_id] = self._wrap(provider) if self._wrap else provider
         return self._built.get(provider_id)
 
     def all(self) -> list[Provider]:
         return [p for p in (self.get(i) for i in self._specs) if p is not None]
 
 
+async def _open_index(
+    settings: Settings, stack: AsyncExitStack, readiness: Readiness
+) -> tuple[ThreadIndex | None, str]:
+    """The thread index for the server's life, with its readiness check (see ``writethrough.opened``)."""
+    index, why = await opened(settings, stack)
+    if index is None:
+        return None, why
+
+    async def index_ready() -> bool:
+        await index.thread("readiness:probe")  # raises IndexStoreError when the store cannot be reached
+        return True
+
+    readiness.add("index", index_ready)
+    stack.callback(readiness.discard, "index")
+    return index, ""
+
+
 def _lifespan(
-    settings: Settings, policy: RetryPolicy, factory: Factory, readiness: Readiness
+    settings: Settings, policy: RetryPolicy, factory: Factory, readiness: Readiness, current: Current
 ) -> Callable[[MCPServer[Any]], AbstractAsyncContextManager[AppContext]]:
     async def providers_configured() -> bool:
         return bool(settings.providers)
@@ -58,14 +87,19 @@ def _lifespan(
         async with AsyncExitStack() as stack, anyio.create_task_group() as tg:
             log.info("providers configured: %s", ", ".join(p.id for p in settings.providers) or "none")
             codec = CursorCodec() if settings.sealed_cursors else CursorStore()
-            pool = ProviderPool(settings, policy, factory, stack)
+            index, index_off = await _open_index(settings, stack, readiness)
+            recorder = Recorder(index, tg) if index is not None else None
+            pool = ProviderPool(settings, policy, factory, stack, recorder.wrap if recorder else None)
             readiness.add("providers", providers_configured)
             stack.callback(readiness.discard, "providers")
             try:
                 ahead = ReadAhead(tg) if settings.read_ahead else None
-                yield AppContext(settings=settings, pool=pool, codec=codec, ahead=ahead)
+                app = AppContext(settings, pool, codec, ahead, index=index, index_off=index_off, recorder=recorder)
+                current.app = app
+                yield app
             finally:
-                tg.cancel_scope.cancel()  # pages still being read ahead are not waited for
+                current.app = None
+                tg.cancel_scope.cancel()  # pages still being read ahead or indexed are not waited for
 
     return lifespan
 
@@ -78,12 +112,15 @@ def build_server(
 ) -> MCPServer[AppContext]:
     """The MCP server for these settings; ``factory`` builds each configured provider (tests pass fakes). While
     the server runs, its lifespan keeps ``readiness`` supplied with the checks of what it opened."""
-    server: MCPServer[AppContext] = MCPServer(
+    current = Current()
+    server = recent.ThreadsServer(
+        current,
         "agent-threads",
         version=__version__,
-        instructions=prompts.INSTRUCTIONS,
-        lifespan=_lifespan(settings, policy or RetryPolicy(), factory, readiness or Readiness()),
+        instructions=render_prompts.INSTRUCTIONS,
+        lifespan=_lifespan(settings, policy or RetryPolicy(), factory, readiness or Readiness(), current),
     )
     tools.register(server, settings)
     resources.register(server)
+    recent.register_completions(server, current, resources.THREAD_PROMPTS)
     return server

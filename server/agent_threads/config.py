@@ -16,6 +16,7 @@ from pathlib import Path
 from . import profiles, vendors
 from .errors import ConfigError
 from .http import Timeouts
+from .index.config import IndexConfig, index_config
 from .providers.base import ProviderSettings
 from .vendors import Found, VendorSpec
 
@@ -37,6 +38,8 @@ class Settings:
     """Self-contained cursors (HTTP replicas, restarts) instead of short handles kept by this process."""
     missing: dict[str, str] = field(default_factory=dict[str, str])
     """Accounts (or profile provider ids) that are not configured, with what they would need."""
+    index: IndexConfig = IndexConfig("off")
+    """The thread index (``AGENT_THREADS_INDEX``, ``AGENT_THREADS_INDEX_URL``); off unless read from an environment."""
 
     def missing_reason(self, provider_id: str) -> str:
         """What a provider id would need: its own entry, its family's or its kind of account's ("" if none)."""
@@ -60,6 +63,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
         state_dir=state_dir,
         sealed_cursors=bool(env.get("AGENT_THREADS_CURSOR_KEY")),
         missing=missing,
+        index=index_config(env, state_dir),
     )
     return _with_profiles(settings, env, home)
 

@@ -19,7 +19,8 @@ from .resources import thread_uri
 OPENING = (
     "agent-threads-mcp demo: the server on its built-in sandbox cloud (sample agents of all five vendors, "
     "no account, nothing leaves this machine), driven over stdio by a real MCP client; below, what each provider's "
-    "threads look like, then a live turn (stream_chat), a thread as a resource and a prompt."
+    "threads look like, then a search across all of them (search_threads), failures grouped by cause "
+    "(find_failures), a live turn (stream_chat), a thread as a resource and a prompt."
 )
 MAX_LINES = 30
 
@@ -34,6 +35,8 @@ class Show:
 
 
 TOUR: tuple[Show, ...] = (
+    Show("tool", "search_threads", lambda ref: {"query": "扩容", "budget_tokens": 1500}),
+    Show("tool", "find_failures", lambda ref: {"limit": 4, "budget_tokens": 1500}),
     Show("tool", "stream_chat", lambda ref: {"thread": ref, "timeout_s": 10}),
     Show("resource", "thread://{+ref}"),
     Show("prompt", "find_failure"),

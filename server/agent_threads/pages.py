@@ -8,7 +8,7 @@ lost and nothing is shown twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import chain
@@ -22,7 +22,7 @@ from .readahead import ReadAhead
 from .refs import ThreadRef
 from .render import Detail, Renderer, cut
 from .shaping import FIELD, clean, estimate_tokens, fit, shape, shape_entry, squeeze
-from .transcript import Message, MessagePage, ThreadList
+from .transcript import Message, MessagePage, ThreadEntry, ThreadList
 from .walk import HINT, Walk
 from .wire import compact_json
 
@@ -56,6 +56,8 @@ class View:
 
 FRAME_TOKENS = 150
 """Room kept for what surrounds the messages: the notices, the cursor (sealed ones run long), the metadata."""
+Digests = Callable[[list[str]], Awaitable[Mapping[str, str]]]
+"""The digest line of each listed thread the index holds, by ref (``render_index.digest_line``)."""
 Stop = tuple[int, int]
 """Where a page stopped inside its vendor page: the index of the first message not (wholly) shown, and how many
 characters of that message's rendered line were shown already (0: none)."""
@@ -79,7 +81,7 @@ async def read_page(
         raise ProtocolError(str(state["x"]), provider=provider.id, hint=HINT)
     size, walk = int(state.get("n", limit)), Walk.load(state.get("w"))
     batch, state = await _filled_page(provider, ref, state, size, walk, ahead)
-    messages, dropped = walk.unique(batch.messages)
+    messages, dropped = walk.unique(batch.messages, int(state.get("seq", 0)))
     page = _headed(ref, batch, dropped, view)
     frame = estimate_tokens(render.heading(page.thread, page.title, page.status, page.note)) + FRAME_TOKENS
     start = (int(state.get("skip", 0)), int(state.get("off", 0)))
@@ -90,7 +92,8 @@ async def read_page(
         if ahead is not None:
             ahead.keep(readahead.key(provider.id, str(ref), state.get("v"), size), batch)
     elif batch.next_state is not None:
-        next_state = _onward(provider, ref, state, batch.next_state, messages, walk, ahead)
+        after = {**state, "seq": int(state.get("seq", 0)) + len(batch.messages)}  # numbered by place on the page
+        next_state = _onward(provider, ref, after, batch.next_state, messages, walk, ahead)
     page.messages = [m for m, _ in shown]
     page.next_cursor = codec.encode(scope, next_state) if next_state else None
     page.truncated = stop is not None
@@ -138,15 +141,16 @@ def _onward(
     walk: Walk,
     ahead: ReadAhead | None,
 ) -> dict[str, Any]:
-    """The cursor state for the vendor page after this one (fetched ahead). A page cursor that went round makes a
-    cursor that raises the walk's error when followed: this page is still shown."""
+    """The cursor state for the vendor page after this one (fetched ahead; ``state`` holds the seq it starts
+    after). A page cursor that went round makes a cursor that raises the walk's error when followed: this page is
+    still shown."""
     try:
-        walk.step(following, messages, provider=provider.id)
+        walk.step(following, [m.id for m in messages], provider=provider.id)
     except ProtocolError as e:
         return {"x": e.message}
     size = int(state.get("n", 0))
     _read_ahead(provider, ref, following, size, ahead)
-    return {"v": following, "skip": 0, "seq": int(state.get("seq", 0)) + len(messages), "n": size, "w": walk.dump()}
+    return {"v": following, "skip": 0, "seq": int(state.get("seq", 0)), "n": size, "w": walk.dump()}
 
 
 async def _vendor_page(
@@ -225,10 +229,17 @@ def _oversized(
 
 
 async def list_page(
-    provider: Provider, parent: ThreadRef | None, cursor: str | None, limit: int, codec: Codec, view: View = View()
+    provider: Provider,
+    parent: ThreadRef | None,
+    cursor: str | None,
+    limit: int,
+    codec: Codec,
+    view: View = View(),
+    digests: Digests | None = None,
 ) -> tuple[ThreadList, str]:
-    """One page of a listing: entries cleaned, masked and cut as messages are, as many as the budget holds (the
-    cursor continues inside the vendor page when it cut one), the vendor's cursor walked as a thread's is."""
+    """One page of a listing: entries cleaned, masked and cut as messages are, each with its digest line when
+    ``digests`` has one, as many as the budget holds (the cursor continues inside the vendor page when it cut one),
+    the vendor's cursor walked as a thread's is."""
     scope = f"list:{provider.id}:{parent or ''}"
     state: dict[str, Any] = codec.decode(scope, cursor) if cursor else {}
     if state.get("x"):
@@ -236,17 +247,21 @@ async def list_page(
     walk, skip, size = Walk.load(state.get("w")), int(state.get("skip", 0)), int(state.get("n", limit))
     listing = await provider.list_threads(parent, state.get("v"), size)
     entries = [shape_entry(e, redact=view.redact, secrets=view.secrets) for e in listing.threads[skip:]]
+    lines = await digests([e.ref for e in entries if not e.children]) if digests and entries else {}
     note = _field(listing.note, view, 4)
     tokens = view.budget_tokens - FRAME_TOKENS - estimate_tokens(note or "")
-    shown, left = fit(
-        entries, lambda e: estimate_tokens(render.entry_line(e)) + estimate_tokens(e.model_dump_json()), tokens
-    )
+
+    def cost(e: ThreadEntry) -> int:
+        text = render.entry_line(e) + lines.get(e.ref, "")
+        return estimate_tokens(text) + estimate_tokens(e.model_dump_json(exclude_none=True))
+
+    shown, left = fit(entries, cost, tokens)
     next_state: dict[str, Any] | None = None
     if left is not None:
         next_state = {"v": state.get("v"), "skip": skip + len(shown), "n": size, "w": walk.dump()}
     elif listing.next_state is not None:
         try:
-            walk.step(listing.next_state, [], provider=provider.id)
+            walk.step(listing.next_state, [e.ref for e in listing.threads], provider=provider.id)
             next_state = {"v": listing.next_state, "w": walk.dump()}
         except ProtocolError as e:
             next_state = {"x": e.message}
@@ -257,4 +272,4 @@ async def list_page(
         next_cursor=codec.encode(scope, next_state) if next_state else None,
         note=note,
     )
-    return result, render.list_text(result)
+    return result, render.list_text(result, lines)

@@ -69,3 +69,12 @@ def _segment(raw: str, whole: str) -> str:
             hint=f"Accepted forms: {accepted_forms()}. Encode '/', '%' and spaces inside an id as %2F, %25, %20.",
         )
     return value
+
+
+RESOURCE_TEMPLATE = "thread://{+ref}"
+"""A thread as an MCP resource: reserved expansion, so a ref is written as it is."""
+
+
+def thread_uri(ref: str) -> str:
+    """The resource URI of a ref (``%`` encoded once more, since the URI is decoded once)."""
+    return "thread://" + quote(ref, safe=":/")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -217,11 +217,15 @@ def json_summary(page: MessagePage) -> str:
     return f"{len(seqs)} messages{span} in structuredContent.messages"
 
 
-def list_text(result: ThreadList) -> str:
+def list_text(result: ThreadList, digests: Mapping[str, str] | None = None) -> str:
+    """A listing, one line per entry; an indexed thread's digest line (``render_index.digest_line``) under it."""
     out = [f"{result.provider}{' under ' + result.parent if result.parent else ''}: {len(result.threads)} entries"]
     if result.note:
         out.append(f"note: {untrusted(result.note)}")
-    out.extend(entry_line(e) for e in result.threads)
+    for entry in result.threads:
+        out.append(entry_line(entry))
+        if digests and entry.ref in digests:
+            out.append(digests[entry.ref])
     out.append(f"next_cursor: {result.next_cursor}" if result.next_cursor else "end of list")
     return "\n".join(out)
 
@@ -251,15 +255,11 @@ def turn_text(
         lines.append("(nothing new yet)")
     if any("…(+" in line for line in lines):
         lines.append("[…(+N chars): shortened; get_thread_messages with detail='full' shows it all once stored]")
-    again = "call stream_chat again with this checkpoint to continue"
-    if result.ended:
-        lines.append(f"turn ended{f' ({untrusted(result.stop_reason)})' if result.stop_reason else ''}")
-    else:
-        lines.append(
-            f"stopped at this call's size bound, not at the turn's end; {again}"
-            if full
-            else f"still running after {timeout_s:g}s; {again}"
-        )
+    ended = f"turn ended{f' ({untrusted(result.stop_reason)})' if result.stop_reason else ''}"
+    stopped = (
+        "stopped at this call's size bound, not at the turn's end" if full else f"still running after {timeout_s:g}s"
+    )
+    lines.append(ended if result.ended else f"{stopped}; call stream_chat again with this checkpoint to continue")
     lines.append(f"checkpoint: {result.checkpoint}" if result.checkpoint else "checkpoint: none")
     return "\n".join(lines)
 

@@ -9,7 +9,6 @@ that ``get_thread_messages`` continues from.
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import anyio
 from mcp.server.mcpserver import MCPServer
@@ -19,13 +18,13 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, EmbeddedResource, TextResourceContents
 from pydantic import Field
 
-from . import pages, prompts, render
+from . import pages, prompts, render, render_prompts
 from .errors import AgentThreadsError, ConfigError, NotFoundError, ProviderConnectionError, ProviderError, UsageError
-from .refs import ThreadRef, parse_ref
+from .refs import RESOURCE_TEMPLATE, ThreadRef, parse_ref, thread_uri
 from .shaping import estimate_tokens
 from .tools.context import AppContext, ToolContext, app_of
 
-TEMPLATE = "thread://{+ref}"
+TEMPLATE = RESOURCE_TEMPLATE
 BUDGET_TOKENS = 16_000
 PROMPT_BUDGET_TOKENS = 12_000
 PAGE_LIMIT = 50
@@ -45,11 +44,11 @@ def register(server: MCPServer[Any]) -> None:
     )(read_thread)
     server.prompt("summarize_thread", title="Summarise an agent thread")(summarize_thread)
     server.prompt("find_failure", title="Find where an agent failed and why")(find_failure)
+    server.prompt("triage", title="Triage agent failures across threads")(prompts.triage)
 
 
-def thread_uri(ref: str) -> str:
-    """The resource URI of a ref (``%`` encoded once more, since the URI is decoded once)."""
-    return "thread://" + quote(ref, safe=":/")
+THREAD_PROMPTS = frozenset({"summarize_thread", "find_failure"})
+"""Prompts whose ``thread`` argument completion offers refs for."""
 
 
 async def read_thread(ref: str, ctx: ToolContext) -> str:
@@ -103,9 +102,15 @@ async def _prompt_transcript(ctx: ToolContext, thread: str) -> EmbeddedResource 
 
 async def summarize_thread(thread: ThreadParam, ctx: ToolContext) -> list[Message]:
     """Summarise an agent conversation: what was asked, what was done, the outcome, what is left open."""
-    return [UserMessage(prompts.SUMMARY.format(ref=thread)), UserMessage(await _prompt_transcript(ctx, thread))]
+    return [UserMessage(render_prompts.SUMMARY.format(ref=thread)), UserMessage(await _prompt_transcript(ctx, thread))]
 
 
 async def find_failure(thread: ThreadParam, ctx: ToolContext) -> list[Message]:
     """Find where an agent failed and why: the first failure, its cause, and what to check next."""
-    return [UserMessage(prompts.FAILURE.format(ref=thread)), UserMessage(await _prompt_transcript(ctx, thread))]
+    transcript = await _prompt_transcript(ctx, thread)  # read first: the pages it reads reach the index
+    app = app_of(ctx)
+    if app.recorder is not None:
+        await app.recorder.settled(2.0)
+    known = await prompts.thread_failures(app, str(parse_ref(thread)))
+    found = [UserMessage(known)] if known else []
+    return [UserMessage(render_prompts.FAILURE.format(ref=thread)), UserMessage(transcript), *found]

@@ -65,3 +65,36 @@ class ThreadListView(BaseModel):
     threads: list[ThreadEntryView]
     next_cursor: str | None = None
     note: str | None = None
+
+
+class HitsView(BaseModel):
+    ref: str
+    seqs: list[int] = Field(description="#seq of each hit shown: get_thread_messages(thread=ref, from_seq=seq).")
+
+
+class SearchView(BaseModel):
+    """The refs and seqs of the hits shown (the text has the snippets), how many threads match, the next page."""
+
+    total: int
+    threads: list[HitsView]
+    next_cursor: str | None = None
+
+
+class ExampleView(BaseModel):
+    ref: str
+    seq: int
+
+
+class GroupView(BaseModel):
+    signature: str
+    count: int
+    threads: int
+    examples: list[ExampleView]
+
+
+class FailuresView(BaseModel):
+    """The groups shown (the text adds times, the latest message and what was answered), and the next page."""
+
+    total: int
+    groups: list[GroupView]
+    next_cursor: str | None = None

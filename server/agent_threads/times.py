@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Literal
+
+from .errors import UsageError
 
 
 def utc(value: datetime | str | float | int | None, *, unit: float = 1.0) -> datetime | None:
@@ -46,3 +49,24 @@ def epoch_time(value: str | float | None, unit: Literal["s", "ms", "ns"] = "s") 
         return _EPOCH + timedelta(microseconds=micros)
     except (ValueError, OverflowError):
         return None
+
+
+_SPAN = re.compile(r"^(\d{1,6})\s*(m|min|h|d|w)$")
+_UNIT = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def moment(text: str, now: datetime | None = None) -> datetime:
+    """A point in time: ISO-8601 (a date or a time, UTC unless it names a zone), or a span back from now such as
+    ``7d``, ``12h``, ``30m`` or ``2w``. Raises UsageError."""
+    value = text.strip().lower()
+    span = _SPAN.match(value)
+    if span:
+        return (now or datetime.now(timezone.utc)) - timedelta(**{_UNIT[span.group(2)]: int(span.group(1))})
+    parsed = _parse_iso(text) if value and not value.lstrip("-").isdigit() else None
+    if parsed is None:
+        raise UsageError(
+            f"Not a time: {text[:40]!r}.",
+            hint="Give an ISO-8601 date or time (2026-05-01, 2026-05-01T08:00Z) or a "
+            "span back from now (30m, 12h, 7d, 2w).",
+        )
+    return parsed

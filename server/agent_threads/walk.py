@@ -61,25 +61,31 @@ class Walk:
     def dump(self) -> list[Any]:
         return ["".join(self.recent), self.mark, self.steps, self.power, self.empty, "".join(self.tail)]
 
-    def unique(self, messages: list[Message]) -> tuple[list[Message], list[str]]:
-        """The page's messages with each id once (the first copy kept, on this page or the previous one's end);
-        and the ids dropped."""
+    def unique(self, messages: list[Message], first: int | None = None) -> tuple[list[Message], list[str]]:
+        """The page's messages with each id once (the first copy kept, on this page or the previous one's end) and
+        the ids dropped. With ``first`` (the seq before the page), a page that lost some numbers the rest by their
+        place on the vendor page, as the index and an export do, so a seq names the same message everywhere."""
         seen = set(self.tail)
-        kept: list[Message] = []
-        dropped: list[str] = []
-        for message in messages:
+        repeats: set[int] = set()
+        for place, message in enumerate(messages):
             key = fingerprint(message.id) if message.id else None
             if key is not None and key in seen:
-                dropped.append(str(message.id))
-                continue
-            if key is not None:
+                repeats.add(place)
+            elif key is not None:
                 seen.add(key)
-            kept.append(message)
-        return kept, dropped
+        if not repeats:
+            return messages, []
+        kept = [
+            m if first is None or m.seq else m.model_copy(update={"seq": first + place + 1})
+            for place, m in enumerate(messages)
+            if place not in repeats
+        ]
+        return kept, [str(messages[place].id) for place in sorted(repeats)]
 
-    def step(self, following: Any, messages: list[Message], *, provider: str) -> None:
-        """Record moving from a page holding ``messages`` to the page cursor ``following``. Raises ProtocolError
-        when that cursor was seen before or too many empty pages came in a row."""
+    def step(self, following: Any, ids: Sequence[str | None], *, provider: str) -> None:
+        """Record moving from a page whose items have ``ids`` (its messages', its entries' refs) to the page cursor
+        ``following``. Raises ProtocolError when that cursor was seen before or too many empty pages came in a
+        row."""
         key = fingerprint(following)
         if key in self.recent or key == self.mark:
             raise ProtocolError(
@@ -88,7 +94,7 @@ class Walk:
                 provider=provider,
                 hint=HINT,
             )
-        self.empty = self.empty + 1 if not messages else 0
+        self.empty = self.empty + 1 if not ids else 0
         if self.empty >= MAX_EMPTY:
             raise ProtocolError(
                 f"the vendor returned {MAX_EMPTY} empty pages in a row, each saying more follows; stopped reading",
@@ -96,8 +102,8 @@ class Walk:
                 hint=HINT,
             )
         self.recent = [*self.recent[1 - RECENT :], key]
-        if messages:
-            self.tail = [fingerprint(m.id) for m in messages[-RECENT:] if m.id]
+        if ids:
+            self.tail = [fingerprint(i) for i in ids[-RECENT:] if i]
         self.steps += 1
         if self.steps == self.power:
             self.mark, self.power, self.steps = key, self.power * 2, 0

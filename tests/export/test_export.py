@@ -13,6 +13,7 @@ import pytest
 
 from agent_threads.errors import ConfigError
 from agent_threads.export import FORMATS, ExportFailed, export
+from agent_threads.index import IndexConfig, open_index
 from agent_threads.providers.base import Batch, State
 from agent_threads.refs import ThreadRef
 from agent_threads.sandbox import Sandbox
@@ -78,6 +79,17 @@ async def test_an_export_to_a_file_writes_utf8(tmp_path: Path) -> None:
     count = await export(SETTINGS, REF, "markdown", str(target), factory=fake_factory({"qoder": fake(every_kind())}))
     assert count == 11
     assert "中文" in target.read_text(encoding="utf-8")
+
+
+async def test_the_pages_an_export_reads_reach_the_thread_index(tmp_path: Path) -> None:
+    config = IndexConfig("sqlite", path=tmp_path / "index.sqlite3")
+    settings = replace(SETTINGS, index=config)
+    await export(
+        settings, REF, "jsonl", str(tmp_path / "out.jsonl"), factory=fake_factory({"qoder": fake(every_kind())})
+    )
+    async with open_index(config) as index:
+        assert index is not None
+        assert [m.seq for m in await index.messages(REF)] == list(range(1, 12))
 
 
 async def test_the_export_command_works_with_the_sandbox_and_no_account(sandbox: Sandbox, tmp_path: Path) -> None:

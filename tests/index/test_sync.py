@@ -18,7 +18,7 @@ from ..conftest import sandbox_settings
 from .conftest import Store
 from .fakes import T0, Counting, ScriptedProvider
 
-SANDBOX_THREADS = {"qoder": 5, "cms": 4, "starops": 4, "dms": 6, "rdsai": 5, "dataagent": 3}
+SANDBOX_THREADS = {"qoder": 5, "cms": 4, "starops": 4, "dms": 7, "rdsai": 5, "dataagent": 3}
 
 
 @pytest.fixture

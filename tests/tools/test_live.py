@@ -27,14 +27,14 @@ async def test_stream_chat_sends_reports_progress_and_returns_the_assembled_turn
     assert "turn ended (end_turn)" in _text(result)
 
 
-async def test_a_read_only_server_cannot_send() -> None:
+async def test_a_read_only_server_offers_no_message_and_refuses_one_sent_anyway() -> None:
     fake = FakeProvider(stream_events=reply_events())
     async with Client(fake_server(fake, read_only=True)) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         result = await client.call_tool("stream_chat", {"thread": "qoder:s/t", "message": "hi"})
         followed = await client.call_tool("stream_chat", {"thread": "qoder:s/t"})
-    assert "read-only" in tools["stream_chat"].input_schema["properties"]["message"]["description"]
+    assert "message" not in tools["stream_chat"].input_schema["properties"]
     annotations = tools["stream_chat"].annotations
     assert annotations is not None and annotations.read_only_hint is True
-    assert result.is_error and fake.sent == []
+    assert result.is_error and "read-only" in _text(result) and fake.sent == []
     assert not followed.is_error

@@ -13,11 +13,13 @@ from ..fakes import FakeProvider, fake_server, sample_messages
 TOOL_SURFACE = snapshot(
     {
         "list_providers": {
+            "title": "List configured providers",
             "description": "List the configured providers, what each can do, and what the unconfigured ones need.",
             "input": {"type": "object", "properties": {}, "title": "list_providersArguments"},
             "annotations": {"readOnlyHint": True, "openWorldHint": False},
         },
         "list_threads": {
+            "title": "List agent threads",
             "description": "List sessions, threads or conversations of a provider; pass `parent` to go one level down.",
             "input": {
                 "type": "object",
@@ -55,6 +57,7 @@ TOOL_SURFACE = snapshot(
             "annotations": {"readOnlyHint": True, "openWorldHint": True},
         },
         "get_thread_messages": {
+            "title": "Read a thread's messages",
             "description": (
                 "Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest."
             ),
@@ -159,6 +162,14 @@ TOOL_SURFACE = snapshot(
                         "title": "Format",
                         "type": "string",
                     },
+                    "from_seq": {
+                        "anyOf": [{"type": "integer"}, {"type": "null"}],
+                        "default": None,
+                        "description": (
+                            "Start the page at this message #seq (a search hit or a failure); ignored with cursor."
+                        ),
+                        "title": "From Seq",
+                    },
                 },
                 "required": ["thread"],
                 "title": "get_thread_messagesArguments",
@@ -166,6 +177,7 @@ TOOL_SURFACE = snapshot(
             "annotations": {"readOnlyHint": True, "openWorldHint": True},
         },
         "stream_chat": {
+            "title": "Follow or continue a live conversation",
             "description": (
                 "Follow a thread's live reply (sending `message` first if given); progress carries the text so far."
             ),
@@ -203,23 +215,36 @@ TOOL_SURFACE = snapshot(
                 "required": ["thread"],
                 "title": "stream_chatArguments",
             },
-            "annotations": {"readOnlyHint": False, "openWorldHint": True},
+            "annotations": {
+                "readOnlyHint": False,
+                "destructiveHint": False,
+                "idempotentHint": False,
+                "openWorldHint": True,
+            },
         },
     }
 )
 """What tools/list shows a model for one configured provider, as reviewed."""
 
 
-async def test_the_tool_surface_matches_the_reviewed_snapshot() -> None:
+async def surface() -> dict[str, Any]:
+    """What tools/list shows, per tool: title, description, argument schema, annotations."""
     async with Client(fake_server(FakeProvider())) as client:
         tools = (await client.list_tools()).tools
-    current = {
+    return {
         t.name: {
+            "title": t.title,
             "description": t.description,
             "input": t.input_schema,
             "annotations": t.annotations.model_dump(by_alias=True, exclude_none=True) if t.annotations else None,
         }
         for t in tools
+    }
+
+
+async def test_the_tool_surface_matches_the_reviewed_snapshot() -> None:
+    current = {
+        name: tool for name, tool in (await surface()).items() if name not in ("search_threads", "find_failures")
     }
     assert current == TOOL_SURFACE  # a changed surface fails here: review it, then `pytest --inline-snapshot=fix`
 

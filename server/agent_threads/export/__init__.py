@@ -9,10 +9,12 @@ import io
 import os
 import sys
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+import anyio
 
 from .. import providers
 from ..config import Settings
@@ -24,6 +26,7 @@ from ..refs import ThreadRef, parse_ref
 from ..shaping import scrub
 from ..transcript import Message
 from ..walk import Walk
+from ..writethrough import Recorder, opened
 from .base import Writer, iso_z
 from .jsonl import JsonlWriter
 from .markdown import MarkdownWriter
@@ -65,12 +68,18 @@ async def export(
         )
     provider = factory(spec, settings.timeouts, RetryPolicy())
     secrets = tuple(v for p in settings.providers for v in p.credentials.values())
-    try:
-        async with provider.client:
+    count, failed = 0, list[AgentThreadsError]()
+    async with provider.client, AsyncExitStack() as stack, anyio.create_task_group() as tg:
+        index, _ = await opened(settings, stack)  # the pages read are indexed too, alongside the writing
+        reader = Recorder(index, tg).wrap(provider) if index is not None else provider
+        try:
             with _opened(output) as out:
-                return await write_thread(provider, ref, fmt, out, redact=settings.redact, secrets=secrets)
-    except AgentThreadsError as e:
-        raise ExportFailed(mask_secrets(e.for_model(), secrets)) from e
+                count = await write_thread(reader, ref, fmt, out, redact=settings.redact, secrets=secrets)
+        except AgentThreadsError as e:  # raised after the task group, so it is not wrapped in an ExceptionGroup
+            failed.append(e)
+    if failed:
+        raise ExportFailed(mask_secrets(failed[0].for_model(), secrets)) from failed[0]
+    return count
 
 
 @contextmanager
@@ -93,18 +102,20 @@ def _opened(output: str | None) -> Iterator[TextIO]:
 
 
 async def batches(provider: Provider, ref: ThreadRef, page_size: int = PAGE_SIZE) -> AsyncIterator[Batch]:
-    """Every vendor page of the thread, in order, each message id once (``Walk``: the first copy kept). Raises
-    ProtocolError if the vendor's cursor goes round or its pages stay empty while saying more follows."""
+    """Every vendor page of the thread, in order, its messages numbered by their place in the thread (a vendor's
+    own seq kept) and each id once (``Walk``: the first copy kept). Raises ProtocolError if the vendor's cursor
+    goes round or its pages stay empty while saying more follows."""
     state: dict[str, Any] | None = None
-    walk = Walk()
+    walk, first = Walk(), 0
     for _ in range(MAX_PAGES):
         batch = await provider.read(ref, state, page_size)
-        messages, _ = walk.unique(batch.messages)
+        numbered = [m if m.seq else m.model_copy(update={"seq": first + i}) for i, m in enumerate(batch.messages, 1)]
+        messages, _ = walk.unique(numbered)
         yield replace(batch, messages=messages)
         if batch.next_state is None:
             return
-        walk.step(batch.next_state, messages, provider=provider.id)
-        state = batch.next_state
+        walk.step(batch.next_state, [m.id for m in messages], provider=provider.id)
+        state, first = batch.next_state, first + len(batch.messages)
     raise ProtocolError(f"the thread has more than {MAX_PAGES} pages", provider=provider.id)
 
 
@@ -119,8 +130,7 @@ async def write_thread(
         if not started:
             writer.start(*(scrub(x, redact=redact, secrets=secrets) for x in (batch.title, batch.status)))
             started = True
-        for i, message in enumerate(batch.messages, count + 1):
-            message = message if message.seq else message.model_copy(update={"seq": i})
+        for message in batch.messages:
             writer.message(scrubbed(message, redact=redact, secrets=secrets))
         count += len(batch.messages)
     writer.end(count)

@@ -48,22 +48,47 @@ logged and swallowed; ``get_thread_messages(from_seq=…)`` serves ``messages(re
 ``list_threads`` appends ``digests(refs)[ref].line()`` for indexed threads.
 """
 
-from .config import IndexConfig, index_config, open_index
-from .model import (
-    Coverage,
-    Digest,
-    FailureExample,
-    FailureGroup,
-    FailurePage,
-    Hit,
-    IndexedThread,
-    IndexStoreError,
-    ProviderCoverage,
-    SearchPage,
-    ThreadHits,
-)
-from .store import ThreadIndex
-from .sync import SyncOptions, SyncProgress, SyncSummary
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names load on first use: the server's start-up pays only for what it touches
+    from .config import IndexConfig, index_config, open_index
+    from .model import (
+        Coverage,
+        Digest,
+        FailureExample,
+        FailureGroup,
+        FailurePage,
+        Hit,
+        IndexedThread,
+        IndexStoreError,
+        ProviderCoverage,
+        SearchPage,
+        ThreadHits,
+    )
+    from .store import ThreadIndex
+    from .sync import SyncOptions, SyncProgress, SyncSummary
+
+_HOME = {
+    **dict.fromkeys(("IndexConfig", "index_config", "open_index"), "config"),
+    **dict.fromkeys(
+        ("Coverage", "Digest", "FailureExample", "FailureGroup", "FailurePage", "Hit", "IndexedThread")
+        + ("IndexStoreError", "ProviderCoverage", "SearchPage", "ThreadHits"),
+        "model",
+    ),
+    "ThreadIndex": "store",
+    **dict.fromkeys(("SyncOptions", "SyncProgress", "SyncSummary"), "sync"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{home}", __name__), name)
+
 
 __all__ = [
     "Coverage",

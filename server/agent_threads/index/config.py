@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import ConfigError
-from .store import ThreadIndex
+
+if TYPE_CHECKING:
+    from .store import ThreadIndex
 
 FILE_NAME = "index.sqlite3"
 OFF_HINT = "The thread index is off (AGENT_THREADS_INDEX=off); unset it to index and search threads."
@@ -66,6 +68,8 @@ async def open_index(config: IndexConfig, *, secrets: Sequence[str] = ()) -> Asy
 
         assert config.path is not None
         backend = await SqliteBackend.open(config.path)
+    from .store import ThreadIndex
+
     index = ThreadIndex(backend, secrets=secrets)
     try:
         yield index

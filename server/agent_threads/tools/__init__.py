@@ -18,10 +18,20 @@ from pydantic import Field
 from .. import vendors
 from ..config import Settings
 from .context import AppContext
+from .find import find_failures, search_threads
 from .live import follow_thread, stream_chat
 from .read import get_thread_messages, list_providers, list_threads
 
 READ = ToolAnnotations(read_only_hint=True, open_world_hint=True)
+SEND = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
+TITLES = {
+    "list_providers": "List configured providers",
+    "list_threads": "List agent threads",
+    "get_thread_messages": "Read a thread's messages",
+    "stream_chat": "Follow or continue a live conversation",
+    "search_threads": "Search all agent threads",
+    "find_failures": "Find where agents failed",
+}
 
 
 def _argument_texts(settings: Settings) -> dict[str, str]:
@@ -58,14 +68,17 @@ def _described(fn: Callable[..., Awaitable[Any]], texts: dict[str, str]) -> Call
 
 def register(server: MCPServer[Any], settings: Settings) -> None:
     texts = _argument_texts(settings)
-    server.add_tool(list_providers, annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False))
-    server.add_tool(_described(list_threads, texts), name="list_threads", annotations=READ)
-    server.add_tool(_described(get_thread_messages, texts), name="get_thread_messages", annotations=READ)
-    if settings.read_only:
-        server.add_tool(_described(follow_thread, texts), name="stream_chat", annotations=READ)
-    else:
-        annotations = ToolAnnotations(read_only_hint=False, open_world_hint=True)
-        server.add_tool(_described(stream_chat, texts), name="stream_chat", annotations=annotations)
+    local = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+    tools: list[tuple[str, Callable[..., Awaitable[Any]], ToolAnnotations]] = [
+        ("list_providers", list_providers, local),
+        ("list_threads", list_threads, READ),
+        ("get_thread_messages", get_thread_messages, READ),
+        ("stream_chat", follow_thread, READ) if settings.read_only else ("stream_chat", stream_chat, SEND),
+        ("search_threads", search_threads, READ),
+        ("find_failures", find_failures, READ),
+    ]
+    for name, fn, hints in tools:
+        server.add_tool(_described(fn, texts), name=name, title=TITLES[name], annotations=hints)
 
 
 __all__ = ["AppContext", "register"]

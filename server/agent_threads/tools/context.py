@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
 from mcp.server.mcpserver import Context
@@ -21,6 +21,10 @@ from ..providers.base import Provider
 from ..readahead import ReadAhead
 from ..shaping import ERROR_TOKENS, error_text
 
+if TYPE_CHECKING:
+    from ..index import ThreadIndex
+    from ..writethrough import Recorder
+
 
 class Pool(Protocol):
     def ids(self) -> list[str]: ...
@@ -34,6 +38,10 @@ class AppContext:
     pool: Pool
     codec: Codec = field(default_factory=CursorStore)
     ahead: ReadAhead | None = None
+    index: ThreadIndex | None = None
+    index_off: str = ""
+    """Why there is no index (switched off, or its store could not be opened): what the find tools say."""
+    recorder: Recorder | None = None
 
     def provider(self, provider_id: str) -> Provider:
         """The configured provider. Raises ConfigError saying what an unconfigured one would need."""
@@ -57,6 +65,14 @@ class AppContext:
         """What the model reads of an error: masked (this server's credentials always), bounded, untrusted."""
         tokens = budget if budget is not None else ERROR_TOKENS
         return error_text(error.for_model(), redact=self.settings.redact, secrets=self.secrets(), tokens=tokens)
+
+
+@dataclass
+class Current:
+    """The running server's AppContext, for the handlers the SDK calls without a request context (completions,
+    the resource list); None while the server is not running."""
+
+    app: AppContext | None = None
 
 
 ToolContext = Context[AppContext]

@@ -10,7 +10,7 @@ from .. import live
 from ..errors import UsageError
 from ..refs import parse_ref
 from ..schemas import TurnView
-from .args import CheckpointArg, MessageArg, ReadOnlyMessageArg, ThreadArg, TimeoutArg
+from .args import CheckpointArg, HiddenMessageArg, MessageArg, ThreadArg, TimeoutArg
 from .context import ToolContext, app_of, result, tool_errors
 
 
@@ -50,9 +50,9 @@ async def stream_chat(
 async def follow_thread(
     ctx: ToolContext,
     thread: ThreadArg,
-    message: ReadOnlyMessageArg = None,
     checkpoint: CheckpointArg = None,
     timeout_s: TimeoutArg = 120,
+    message: HiddenMessageArg = None,
 ) -> Annotated[CallToolResult, TurnView]:
     """Follow a thread's live reply (read-only server: nothing is sent); progress carries the text so far."""
     return await stream_chat(ctx, thread, message, checkpoint, timeout_s)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import logging
+from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel
 
-from .. import pages, render, vendors
+from .. import drill, pages, render, render_index, vendors
 from ..errors import UsageError
 from ..refs import parse_ref
 from ..schemas import MessagePageView, ThreadListView
@@ -16,6 +17,7 @@ from .args import (
     CursorArg,
     DetailArg,
     FormatArg,
+    FromSeqArg,
     KindsArg,
     ListLimit,
     PageLimit,
@@ -25,7 +27,12 @@ from .args import (
     SinceArg,
     ThreadArg,
 )
-from .context import ToolContext, app_of, result, tool_errors
+from .context import AppContext, ToolContext, app_of, result, tool_errors
+
+if TYPE_CHECKING:
+    from ..index import Digest
+
+log = logging.getLogger("agent_threads")
 
 
 class ProvidersInfo(BaseModel):
@@ -53,8 +60,25 @@ async def list_threads(
         if parent_ref and parent_ref.provider != provider:
             raise UsageError(f"parent {parent!r} belongs to {parent_ref.provider!r}, not {provider!r}.")
         view = pages.View(redact=app.settings.redact, secrets=app.secrets())
-        listing, text = await pages.list_page(app.provider(provider), parent_ref, cursor, limit, app.codec, view)
+        listing, text = await pages.list_page(
+            app.provider(provider), parent_ref, cursor, limit, app.codec, view, lambda refs: _digests(app, refs)
+        )
     return result(text, listing)
+
+
+async def _digests(app: AppContext, refs: list[str]) -> dict[str, str]:
+    """The digest lines of the indexed threads among ``refs``; none when the index is off or fails (listing goes
+    on)."""
+    if app.index is None or not refs:
+        return {}
+    from ..index import IndexStoreError
+
+    try:
+        found: dict[str, Digest] = await app.index.digests(refs)
+    except IndexStoreError as e:
+        log.warning("digests for list_threads: %s", e.for_model())
+        return {}
+    return {ref: render_index.digest_line(d) for ref, d in found.items()}
 
 
 async def get_thread_messages(
@@ -68,6 +92,7 @@ async def get_thread_messages(
     detail: DetailArg = "compact",
     budget_tokens: BudgetArg = 8000,
     format: FormatArg = "text",
+    from_seq: FromSeqArg = None,
 ) -> Annotated[CallToolResult, MessagePageView]:
     """Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest."""
     app = app_of(ctx)
@@ -75,9 +100,13 @@ async def get_thread_messages(
         ref = parse_ref(thread)
         filters = pages.Filters(frozenset(roles or ()) or None, frozenset(kinds or ()) or None, since)
         view = pages.View(detail, budget_tokens, app.settings.redact, format, app.secrets())
-        page, text = await pages.read_page(
-            app.provider(ref.provider), ref, cursor, limit, filters, view, app.codec, app.ahead
-        )
+        provider = app.provider(ref.provider)
+        start = drill.index_start(app.codec, ref, cursor) if cursor else (from_seq, 0) if from_seq is not None else None
+        if start is not None:
+            sources = drill.Sources(app.codec, app.ahead, app.index)
+            page, text = await drill.read_from(sources, provider, ref, start, limit, filters, view)
+        else:
+            page, text = await pages.read_page(provider, ref, cursor, limit, filters, view, app.codec, app.ahead)
     return CallToolResult(
         content=[TextContent(type="text", text=text)], structured_content=pages.structured(page, format)
     )

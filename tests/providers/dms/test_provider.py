@@ -43,7 +43,7 @@ async def dms(policy: RetryPolicy, **options: Any) -> AsyncIterator[tuple[DmsPro
 async def test_listing_pages_through_every_session_once(fast_retries: RetryPolicy) -> None:
     async with dms(fast_retries) as (provider, _):
         refs = await list_all(provider, None, 4)
-    assert len(refs) == len(set(refs)) == 6
+    assert len(refs) == len(set(refs)) == 7
     assert refs[:3] == [FAILED, CN, Q3]
 
 
@@ -139,7 +139,7 @@ async def test_throttling_is_retried_after_the_vendors_retry_after(
     async with dms(fast_retries) as (provider, sandbox):
         sandbox.ctx.faults.add("dms", "throttle", route="ListDataAgentSession", retry_after=2.0)
         listing = await provider.list_threads(None, None, 10)
-    assert len(listing.threads) == 6
+    assert len(listing.threads) == 7
     assert no_sleep.delays == [2.0]
 
 
@@ -154,7 +154,7 @@ async def test_a_replay_dropped_mid_read_is_reopened_and_the_page_comes_out_whol
 
 async def test_the_dms_unit_option_goes_with_every_call(fast_retries: RetryPolicy) -> None:
     async with dms(fast_retries, dms_unit="ap-southeast-1") as (provider, _):
-        assert len((await provider.list_threads(None, None, 10)).threads) == 6
+        assert len((await provider.list_threads(None, None, 10)).threads) == 7
         assert provider.describe()["note"].startswith("DMSUnit ap-southeast-1")
     async with dms(fast_retries, dms_unit="mars-north-1") as (provider, _):
         with pytest.raises(ProviderAPIError) as caught:

@@ -18,7 +18,7 @@ async def test_list_threads_pages_dms_sessions_with_an_opaque_cursor(sandbox_ser
         cursor = first.structured_content["next_cursor"]
         second = await client.call_tool("list_threads", {"provider": "dms", "limit": 4, "cursor": cursor})
     refs = [t["ref"] for t in first.structured_content["threads"] + second.structured_content["threads"]]
-    assert len(set(refs)) == 6 and all(r.startswith("dms:sess_") for r in refs)
+    assert len(set(refs)) == 7 and all(r.startswith("dms:sess_") for r in refs)
     assert "page" not in cursor and second.structured_content.get("next_cursor") is None
     assert "dms:sess_q3_sales_7b1c · session · Q3 sales growth by region · finished" in _text(first)
 

@@ -54,8 +54,8 @@ async def test_the_sdk_lists_sessions_with_signed_requests_the_sandbox_accepts(d
     request = dm.ListDataAgentSessionRequest(dmsunit=UNIT, page_number=2, page_size=4)
     reply = await in_thread(lambda: client(dms_sandbox).list_data_agent_session(request))
     body = reply.body
-    assert (body.success, body.page_number, body.total, body.total_pages) == (True, 2, 6, 2)
-    assert [s.session_id for s in body.data] == ["sess_short_02", "sess_short_03"]
+    assert (body.success, body.page_number, body.total, body.total_pages) == (True, 2, 7, 2)
+    assert [s.session_id for s in body.data] == ["sess_short_02", "sess_short_03", "sess_failed_refunds_5a21"]
     assert body.data[0].session_config.language == "CHINESE"
 
 

@@ -221,6 +221,27 @@ def _failed_join() -> DmsSession:
     return s
 
 
+def _failed_refunds() -> DmsSession:
+    """The same cause as ``_failed_join`` on another table: one failure group."""
+    at = T0 - 86400 * 4
+    s = DmsSession("sess_failed_refunds_5a21", "Refunds by region", at, status="FAILED")
+    s.turn(
+        "Sum last week's refunds by region from the refund log.",
+        at + 5,
+        [
+            json_data("SQL", {"sql": "SELECT region, SUM(amount) FROM ops.refund_log_2025 GROUP BY region"}),
+            json_data(
+                "ERROR",
+                {"code": "SQL_EXECUTION_FAILED", "message": "Table 'ops.refund_log_2025' doesn't exist"},
+                level=40,
+            ),
+            *deltas("The refund log table ops.refund_log_2025 is gone; the 2026 log may have replaced it."),
+        ],
+        status="FAILED",
+    )
+    return s
+
+
 def _short(index: int, title: str, question: str, answer: str, language: str = "ENGLISH") -> DmsSession:
     at = T0 - 86400 * index
     s = DmsSession(f"sess_short_{index:02d}", title, at, language=language, mode="ASK_DATA")
@@ -253,6 +274,7 @@ def sample_sessions(options: dict[str, Any]) -> dict[str, DmsSession]:
         _q3_sales(),
         _inventory_cn(),
         _failed_join(),
+        _failed_refunds(),
         _short(
             1,
             "Active users yesterday",

@@ -1,0 +1,1 @@
+"""Command-line commands beyond serving: each module adds its subcommands and runs them."""
