@@ -17,7 +17,7 @@ from typing import Any, Literal
 from . import readahead, render
 from .cursors import Codec
 from .errors import ProtocolError
-from .providers.base import Batch, Provider, State
+from .providers.base import Batch, Listing, Provider, State
 from .readahead import ReadAhead
 from .refs import ThreadRef
 from .render import Detail, Renderer, cut
@@ -256,15 +256,7 @@ async def list_page(
         return estimate_tokens(text) + estimate_tokens(e.model_dump_json(exclude_none=True))
 
     shown, left = fit(entries, cost, tokens)
-    next_state: dict[str, Any] | None = None
-    if left is not None:
-        next_state = {"v": state.get("v"), "skip": skip + len(shown), "n": size, "w": walk.dump()}
-    elif listing.next_state is not None:
-        try:
-            walk.step(listing.next_state, [e.ref for e in listing.threads], provider=provider.id)
-            next_state = {"v": listing.next_state, "w": walk.dump()}
-        except ProtocolError as e:
-            next_state = {"x": e.message}
+    next_state = _list_onward(provider, listing, state, skip + len(shown) if left else None, size, walk)
     result = ThreadList(
         provider=provider.id,
         parent=str(parent) if parent else None,
@@ -273,3 +265,19 @@ async def list_page(
         note=note,
     )
     return result, render.list_text(result, lines)
+
+
+def _list_onward(
+    provider: Provider, listing: Listing, state: dict[str, Any], cut_at: int | None, size: int, walk: Walk
+) -> dict[str, Any] | None:
+    """The listing cursor's state: inside this vendor page when the budget cut it at ``cut_at``, else the vendor's
+    next page, walked (one that went round makes a cursor that raises the walk's error)."""
+    if cut_at is not None:
+        return {"v": state.get("v"), "skip": cut_at, "n": size, "w": walk.dump()}
+    if listing.next_state is None:
+        return None
+    try:
+        walk.step(listing.next_state, [e.ref for e in listing.threads], provider=provider.id)
+    except ProtocolError as e:
+        return {"x": e.message}
+    return {"v": listing.next_state, "w": walk.dump()}
