@@ -17,6 +17,7 @@ from agent_threads.transcript import (
     Message,
     MessageDone,
     MessageStart,
+    ReasoningPart,
     StreamEvent,
     TextDelta,
     Transcript,
@@ -170,3 +171,18 @@ async def test_a_turn_that_keeps_growing_stops_at_a_checkpoint_the_next_call_con
     assert "stopped at this call's size bound" in text and not first.ended
     assert first.messages[-1].text == f"message {live.LIVE_MESSAGES - 1}"
     assert second.messages[-1].text == f"message {2 * live.LIVE_MESSAGES - 1}"
+
+
+def test_a_bound_keeps_a_head_of_each_message_and_counts_what_an_endless_delta_stream_brings_past_it() -> None:
+    piece = "lorem ipsum " * 850  # ~10 KB a delta: 2,000 of them are ~20 MB
+    bound, transcript = live.Bound(limit=20_000), Transcript()
+    for _ in range(2000):
+        for delta in (TextDelta(id="a", text=piece), TextDelta(id="a", text=piece[:100], reasoning=True)):
+            kept = bound.trim(delta)
+            transcript = accumulate(transcript, kept) if kept is not None else transcript
+    message = transcript.messages[0]
+    assert message.text == (piece * 2)[:20_000]
+    assert isinstance(message.parts[0], ReasoningPart) and len(message.parts[0].text) == 20_000
+    assert bound.held == {"a": 2000 * len(piece) - 20_000, "a/reasoning": 2000 * 100 - 20_000}
+    done = Message(id="a", role="assistant", text="final")  # the vendor's final form resets what is kept
+    assert bound.trim(MessageDone(done)) == MessageDone(done) and bound.trim(TextDelta(id="a", text="!")) is not None

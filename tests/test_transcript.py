@@ -50,16 +50,3 @@ def test_parts_and_deltas_for_an_unseen_message_start_it() -> None:
     result = fold([PartAdded(id="e", part=EventPart(name="session.error", is_error=True)), TextDelta(id="f", text="t")])
     assert [m.id for m in result.messages] == ["e", "f"]
     assert result.messages[0].kinds() == {"event"}
-
-
-def test_a_text_limit_keeps_a_bounded_head_and_counts_the_rest_of_an_endless_delta_stream() -> None:
-    piece = "lorem ipsum " * 850  # ~10 KB a delta: 2,000 of them are ~20 MB
-    result = Transcript(text_limit=20_000)
-    for _ in range(2000):
-        result = accumulate(result, TextDelta(id="a", text=piece))
-        result = accumulate(result, TextDelta(id="a", text=piece[:100], reasoning=True))
-    message = result.messages[0]
-    assert message.text == (piece * 2)[:20_000]
-    assert isinstance(message.parts[0], ReasoningPart) and len(message.parts[0].text) == 20_000
-    assert result.held == {"a": 2000 * len(piece) - 20_000, "a/reasoning": 2000 * 100 - 20_000}
-    assert fold([TextDelta(id="a", text=piece)] * 3).messages[0].text == piece * 3  # history replays keep it all

@@ -9,7 +9,7 @@ from typing import Any, get_args
 import pytest
 from pydantic import BaseModel
 
-from agent_threads import render
+from agent_threads import render, render_live
 from agent_threads.errors import ProviderAPIError
 from agent_threads.render import Renderer, untrusted
 from agent_threads.shaping import error_text, shape
@@ -79,8 +79,8 @@ def _outputs(value: str) -> Iterator[str]:
         yield render.list_text(ThreadList(provider="q", threads=[entry], note=value))
     for name in ("thread", "stop_reason"):
         turn = TurnResult.model_validate({"thread": "q:s", "messages": [], "ended": True, name: value})
-        yield render.turn_text(turn, 5)
-    yield render.progress_text(Transcript(messages=(Message(role="assistant", text=value),)))
+        yield render_live.turn_text(turn, 5)
+    yield render_live.progress_text(Transcript(messages=(Message(role="assistant", text=value),)))
     yield render.providers_text([{"id": "q", "can": ["read"], "endpoint": value}], {"x": value}, ["q:<s>"])
     yield render.resource_text(render.heading("q:s", value, value), [], "q:s", None, 100)
     yield error_text(ProviderAPIError(value, provider="q", status=404, code=value).for_model())

@@ -1,19 +1,25 @@
-"""Following a live reply: fold the provider's stream events, report progress, stop at the turn's end."""
+"""Following a live reply: fold the provider's stream events, report progress, stop at the turn's end.
+
+A followed turn is bounded: each message keeps LIVE_TEXT characters in memory (``Bound``; the rest is counted),
+the follow stops at a checkpoint once the turn holds LIVE_MESSAGES, and the result holds the latest messages
+that fit RESULT_TOKENS, naming the earlier ones.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 
 import anyio
 
-from . import render
+from . import render_live
 from .cursors import Codec
 from .errors import AgentThreadsError
 from .providers.base import Provider
 from .refs import ThreadRef
 from .render import Renderer, cut
 from .shaping import CAPS, clean, estimate_tokens, fit, shape
-from .transcript import Mark, Message, MessageDone, TextDelta, Transcript, TurnResult, accumulate
+from .transcript import Mark, Message, MessageDone, StreamEvent, TextDelta, Transcript, TurnResult, accumulate
 
 Report = Callable[[float, str], Awaitable[None]]
 PROGRESS_INTERVAL = 0.25  # at most ~4 progress notifications a second
@@ -24,6 +30,30 @@ LIVE_MESSAGES = 500
 RESULT_TOKENS = 7600
 """The result's budget (8,000 less the frame): the turn's latest messages that fit; the earlier ones are named, to
 read with a ``since``."""
+
+
+@dataclass
+class Bound:
+    """A followed turn's memory bound: each message keeps ``limit`` characters of its text (and of its reasoning);
+    what a delta brings past that is only counted in ``held``, by message id (``id/reasoning``)."""
+
+    limit: int = LIVE_TEXT
+    kept: dict[str, int] = field(default_factory=dict[str, int])
+    held: dict[str, int] = field(default_factory=dict[str, int])
+
+    def trim(self, event: StreamEvent) -> StreamEvent | None:
+        """The event as the fold may take it: a delta cut to the room left (None when none is), others as they are."""
+        if isinstance(event, MessageDone) and event.message.id:  # the vendor's final form replaces the deltas
+            self.kept[event.message.id] = len(event.message.text)
+        if not isinstance(event, TextDelta):
+            return event
+        key = f"{event.id}/reasoning" if event.reasoning else event.id
+        had = self.kept.get(key, 0)
+        piece = event.text[: max(0, self.limit - had)]
+        self.kept[key] = had + len(piece)
+        if len(piece) < len(event.text):
+            self.held[key] = self.held.get(key, 0) + len(event.text) - len(piece)
+        return event if len(piece) == len(event.text) else replace(event, text=piece) if piece else None
 
 
 async def follow(
@@ -37,24 +67,26 @@ async def follow(
     redact: bool = True,
     secrets: tuple[str, ...] = (),
 ) -> tuple[TurnResult, str]:
-    scope = f"chk:{ref}"
-    raw_checkpoint = codec.decode(scope, checkpoint)["c"] if checkpoint else None
-    progress = [Transcript(checkpoint=raw_checkpoint, text_limit=LIVE_TEXT)]  # survives the timeout's cancellation
-    full: list[bool] = []
+    raw_checkpoint = codec.decode(f"chk:{ref}", checkpoint)["c"] if checkpoint else None
+    progress = [Transcript(checkpoint=raw_checkpoint)]  # survives the timeout's cancellation
+    bound, full = Bound(), list[bool]()
     with anyio.move_on_after(timeout_s):
-        full.append(await _consume(provider, ref, message, raw_checkpoint, progress, report, secrets))
+        full.append(await _consume(provider, ref, message, raw_checkpoint, progress, report, bound, secrets))
     transcript = progress[0]
-    messages = [_shown(m, transcript.held.get(str(m.id), 0), redact, secrets) for m in transcript.messages]
+    thread = transcript.thread or str(ref)  # a send that created a session goes on there
+    messages = [_shown(m, bound.held.get(str(m.id), 0), redact, secrets) for m in transcript.messages]
     shown = latest_that_fit(messages, RESULT_TOKENS)
     result = TurnResult(
-        thread=str(ref),
+        thread=thread,
         messages=shown,
         ended=transcript.ended,
         stop_reason=transcript.stop_reason,
-        checkpoint=codec.encode(scope, {"c": transcript.checkpoint}) if transcript.checkpoint else None,
+        checkpoint=codec.encode(f"chk:{thread}", {"c": transcript.checkpoint}) if transcript.checkpoint else None,
     )
     since = messages[0].time if len(shown) < len(messages) else None
-    return result, render.turn_text(result, timeout_s, left_out=len(messages) - len(shown), since=since, full=any(full))
+    return result, render_live.turn_text(
+        result, timeout_s, left_out=len(messages) - len(shown), since=since, full=any(full)
+    )
 
 
 def _shown(message: Message, held: int, redact: bool, secrets: tuple[str, ...]) -> Message:
@@ -88,10 +120,11 @@ class Throttle:
         *,
         clock: Callable[[], float] = anyio.current_time,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        bound: Bound | None = None,
         secrets: tuple[str, ...] = (),
     ) -> None:
         self._progress, self._report, self._clock, self._sleep = progress, report, clock, sleep
-        self._secrets = secrets
+        self._bound, self._secrets = bound or Bound(), secrets
         self._wake = anyio.Event()  # replaced only by run(), so a set() is never lost
         self._pending = False
         self._last = -PROGRESS_INTERVAL
@@ -115,7 +148,8 @@ class Throttle:
         self._pending = False
         self._last = self._clock()
         transcript = self._progress[0]
-        await self._report(float(len(transcript.messages)), render.progress_text(transcript, self._secrets))
+        text = render_live.progress_text(transcript, self._secrets, self._bound.held)
+        await self._report(float(len(transcript.messages)), text)
 
 
 async def _consume(
@@ -125,11 +159,12 @@ async def _consume(
     raw_checkpoint: str | None,
     progress: list[Transcript],
     report: Report,
+    bound: Bound,
     secrets: tuple[str, ...] = (),
 ) -> bool:
     """Fold the stream into ``progress[0]`` as it arrives, so a timeout keeps what came (and the checkpoint).
     Returns True when it stopped at a checkpoint because the turn reached LIVE_MESSAGES."""
-    throttle = Throttle(progress, report, secrets=secrets)
+    throttle = Throttle(progress, report, bound=bound, secrets=secrets)
     failed: list[AgentThreadsError] = []
     full = False
     async with anyio.create_task_group() as tg:
@@ -137,11 +172,14 @@ async def _consume(
         try:
             async with provider.stream(ref, message, raw_checkpoint) as events:
                 async for event in events:
-                    transcript = progress[0] = accumulate(progress[0], event)
-                    full = isinstance(event, Mark) and len(transcript.messages) >= LIVE_MESSAGES
+                    kept = bound.trim(event)
+                    if kept is None:
+                        continue
+                    transcript = progress[0] = accumulate(progress[0], kept)
+                    full = isinstance(kept, Mark) and len(transcript.messages) >= LIVE_MESSAGES
                     if transcript.ended or full:
                         break
-                    if isinstance(event, (TextDelta, MessageDone)):
+                    if isinstance(kept, (TextDelta, MessageDone)):
                         await throttle.changed()
         except AgentThreadsError as e:  # raised after the task group, so it is not wrapped in an ExceptionGroup
             failed.append(e)

@@ -83,7 +83,8 @@ async def read_page(
     batch, state = await _filled_page(provider, ref, state, size, walk, ahead)
     messages, dropped = walk.unique(batch.messages, int(state.get("seq", 0)))
     page = _headed(ref, batch, dropped, view)
-    frame = estimate_tokens(render.heading(page.thread, page.title, page.status, page.note)) + FRAME_TOKENS
+    frame = estimate_tokens(render.heading(page.thread, page.title, page.status, page.note, page.incomplete))
+    frame += FRAME_TOKENS
     start = (int(state.get("skip", 0)), int(state.get("off", 0)))
     shown, stop = _fit(messages, int(state.get("seq", 0)), start, filters, view, view.budget_tokens - frame)
     next_state: dict[str, Any] | None = None
@@ -110,6 +111,7 @@ def _headed(ref: ThreadRef, batch: Batch, dropped: list[str], view: View) -> Mes
         status=_field(batch.status, view),
         messages=[],
         note=_field(note, view, 4),
+        incomplete=_field(batch.incomplete, view, 4),
     )
 
 
@@ -123,7 +125,7 @@ async def _filled_page(
     """The vendor page ``state`` points to; empty pages that say more follows are stepped over (the walk counts
     them, and gives up on too many), keeping the first page's heading."""
     first = batch = await _vendor_page(provider, ref, state.get("v"), size, ahead)
-    while not batch.messages and batch.next_state is not None:
+    while not batch.messages and batch.next_state is not None and not batch.incomplete:
         walk.step(batch.next_state, [], provider=provider.id)
         state = {**state, "v": batch.next_state, "skip": 0, "off": 0}
         batch = await _vendor_page(provider, ref, batch.next_state, size, ahead)
@@ -171,6 +173,7 @@ def structured(page: MessagePage, fmt: Literal["text", "json"]) -> dict[str, Any
         return page.model_dump(mode="json", exclude_none=True)
     meta: dict[str, Any] = {"count": len(page.messages)}  # thread, title, status and each #seq are in the text
     meta |= {"next_cursor": page.next_cursor} if page.next_cursor else {}
+    meta |= {"incomplete": page.incomplete} if page.incomplete else {}
     return meta | ({"truncated": True} if page.truncated else {})
 
 

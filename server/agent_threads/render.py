@@ -18,7 +18,6 @@ from typing import Any, Literal
 
 from typing_extensions import assert_never
 
-from .redact import mask_secrets
 from .transcript import (
     ArtifactPart,
     DataPart,
@@ -33,8 +32,6 @@ from .transcript import (
     ThreadList,
     ToolCallPart,
     ToolResultPart,
-    Transcript,
-    TurnResult,
 )
 from .wire import as_text
 
@@ -186,6 +183,8 @@ def page_text(page: MessagePage, lines: Sequence[str], budget_tokens: int, detai
     out = [heading(page.thread, page.title, page.status)]
     if page.note:
         out.append(f"note: {untrusted(page.note)}")
+    if page.incomplete:
+        out.append(f"incomplete: {untrusted(page.incomplete)}")
     out.extend(lines or ["(no messages on this page match)"])
     if page.truncated:
         out.append(
@@ -193,7 +192,7 @@ def page_text(page: MessagePage, lines: Sequence[str], budget_tokens: int, detai
         )
     if any("…(+" in line for line in lines) and detail != "full":
         out.append("[…(+N chars): shortened; detail='full' with the same cursor shows it all]")
-    out.append(f"next_cursor: {page.next_cursor}" if page.next_cursor else "end of thread")
+    out.append(f"next_cursor: {page.next_cursor}" if page.next_cursor else end_of(page.incomplete))
     return "\n".join(out)
 
 
@@ -208,6 +207,11 @@ def repeated_note(ids: Sequence[str]) -> str | None:
         return None
     named = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
     return f"the vendor sent {len(ids)} message(s) again under an id already shown ({named}); kept the first"
+
+
+def end_of(incomplete: str | None) -> str:
+    """The last line of a thread read to its end: its end, or only as far as the vendor's reply could be read."""
+    return "end of what could be read: not the whole thread (read it again later)" if incomplete else "end of thread"
 
 
 def json_summary(page: MessagePage) -> str:
@@ -236,45 +240,6 @@ def entry_line(entry: ThreadEntry) -> str:
     return heading(entry.ref, entry.kind, entry.title, entry.status, stamp) + (" (+threads)" if entry.children else "")
 
 
-def turn_text(
-    result: TurnResult, timeout_s: float, *, left_out: int = 0, since: datetime | None = None, full: bool = False
-) -> str:
-    """A followed turn: its messages, whether it ended, and the checkpoint to continue from. ``left_out``: earlier
-    messages of the turn over the budget (``since``: the turn's first time, to read them with); ``full``: it
-    stopped at a checkpoint because the turn grew past what one call gathers."""
-    renderer = Renderer()
-    lines = [f"{untrusted(result.thread)} · live turn · times UTC"]
-    if left_out:
-        read = f"since='{since.isoformat().replace('+00:00', 'Z')}'" if since else "cursor=None"
-        lines.append(
-            f"[{left_out} earlier messages of this turn left out at the output budget: "
-            f"get_thread_messages(thread='{result.thread}', {read}) reads them]"
-        )
-    lines.extend(renderer.message(m) for m in result.messages)
-    if not result.messages:
-        lines.append("(nothing new yet)")
-    if any("…(+" in line for line in lines):
-        lines.append("[…(+N chars): shortened; get_thread_messages with detail='full' shows it all once stored]")
-    ended = f"turn ended{f' ({untrusted(result.stop_reason)})' if result.stop_reason else ''}"
-    stopped = (
-        "stopped at this call's size bound, not at the turn's end" if full else f"still running after {timeout_s:g}s"
-    )
-    lines.append(ended if result.ended else f"{stopped}; call stream_chat again with this checkpoint to continue")
-    lines.append(f"checkpoint: {result.checkpoint}" if result.checkpoint else "checkpoint: none")
-    return "\n".join(lines)
-
-
-def progress_text(transcript: Transcript, secrets: Sequence[str] = ()) -> str:
-    """A progress notification's message: the latest message's text so far (its last 2,000 characters, this
-    server's own credentials masked), with what the fold did not keep counted."""
-    last = transcript.messages[-1] if transcript.messages else None
-    if last is None:
-        return ""
-    text = last.text or next((getattr(p, "text", "") for p in reversed(last.parts) if getattr(p, "text", "")), "")
-    held = transcript.held.get(str(last.id), 0)
-    return f"{last.role}: {untrusted(mask_secrets(text, secrets)[-2000:])}" + (f"…(+{held} chars)" if held else "")
-
-
 def providers_text(described: Sequence[dict[str, Any]], missing: dict[str, str], forms: Sequence[str]) -> str:
     """list_providers: one line per configured provider, one per missing account, then the ref forms."""
     lines = [_provider_line(d) for d in described] or ["no provider configured"]
@@ -288,11 +253,13 @@ def _provider_line(d: dict[str, Any]) -> str:
     return f"{d['id']}: can {', '.join(d.get('can', []))}" + (f" · {rest}" if rest else "")
 
 
-def resource_text(head: str, lines: Sequence[str], ref: str, cursor: str | None, budget: int) -> str:
+def resource_text(
+    head: str, lines: Sequence[str], ref: str, cursor: str | None, budget: int, incomplete: str | None = None
+) -> str:
     """A thread as a resource: heading (from ``heading``), message lines, then the end or where get_thread_messages
     continues."""
     if cursor is None:
-        footer = "end of thread"
+        footer = end_of(incomplete)
     else:
         footer = (
             f"[cut at ~{budget} tokens: get_thread_messages(thread='{ref}', cursor='{cursor}') continues from here]"

@@ -66,13 +66,15 @@ async def transcript(app: AppContext, ref: ThreadRef, budget: int) -> str:
     """Pages of the thread rendered one line per message until the end or the budget. Raises AgentThreadsError."""
     provider = app.provider(ref.provider)
     lines: list[str] = []
-    head, cursor, left = str(ref), None, budget - pages.FRAME_TOKENS
+    head, cursor, left, incomplete = str(ref), None, budget - pages.FRAME_TOKENS, None
     try:
         with anyio.fail_after(app.settings.timeouts.tool):
             for _ in range(MAX_PAGES):
                 view = pages.View("compact", left, app.settings.redact, secrets=app.secrets(), framed=False)
                 page, text = await pages.read_page(provider, ref, cursor, PAGE_LIMIT, pages.Filters(), view, app.codec)
+                incomplete = page.incomplete or incomplete
                 head = render.heading(page.thread, page.title, page.status, page.note)
+                head += f" · incomplete: {render.untrusted(incomplete)}" if incomplete else ""
                 lines += [text] if text else []
                 left -= estimate_tokens(text)
                 cursor = page.next_cursor
@@ -83,7 +85,7 @@ async def transcript(app: AppContext, ref: ThreadRef, budget: int) -> str:
         raise ProviderConnectionError(
             f"gave up after {seconds:g}s (AGENT_THREADS_TOOL_TIMEOUT)", provider=ref.provider
         ) from e
-    return render.resource_text(head, lines, str(ref), cursor, budget)
+    return render.resource_text(head, lines, str(ref), cursor, budget, incomplete)
 
 
 async def _prompt_transcript(ctx: ToolContext, thread: str) -> EmbeddedResource | str:

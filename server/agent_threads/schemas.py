@@ -39,6 +39,9 @@ class MessagePageView(BaseModel):
     next_cursor: str | None = None
     truncated: bool = False
     note: str | None = None
+    incomplete: str | None = Field(
+        default=None, description="What the page lacks because the vendor's reply could not be read whole."
+    )
 
 
 class TurnView(BaseModel):

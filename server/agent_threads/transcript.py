@@ -6,7 +6,7 @@ Part kinds follow the OpenTelemetry GenAI message parts where one exists (``tool
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -145,6 +145,9 @@ class MessagePage(BaseModel):
     next_cursor: str | None = None
     truncated: bool = Field(default=False, description="True when the budget cut this page; next_cursor continues it.")
     note: str | None = None
+    incomplete: str | None = Field(
+        default=None, description="What this page lacks because the vendor's reply could not be read whole."
+    )
 
 
 class TurnResult(BaseModel):
@@ -201,7 +204,14 @@ class Mark:
     checkpoint: str
 
 
-StreamEvent = MessageStart | TextDelta | PartAdded | MessageDone | Mark | TurnEnd
+@dataclass(frozen=True)
+class ThreadNamed:
+    """The turn goes on in a thread of its own (a session the send created): the ref to continue it with."""
+
+    ref: str
+
+
+StreamEvent = MessageStart | TextDelta | PartAdded | MessageDone | Mark | TurnEnd | ThreadNamed
 
 
 @dataclass(frozen=True)
@@ -210,10 +220,8 @@ class Transcript:
     ended: bool = False
     stop_reason: str | None = None
     checkpoint: str | None = None
-    text_limit: int | None = None
-    """Characters of text (or reasoning) a message keeps while folding, those past it only counted in ``held`` (by
-    message id, ``id/reasoning``): a live turn sets it so an endless delta stream stays bounded (None: keep all)."""
-    held: dict[str, int] = field(default_factory=dict[str, int])
+    thread: str | None = None
+    """The ref a ``ThreadNamed`` gave, when the turn moved to a thread of its own."""
 
 
 def accumulate(transcript: Transcript, event: StreamEvent) -> Transcript:
@@ -222,7 +230,7 @@ def accumulate(transcript: Transcript, event: StreamEvent) -> Transcript:
         started = Message(id=event.id, role=event.role, author=event.author, time=event.time)
         return _upsert(transcript, started, keep_existing=True)
     if isinstance(event, TextDelta):
-        return _append(transcript, event)
+        return _edit(transcript, event.id, lambda m: _append_text(m, event))
     if isinstance(event, PartAdded):
         return _edit(transcript, event.id, lambda m: m.model_copy(update={"parts": [*m.parts, event.part]}))
     if isinstance(event, MessageDone):
@@ -233,6 +241,8 @@ def accumulate(transcript: Transcript, event: StreamEvent) -> Transcript:
         return replace(
             transcript, ended=True, stop_reason=event.reason, checkpoint=event.checkpoint or transcript.checkpoint
         )
+    if isinstance(event, ThreadNamed):
+        return replace(transcript, thread=event.ref)
     assert_never(event)
 
 
@@ -241,25 +251,6 @@ def fold(events: list[StreamEvent], start: Transcript | None = None) -> Transcri
     for event in events:
         result = accumulate(result, event)
     return result
-
-
-def _append(transcript: Transcript, delta: TextDelta) -> Transcript:
-    """A delta added to its message, up to the transcript's text limit; what is past it is counted in ``held``."""
-    if transcript.text_limit is not None:
-        i = _index(transcript, delta.id)
-        kept = delta.text[: max(0, transcript.text_limit - (0 if i is None else _size(transcript.messages[i], delta)))]
-        if len(kept) < len(delta.text):
-            key, more = f"{delta.id}/reasoning" if delta.reasoning else delta.id, len(delta.text) - len(kept)
-            transcript = replace(transcript, held={**transcript.held, key: transcript.held.get(key, 0) + more})
-        if not kept:
-            return transcript
-        delta = replace(delta, text=kept)
-    return _edit(transcript, delta.id, lambda m: _append_text(m, delta))
-
-
-def _size(message: Message, delta: TextDelta) -> int:
-    last = message.parts[-1] if message.parts else None
-    return len(message.text) if not delta.reasoning else len(last.text) if isinstance(last, ReasoningPart) else 0
 
 
 def _append_text(message: Message, delta: TextDelta) -> Message:

@@ -18,7 +18,7 @@ import anyio
 
 from .. import providers
 from ..config import Settings
-from ..errors import AgentThreadsError, ConfigError, ProtocolError
+from ..errors import AgentThreadsError, ConfigError, ProtocolError, ProviderConnectionError
 from ..http import RetryPolicy
 from ..providers.base import Batch, Provider
 from ..redact import mask_secrets
@@ -109,6 +109,8 @@ async def batches(provider: Provider, ref: ThreadRef, page_size: int = PAGE_SIZE
     walk, first = Walk(), 0
     for _ in range(MAX_PAGES):
         batch = await provider.read(ref, state, page_size)
+        if batch.incomplete:  # an export is the whole thread or nothing
+            raise ProviderConnectionError(f"{ref} could not be read whole: {batch.incomplete}", provider=provider.id)
         numbered = [m if m.seq else m.model_copy(update={"seq": first + i}) for i, m in enumerate(batch.messages, 1)]
         messages, _ = walk.unique(numbered)
         yield replace(batch, messages=messages)

@@ -7,6 +7,8 @@ from typing import Any
 import anyio
 from mcp import Client
 
+from agent_threads.sandbox import Sandbox
+
 from ...fakes import result_text as _text
 
 Q3 = "dms:sess_q3_sales_7b1c"
@@ -72,5 +74,21 @@ async def test_stream_chat_sends_to_dms_and_returns_the_whole_turn_with_a_checkp
     assert not sent.is_error, _text(sent)
     turn = sent.structured_content
     assert (turn["ended"], turn["stop_reason"]) == (True, "finished")
-    assert turn["messages"][0]["text"].startswith("Question received.\n\nYou asked: And Q4?")
+    assert [m["role"] for m in turn["messages"]] == ["user", "assistant"] and turn["messages"][0]["text"] == "And Q4?"
+    assert turn["messages"][1]["text"].startswith("Question received.\n\nYou asked: And Q4?")
     assert again.structured_content["messages"] == [] and again.structured_content["stop_reason"] == "idle"
+
+
+async def test_a_transcript_the_replay_cut_short_says_it_is_incomplete_and_never_end_of_thread(
+    sandbox: Sandbox, sandbox_server: Any
+) -> None:
+    sandbox.ctx.faults.add("dms", "close_early", route="GetChatContent", after_bytes=1200)
+    sandbox.ctx.faults.add("dms", "close_early", route="GetChatContent", after_bytes=0, times=None)
+    async with Client(sandbox_server) as client:
+        result = await client.call_tool("get_thread_messages", {"thread": Q3})
+    text = _text(result)
+    assert not result.is_error and "\nincomplete: the GetChatContent replay closed before it was complete" in text
+    assert "end of thread" not in text and text.endswith(
+        "end of what could be read: not the whole thread (read it again later)"
+    )
+    assert "closed before it was complete" in result.structured_content["incomplete"]

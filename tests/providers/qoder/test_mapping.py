@@ -79,6 +79,19 @@ def test_non_text_blocks_become_artifacts() -> None:
     ]
 
 
+def test_adjacent_text_blocks_are_one_text_joined_with_nothing_between_them() -> None:
+    split = [{"type": "text", "text": "East China grew fast"}, {"type": "text", "text": "est: 16.1%."}]
+    (message,) = mapped(ev(1, "agent.message", content=split))
+    assert message.text == "East China grew fastest: 16.1%."
+
+
+def test_a_break_marks_only_where_a_non_text_block_sat_between_two_texts() -> None:
+    image = {"type": "image", "source": {"type": "url", "url": "https://x/y.png"}}
+    content = [{"type": "text", "text": "See the chart"}, image, {"type": "text", "text": "It rises."}, image]
+    (message,) = mapped(ev(1, "agent.message", content=content))
+    assert message.text == "See the chart\nIt rises." and len(message.parts) == 2
+
+
 def test_an_idle_after_exhausted_retries_is_an_error() -> None:
     (message,) = mapped(ev(1, "session.status_idle", stop_reason={"type": "retries_exhausted"}))
     assert message.parts == [EventPart(name="session", status="idle", code="retries_exhausted", is_error=True)]

@@ -52,6 +52,7 @@ async def test_stream_chat_sends_a_query_to_rdsai_and_returns_the_reply(sandbox_
     assert not result.is_error, _text(result)
     turn = result.structured_content
     assert (turn["ended"], turn["stop_reason"]) == (True, "message_end")
-    assert turn["messages"][0]["text"].startswith("You asked: Is the replica healthy now?")
+    assert [m["text"] for m in turn["messages"]][0] == "Is the replica healthy now?"
+    assert turn["messages"][1]["text"].startswith("You asked: Is the replica healthy now?")
     assert "tool DescribeDBInstanceAttribute" in _text(result)
     assert follow_only.is_error and "pass message" in _text(follow_only).lower()

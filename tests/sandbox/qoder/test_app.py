@@ -242,6 +242,27 @@ async def test_a_repeated_idempotency_key_gets_the_first_reply_without_a_second_
     assert [u["content"] for u in users].count([{"type": "text", "text": "once"}]) == 1
 
 
+async def test_a_send_whose_reply_was_cut_still_runs_its_turn_and_leaves_the_session_free(
+    sandbox: Sandbox, api: httpx.AsyncClient
+) -> None:
+    sandbox.ctx.faults.add("qoder", "drop_stream", route="POST ", after_bytes=10)
+    with pytest.raises(httpx.RemoteProtocolError):
+        await send(api, "the reply to this send is lost")
+    latest = await api.get(
+        f"cloud/sessions/{SID_A}/events", params={"types[]": "user.message", "order": "desc", "limit": 1}
+    )
+    sent = latest.json()["data"][0]
+    assert sent["content"] == [{"type": "text", "text": "the reply to this send is lost"}]
+    with anyio.fail_after(5):
+        async with api.stream(
+            "GET", f"cloud/sessions/{SID_A}/events/stream", headers={"Last-Event-ID": sent["id"]}
+        ) as reply:
+            await read_stream(reply, until="session.status_idle")
+    again = await send(api, "the session is free again")
+    assert again.status_code == 200, again.text
+    await finish(api, anyio.Event(), again)
+
+
 async def test_faults_answer_in_the_qoder_envelope(sandbox: Sandbox, api: httpx.AsyncClient) -> None:
     sandbox.ctx.faults.add("qoder", "throttle", route="/sessions", retry_after=3)
     throttled = await api.get("cloud/sessions")

@@ -22,7 +22,7 @@ from ...refs import ThreadRef
 from ...transcript import StreamEvent
 from ...wire import validate
 from ..alibaba.request import acs3_channel, base_url, roa_request
-from ..base import Batch, Listing, ProviderSettings, State
+from ..base import Batch, Listing, ProviderSettings, State, auxiliary
 from . import SPEC
 from .mapping import employee_entry, page_messages, thread_entry
 from .stream import Chat
@@ -100,9 +100,9 @@ class CmsProvider:
         path = ["digitalEmployee", name, "thread", thread_id]
         data = await self._get(ThreadData, [*path, "data"], "GetThreadData", query)
         batch = Batch(page_messages(data), {"t": data.next_token} if data.next_token else None)
-        if state is None:
-            thread = await self._get(Thread, path, "GetThread")
-            batch.title, batch.status = thread.title, thread.status
+        if state is None:  # the messages are read: a failing title lookup does not throw them away
+            thread, batch.note = await auxiliary("title and status", self._get(Thread, path, "GetThread"))
+            batch.title, batch.status = (thread.title, thread.status) if thread else (None, None)
         return batch
 
     @asynccontextmanager

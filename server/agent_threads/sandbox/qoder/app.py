@@ -16,10 +16,10 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -31,7 +31,7 @@ from . import hostile
 from .build import SessionData
 from .data import sample_sessions
 from .state import Event, Live, Record, select
-from .stream import DELTA_TYPES, TurnRunner, sse_frames
+from .stream import DELTA_TYPES, AfterReply, TurnRunner, sse_frames
 from .wire import Reject, envelope, list_reply, page_body, paging, reply, request_id
 
 BAD_TOKEN = "Invalid API key or token."
@@ -208,7 +208,7 @@ class QoderCloud:
         result = {"data": [record.event]}
         if key:
             live.sent[key] = result
-        return reply(request, result, background=BackgroundTask(runner.run, text))
+        return AfterReply(reply(request, result), partial(runner.run, text))
 
 
 def _user_text(body: bytes) -> str:
@@ -275,6 +275,8 @@ def error_reply(ctx: SandboxContext) -> Callable[[Fault], tuple[int, dict[str, s
         if fault.kind == "throttle":
             status, kind, msg = 429, "rate_limit_error", "Rate limit exceeded. Please retry later."
             headers = {"retry-after": f"{fault.retry_after:g}"}
+        elif fault.kind == "error_200":  # the envelope inside a success status, as a misbehaving proxy answers
+            status, kind, msg, headers = 200, "invalid_request_error", "The request could not be processed.", {}
         elif ctx.options.get("qoder.server_error_status") == 529:
             status, kind, msg, headers = 529, "overloaded_error", "The service is overloaded. Please retry later.", {}
         else:
