@@ -145,3 +145,13 @@ async def test_a_reply_that_never_ends_is_bounded_in_the_result_and_counts_what_
     left_out = int(text.split("…(+")[1].split(" chars)")[0])
     assert left_out > 100_000 and "still running after 1s" in text
     assert estimate_tokens(text) < 8000 and len(result.model_dump_json()) < 40_000
+
+
+async def test_a_live_turn_that_brings_an_event_id_twice_keeps_the_first_copy(
+    server: MCPServer[AppContext],
+) -> None:
+    async with Client(server) as client:
+        result = await client.call_tool("stream_chat", {"thread": E, "timeout_s": 5})
+    said = [m["text"] for m in (result.structured_content or {})["messages"] if m["role"] == "assistant"]
+    assert f"First answer: the disk filled up.{FORGED}" in said
+    assert not any("A second copy" in text for text in said)

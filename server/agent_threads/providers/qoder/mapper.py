@@ -31,6 +31,8 @@ class Mapper:
     """Key of the last message if it is a status-like ``event`` message that more status may join."""
     last: str = ""
     """Key of the message ``put`` last added."""
+    done: set[str] = field(default_factory=set[str])
+    """Ids of the complete events a live follow has folded (a repeat of one is not folded again)."""
 
     def put(self, message: Message) -> list[Message]:
         """Add a message. An event id the vendor sent before gets a key of its own: both copies reach the page,
