@@ -189,7 +189,7 @@ OUT_OF_RANGE: list[tuple[str, dict[str, Any]]] = [
     ("stream_chat", {"checkpoint": "c" * 5000}),
     ("stream_chat", {"message": "m" * 100_001}),
 ]
-BOUNDS = ("greater than or equal", "less than or equal", "at most", "Input should be")
+BOUNDS = ("greater than or equal", "less than or equal", "at most", "Input should be", "Give an ISO-8601")
 
 
 async def test_out_of_range_limits_budgets_and_timeouts_are_refused_naming_the_bound_before_any_request(

@@ -1,57 +1,40 @@
 """Vendor-neutral page assembly: cursors, filters and the output budget around a provider's read.
 
-A page holds up to ``limit`` transcript messages, taken from as many vendor pages as it needs. A message
-cursor holds the provider's own paging state of the vendor page where the next page starts (``v``), how many
-messages of that vendor page were already shown (``skip``) and the seq of the message before it (``seq``).
-When the limit or the budget ends a page inside a vendor page, the read-ahead keeps that vendor page, and the
-next cursor continues in it right after the last message shown: nothing is lost, nothing is shown twice, and
-the vendor is not asked again.
+A page holds up to ``limit`` transcript messages, taken from as many vendor pages as it needs (``fill.Fill``
+decides what it shows). A message cursor holds the provider's own paging state of the vendor page where the next
+page starts (``v``), how many messages of that vendor page were already shown (``skip``), how many characters of
+the next one's line (``off``: a message larger than the budget goes on over pages), the seq of the message
+before the vendor page (``seq``) and the walk's memory (``w``). When the limit or the budget ends a page inside a
+vendor page, the read-ahead keeps that vendor page and the next cursor continues in it right after what was
+shown: nothing is lost, nothing is shown twice, and the vendor is not asked again.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
 from . import readahead, render
 from .cursors import Codec
-from .providers.base import Batch, Provider, State
+from .errors import ProtocolError
+from .fill import FRAME_TOKENS, Fill, Filters, View
+from .providers.base import Batch, Listing, Provider, State
 from .readahead import ReadAhead
 from .refs import ThreadRef
-from .render import Detail, Renderer, cut
-from .shaping import estimate_tokens, shape
-from .transcript import Message, MessagePage, ThreadList
+from .render import cut
+from .shaping import FIELD, clean, estimate_tokens, fit, shape_entry
+from .transcript import Message, MessagePage, ThreadEntry, ThreadList
+from .walk import HINT, Walk
+
+__all__ = ["FRAME_TOKENS", "Filters", "View", "list_page", "read_page", "structured"]
 
 VENDOR_PAGE = 100
 """The page size a provider is asked for: a provider that pages by a count asks its vendor for the largest page."""
 FILL_SECONDS = 10.0
 """A page stops taking further vendor pages after this long and returns what it holds, with a cursor."""
-
-
-@dataclass(frozen=True)
-class Filters:
-    roles: frozenset[str] | None = None
-    kinds: frozenset[str] | None = None
-    since: datetime | None = None
-
-    def keep(self, m: Message) -> bool:
-        if self.roles and m.role not in self.roles:
-            return False
-        if self.kinds and not (m.kinds() & self.kinds):
-            return False
-        return not (self.since and m.time and m.time < self.since)
-
-
-@dataclass(frozen=True)
-class View:
-    detail: Detail = "compact"
-    budget_tokens: int = 8000
-    redact: bool = True
-    fmt: Literal["text", "json"] = "text"
-    """text: the transcript is the text (and there is no structuredContent); json: the page is structuredContent."""
+Digests = Callable[[list[str]], Awaitable[Mapping[str, str]]]
+"""The digest line of each listed thread the index holds, by ref (``render_index.digest_line``)."""
 
 
 async def read_page(
@@ -65,120 +48,50 @@ async def read_page(
     ahead: ReadAhead | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> tuple[MessagePage, str]:
-    """Up to ``limit`` transcript messages, from as many vendor pages as it takes, within the budget and
-    ``FILL_SECONDS``; what the page does not show stays with the read-ahead for the next cursor."""
+    """Up to ``limit`` transcript messages from as many vendor pages as it takes, within the budget and
+    ``FILL_SECONDS``, and the page's text: heading, message lines, what was cut and where to continue (the lines
+    alone when the view is not ``framed``)."""
     scope, started = f"msgs:{ref}", clock()
-    at = _At.of(codec.decode(scope, cursor)) if cursor else _At(None, 0, 0)
-    fill = _Fill(limit, filters, view, str(ref))
+    state: dict[str, Any] = codec.decode(scope, cursor) if cursor else {"v": None, "skip": 0, "seq": 0}
+    if state.get("x"):
+        raise ProtocolError(str(state["x"]), provider=provider.id, hint=HINT)
+    walk, fill = Walk.load(state.get("w")), Fill(limit, filters, view, str(ref))
     while True:
-        batch = await _vendor_page(provider, ref, at.v, ahead)
-        fill.meta(batch, at)
-        stop = fill.add(batch.messages, at)
+        at, seq = (int(state.get("skip", 0)), int(state.get("off", 0))), int(state.get("seq", 0))
+        batch = await _vendor_page(provider, ref, state.get("v"), ahead)
+        messages, dropped = walk.unique(batch.messages, seq)
+        fill.meta(batch, dropped, fresh=at == (0, 0))
+        stop = fill.add(messages, seq, at)
         if stop is not None:  # the limit or the budget ends the page inside this vendor page
-            _keep(provider, ref, at.v, batch, ahead)
-            after: _At | None = _At(at.v, stop, at.seq)
+            _keep(provider, ref, state.get("v"), batch, ahead)
+            following: dict[str, Any] | None = {**state, "skip": stop[0], "off": stop[1], "w": walk.dump()}
             break
-        after = _At(batch.next_state, 0, at.seq + len(batch.messages)) if batch.next_state is not None else None
-        if after is None or fill.full() or batch.incomplete or clock() - started >= FILL_SECONDS:
+        following = None
+        if batch.next_state is not None:
+            following = _onward(provider, ref, seq + len(batch.messages), batch.next_state, messages, walk, ahead)
+        if following is None or "x" in following or fill.full() or batch.incomplete:
             break
-        at = after
-    if batch.next_state is not None:
-        _read_ahead(provider, ref, batch.next_state, ahead)
-    page = fill.page(str(ref), codec.encode(scope, after.state()) if after else None)
+        if clock() - started >= FILL_SECONDS:
+            break
+        state = following
+    page = fill.page(str(ref), codec.encode(scope, following) if following else None)
     lines = fill.lines() if view.fmt == "text" else [render.json_summary(page)]
-    return page, render.page_text(page, lines, view.budget_tokens)
+    return page, render.page_text(page, lines, view.budget_tokens) if view.framed else "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class _At:
-    """A place in a thread: the provider's paging state of a vendor page, how many of its messages were shown
-    already, and the seq of the message before it."""
-
-    v: State | None
-    skip: int
-    seq: int
-
-    @classmethod
-    def of(cls, state: dict[str, Any]) -> _At:
-        return cls(state.get("v"), int(state.get("skip", 0)), int(state.get("seq", 0)))
-
-    def state(self) -> dict[str, Any]:
-        return {"v": self.v, "skip": self.skip, "seq": self.seq}
-
-
-class _Fill:
-    """A page being filled: messages shaped and rendered until the limit or the budget, and the thread's title,
-    status and note from the vendor pages read."""
-
-    def __init__(self, limit: int, filters: Filters, view: View, thread: str) -> None:
-        self._limit, self._filters, self._view = limit, filters, view
-        self._renderer = Renderer(view.detail, thread)
-        self._weight = 1 if view.fmt == "text" else 2  # the JSON form runs about twice the text's tokens
-        self.shown: list[tuple[Message, str]] = []
-        self.used, self.cut = 0, False
-        self.title: str | None = None
-        self.status: str | None = None
-        self.note: str | None = None
-        self.incomplete: str | None = None
-
-    def meta(self, batch: Batch, at: _At) -> None:
-        """Title and status from the first vendor page that has them; a vendor page's note only on the page
-        that starts it (it says something once, not on every page taken from the same vendor page); what any
-        vendor page read lacks."""
-        self.title, self.status = self.title or batch.title, self.status or batch.status
-        self.note = self.note or (batch.note if at.skip == 0 else None)
-        self.incomplete = self.incomplete or batch.incomplete
-
-    def full(self) -> bool:
-        return len(self.shown) >= self._limit
-
-    def add(self, messages: list[Message], at: _At) -> int | None:
-        """Messages from ``at.skip`` on, numbered from ``at.seq`` + 1 where the vendor gave no seq; the index
-        of the first one left out when the page is full or the budget spent, else None."""
-        view = self._view
-        for index in range(at.skip, len(messages)):
-            if not self._filters.keep(messages[index]):
-                continue
-            if self.full():
-                return index
-            shaped = shape(messages[index], view.detail, redact=view.redact, seq=at.seq + index + 1)
-            line = self._renderer.message(shaped)
-            cost = estimate_tokens(line) * self._weight
-            if self.used + cost > view.budget_tokens:
-                if self.shown:
-                    self.cut = True
-                    return index
-                shaped, line = _squeeze(shaped, view.budget_tokens // self._weight, view.detail)
-                cost = estimate_tokens(line) * self._weight
-            self.shown.append((shaped, line))
-            self.used += cost
-        return None
-
-    def lines(self) -> list[str]:
-        return [line for _, line in self.shown]
-
-    def page(self, thread: str, next_cursor: str | None) -> MessagePage:
-        messages = [m for m, _ in self.shown]
-        return MessagePage(
-            thread=thread,
-            title=self.title,
-            status=self.status,
-            messages=messages,
-            next_cursor=next_cursor,
-            truncated=self.cut,
-            note=self.note,
-            incomplete=self.incomplete,
-        )
-
-
-def fit(
-    messages: list[Message], filters: Filters, view: View, thread: str
-) -> tuple[list[tuple[Message, str]], int | None]:
-    """``messages`` (numbered already) shaped and rendered until the budget is spent: those shown with their
-    lines, and the index of the first one left out (None when all fit)."""
-    fill = _Fill(len(messages), filters, view, thread)
-    stop = fill.add(messages, _At(None, 0, 0))
-    return fill.shown, stop
+def _onward(
+    provider: Provider, ref: ThreadRef, seq: int, following: State, messages: list[Message], walk: Walk,
+    ahead: ReadAhead | None,
+) -> dict[str, Any]:  # fmt: skip
+    """The cursor state for the vendor page after this one (fetched ahead; ``seq``: the seq it starts after). A
+    page cursor that went round makes a cursor that raises the walk's error when followed: this page is still
+    shown."""
+    try:
+        walk.step(following, [m.id for m in messages], provider=provider.id)
+    except ProtocolError as e:
+        return {"x": e.message}
+    _read_ahead(provider, ref, following, ahead)
+    return {"v": following, "skip": 0, "seq": seq, "w": walk.dump()}
 
 
 async def _vendor_page(provider: Provider, ref: ThreadRef, state: State | None, ahead: ReadAhead | None) -> Batch:
@@ -198,24 +111,65 @@ def _read_ahead(provider: Provider, ref: ThreadRef, state: State, ahead: ReadAhe
         ahead.start(k, lambda: provider.read(ref, state, VENDOR_PAGE))
 
 
-def _squeeze(message: Message, tokens: int, detail: Detail) -> tuple[Message, str]:
-    """A lone message bigger than the budget: cut its text to fit and say so."""
-    room = max(200, tokens * 3)
-    cut_msg = message.model_copy(update={"text": cut(message.text, room), "parts": message.parts[:3]})
-    return cut_msg, Renderer(detail).message(cut_msg)
+def structured(page: MessagePage, fmt: Literal["text", "json"]) -> dict[str, Any] | None:
+    """The structuredContent for a page: the whole page for json; none for text (the text says it all once)."""
+    return page.model_dump(mode="json", exclude_none=True) if fmt == "json" else None
 
 
 async def list_page(
-    provider: Provider, parent: ThreadRef | None, cursor: str | None, limit: int, codec: Codec
+    provider: Provider,
+    parent: ThreadRef | None,
+    cursor: str | None,
+    limit: int,
+    codec: Codec,
+    view: View = View(),
+    digests: Digests | None = None,
 ) -> tuple[ThreadList, str]:
+    """One page of a listing: entries cleaned, masked and cut as messages are, each with its digest line when
+    ``digests`` has one, as many as the budget holds (the cursor continues inside the vendor page when it cut one),
+    the vendor's cursor walked as a thread's is."""
     scope = f"list:{provider.id}:{parent or ''}"
-    state = codec.decode(scope, cursor).get("v") if cursor else None
-    listing = await provider.list_threads(parent, state, limit)
+    state: dict[str, Any] = codec.decode(scope, cursor) if cursor else {}
+    if state.get("x"):
+        raise ProtocolError(str(state["x"]), provider=provider.id, hint=HINT)
+    walk, skip, size = Walk.load(state.get("w")), int(state.get("skip", 0)), int(state.get("n", limit))
+    listing = await provider.list_threads(parent, state.get("v"), size)
+    entries = [shape_entry(e, redact=view.redact, secrets=view.secrets) for e in listing.threads[skip:]]
+    lines = await digests([e.ref for e in entries if not e.children]) if digests and entries else {}
+    note = _field(listing.note, view, 4)
+    tokens = view.budget_tokens - FRAME_TOKENS - estimate_tokens(note or "")
+
+    def cost(e: ThreadEntry) -> int:
+        text = render.entry_line(e) + lines.get(e.ref, "")
+        return estimate_tokens(text) + estimate_tokens(e.model_dump_json(exclude_none=True))
+
+    shown, left = fit(entries, cost, tokens)
+    next_state = _list_onward(provider, listing, state, skip + len(shown) if left else None, size, walk)
     result = ThreadList(
         provider=provider.id,
         parent=str(parent) if parent else None,
-        threads=listing.threads,
-        next_cursor=codec.encode(scope, {"v": listing.next_state}) if listing.next_state else None,
-        note=listing.note,
+        threads=shown,
+        next_cursor=codec.encode(scope, next_state) if next_state else None,
+        note=note,
     )
-    return result, render.list_text(result)
+    return result, render.list_text(result, lines)
+
+
+def _list_onward(
+    provider: Provider, listing: Listing, state: dict[str, Any], cut_at: int | None, size: int, walk: Walk
+) -> dict[str, Any] | None:
+    """The listing cursor's state: inside this vendor page when the budget cut it at ``cut_at``, else the vendor's
+    next page, walked (one that went round makes a cursor that raises the walk's error)."""
+    if cut_at is not None:
+        return {"v": state.get("v"), "skip": cut_at, "n": size, "w": walk.dump()}
+    if listing.next_state is None:
+        return None
+    try:
+        walk.step(listing.next_state, [e.ref for e in listing.threads], provider=provider.id)
+    except ProtocolError as e:
+        return {"x": e.message}
+    return {"v": listing.next_state, "w": walk.dump()}
+
+
+def _field(value: str | None, view: View, lines: int = 1) -> str | None:
+    return None if value is None else cut(clean(value, redact=view.redact, secrets=view.secrets), FIELD * lines)

@@ -133,7 +133,9 @@ TOOL_SURFACE = snapshot(
                     "since": {
                         "anyOf": [{"format": "date-time", "type": "string"}, {"type": "null"}],
                         "default": None,
-                        "description": "Only messages at or after this ISO-8601 time.",
+                        "description": (
+                            "Only messages at or after this time: ISO-8601 (UTC unless it has an offset), or e.g. '2h'."
+                        ),
                         "title": "Since",
                     },
                     "detail": {

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from ..errors import UsageError
@@ -39,7 +39,6 @@ KindsArg = Annotated[
         description="Only messages carrying one of these part kinds (e.g. ['event'] to find failures).", max_length=9
     ),
 ]
-SinceArg = Annotated[datetime | None, Field(description="Only messages at or after this ISO-8601 time.")]
 DetailArg = Annotated[
     Detail,
     Field(
@@ -71,8 +70,17 @@ def _moment(value: Any) -> Any:
         raise ValueError(e.for_model()) from e
 
 
-Moment = Annotated[datetime, BeforeValidator(_moment)]
-"""A time argument: ISO-8601 (UTC unless it names a zone) or a span back from now ('30m', '12h', '7d', '2w')."""
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+Moment = Annotated[datetime, BeforeValidator(_moment), AfterValidator(_as_utc)]
+"""The type of every time argument: ISO-8601 (a date alone is its midnight; UTC unless it names a zone) or a span
+back from now ('30m', '12h', '7d', '2w'), always in UTC, so it compares with the transcript's times."""
+SinceArg = Annotated[
+    Moment | None,
+    Field(description="Only messages at or after this time: ISO-8601 (UTC unless it has an offset), or e.g. '2h'."),
+]
 FromArg = Annotated[
     Moment | None, Field(description="Only from this time on: ISO-8601, or a span back from now such as '7d'.")
 ]

@@ -32,7 +32,7 @@ async def test_get_thread_messages_gives_a_compact_dms_transcript(sandbox_server
         as_json = await client.call_tool("get_thread_messages", {"thread": Q3, "format": "json"})
     assert not result.is_error, _text(result)
     lines = _text(result).splitlines()
-    assert lines[0] == "Q3 sales growth by region · finished"
+    assert lines[0] == "thread: Q3 sales growth by region · finished"
     assert lines[1] == "#1 2026-05-18 03:40 user: Which region had the highest sales growth in Q3 2025?"
     plan = "  ↳ plan Q3 regional growth: 1. Locate the orders and regions tables; 2. Sum Q2 and Q3 revenue by region;"
     assert any(line.startswith(plan) for line in lines)

@@ -170,9 +170,14 @@ class Follower:
         return (await self.fetch(WirePage, target.events_url, params, ref=str(target.ref))).data
 
     def _complete(self, target: Target, mapper: Mapper, event: dict[str, Any]) -> list[StreamEvent]:
+        event_id = str(event.get("id") or "")
+        if event_id in mapper.done:  # the vendor sent it again: the first copy stands, as on a page
+            return [Mark(event_id)]
+        if event_id:
+            mapper.done.add(event_id)
         out: list[StreamEvent] = [MessageDone(m) for m in feed(mapper, event)]
-        if event.get("id"):
-            out.append(Mark(str(event["id"])))
+        if event_id:
+            out.append(Mark(event_id))
         if target.ends_turn(event):
             reason = stop_type(event.get("stop_reason")) or str(event.get("type", "")).rsplit("_", 1)[-1]
             out.append(TurnEnd(reason))
