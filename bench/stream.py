@@ -102,8 +102,8 @@ def shown(message: str) -> tuple[str, int | None]:
     match = _SHOWN.match(message)
     if match is None:
         return message, None
-    total = match.group("total")
-    return match.group("text").removeprefix("…") if total else match.group("text"), int(total) if total else None
+    total, text = match.group("total"), match.group("text").replace("\n  ", "\n")  # undo the vendor-string indent
+    return text.removeprefix("…") if total else text, int(total) if total else None
 
 
 def reach(writes: Writes, notes: list[Note]) -> list[tuple[float, str, int]]:
