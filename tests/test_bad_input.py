@@ -23,6 +23,7 @@ from agent_threads.sandbox.dataagent.data import INSTANCE
 from agent_threads.sandbox.qoder.data import SID_A
 
 from .conftest import sandbox_settings
+from .fakes import page_cursor
 
 FIRST = {"qoder": SID_A, "cms": "sre-copilot", "starops": "sre-copilot", "dms": "s", "rdsai": "c"}
 FIRST["dataagent"] = INSTANCE
@@ -144,7 +145,7 @@ def _tampered(cursor: str) -> list[str]:
 
 async def _cursor(client: Client, tool: str, args: dict[str, Any]) -> str:
     result = await client.call_tool(tool, {**args, "limit": 1})
-    cursor = (result.structured_content or {}).get("next_cursor")
+    cursor = (result.structured_content or {}).get("next_cursor") or page_cursor(result)
     assert isinstance(cursor, str), f"{tool}({args}) gave no cursor: {result.content}"
     return cursor
 

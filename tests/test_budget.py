@@ -22,7 +22,7 @@ from agent_threads.tools.context import AppContext
 from agent_threads.transcript import Mark, Message, MessageDone, ThreadEntry, TurnEnd
 
 from .conftest import sandbox_settings
-from .fakes import T0, FakeProvider, fake_server, result_text
+from .fakes import T0, FakeProvider, fake_server, page_cursor, result_text
 
 E = f"qoder:{SID_E}"
 
@@ -70,7 +70,7 @@ async def test_detail_full_pages_stay_within_the_budget_even_for_a_200_kb_tool_r
             result = await client.call_tool("get_thread_messages", {**args, "cursor": cursor})
             assert not result.is_error and _size(result) <= 2000
             shown += result_text(result) + json.dumps(result.structured_content)
-            cursor = (result.structured_content or {}).get("next_cursor")
+            cursor = page_cursor(result) if fmt == "text" else (result.structured_content or {}).get("next_cursor")
             if cursor is None:
                 break
     assert cursor is None

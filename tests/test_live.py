@@ -1,4 +1,4 @@
-"""Following a live turn: progress coalesced to at most four reports a second, on a virtual clock."""
+"""Following a live turn: progress coalesced to at most ten reports a second, on a virtual clock."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from agent_threads import live
+from agent_threads import live, render_live
 from agent_threads.cursors import CursorCodec
 from agent_threads.refs import ThreadRef, parse_ref
+from agent_threads.render import untrusted
 from agent_threads.transcript import (
     Mark,
     Message,
@@ -68,8 +69,34 @@ async def test_progress_goes_out_at_once_then_at_most_once_per_interval_with_the
                 await throttle.changed()
             await clock.advance_to(0.75)
             tg.cancel_scope.cancel()
-    so_far = ["assistant: " + "".join(f"{i} " for i in range(n)) for n in (1, 5, 10, 12)]
-    assert sent == [(0.0, so_far[0]), (0.25, so_far[1]), (0.5, so_far[2]), (0.75, so_far[3])]
+    times = [round(when, 6) for when, _ in sent]
+    assert sent[0] == (0.0, "assistant: 0 ") and sent[-1][1] == "assistant: " + "".join(f"{i} " for i in range(12))
+    assert all(later - earlier > live.PROGRESS_INTERVAL - 1e-9 for earlier, later in zip(times, times[1:])), sent
+    assert len(sent) == 7  # 12 deltas in 0.55 s: the first at once, then one per interval, the last flushed
+
+
+def test_a_long_text_is_reported_by_its_length_and_tail_only() -> None:
+    text = "".join(f"line {i}: all good\n" for i in range(2000))
+    turn = accumulate(Transcript(), MessageStart(id="a", role="assistant"))
+    message = render_live.progress_text(accumulate(turn, TextDelta(id="a", text=text)))
+    assert message == f"assistant ({len(text)} chars): …{untrusted(text[-render_live.TAIL :])}"
+    short = render_live.progress_text(accumulate(turn, TextDelta(id="a", text="hi")))
+    assert short == "assistant: hi"
+
+
+def test_a_secret_in_the_tail_is_masked_even_when_its_name_starts_before_it() -> None:
+    secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
+    text = "x" * 5000 + f"\nconfig: password={secret}" + " tail" * 30
+    turn = accumulate(Transcript(), MessageStart(id="a", role="assistant"))
+    message = render_live.progress_text(accumulate(turn, TextDelta(id="a", text=text)))
+    assert secret[-8:] not in message and "***" in message
+
+
+def test_a_finished_thought_stays_the_progress_while_a_tool_call_follows_it() -> None:
+    turn = accumulate(Transcript(), MessageStart(id="a", role="assistant"))
+    turn = accumulate(turn, TextDelta(id="a", text="checking the log", reasoning=True))
+    turn = accumulate(turn, MessageStart(id="b", role="assistant"))
+    assert render_live.progress_text(turn) == "assistant: checking the log"
 
 
 async def test_a_quiet_spell_lets_the_next_change_out_at_once() -> None:

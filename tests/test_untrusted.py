@@ -73,7 +73,7 @@ def _outputs(value: str) -> Iterator[str]:
         yield Renderer().message(Message.model_validate({"seq": 2, "role": "user", name: value}))
     for name in ("title", "status", "note"):
         page = MessagePage.model_validate({"thread": "q:s", "messages": [], name: value})
-        yield render.page_text(page, [], 1000, "compact")
+        yield render.page_text(page, [], 1000)
     for name in _string_fields(ThreadEntry):
         entry = ThreadEntry.model_validate({"ref": "q:s", name: value})
         yield render.list_text(ThreadList(provider="q", threads=[entry], note=value))
@@ -93,6 +93,13 @@ def test_no_vendor_field_of_any_output_can_start_a_line_of_the_servers_markup(br
     assert len(outputs) > 60
     forged = [text for text in outputs if _lines_start_with(text, marker)]
     assert not forged, forged[:3]
+
+
+@pytest.mark.parametrize("marker", MARKUP)
+def test_a_page_heading_made_of_markup_does_not_start_a_line_with_it(marker: str) -> None:
+    for name in ("title", "status"):
+        page = MessagePage.model_validate({"thread": "q:s", "messages": [], name: marker})
+        assert not _lines_start_with(render.page_text(page, [], 1000), marker)
 
 
 def test_the_rule_indents_every_line_break_and_drops_invisible_controls() -> None:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from . import pages, readahead, render, render_index
 from .cursors import Codec
 from .errors import UsageError
-from .providers.base import Provider, State
+from .fill import Fill
+from .providers.base import Batch, Provider, State
 from .readahead import ReadAhead
 from .refs import ThreadRef
 from .transcript import MessagePage, ThreadEntry
@@ -55,7 +56,7 @@ async def read_from(
     stored = await _servable(src, provider, ref) if v.detail != "full" else None
     if stored is not None:
         return await _from_index(src, stored, ref, start, limit, f, v)
-    state = await _page_holding(src, provider, ref, from_seq, limit)
+    state = await _page_holding(src, provider, ref, from_seq)
     cursor = src.codec.encode(scope(ref), {**state, "off": offset})
     return await pages.read_page(provider, ref, cursor, limit, f, v, src.codec, src.ahead)
 
@@ -109,36 +110,28 @@ async def _from_index(
     found = await src.index.messages(str(ref), start[0], limit + 1)
     if not found:
         raise UsageError(f"{ref} has no message #{start[0]} or later.", hint=f"Its last is #{stored.last_seq}.")
-    batch = found[:limit]
-    tokens = v.budget_tokens - pages.FRAME_TOKENS
-    shown, stop = pages._fit(batch, 0, (0, start[1]), f, v, tokens)  # pyright: ignore[reportPrivateUsage]
+    batch, fill = found[:limit], Fill(limit, f, v, str(ref))
+    heading = Batch([], None, stored.title, stored.status, note=render_index.from_index_note(stored.synced_at))
+    fill.meta(heading, [], fresh=True)
+    stop = fill.add(batch, 0, (0, start[1]))
     following = (batch[stop[0]].seq, stop[1]) if stop else (found[limit].seq, 0) if len(found) > limit else None
-    page = MessagePage(
-        thread=str(ref),
-        title=stored.title,
-        status=stored.status,
-        messages=[m for m, _ in shown],
-        next_cursor=src.codec.encode(scope(ref), {"ix": following[0], "off": following[1], "n": limit})
-        if following
-        else None,
-        truncated=stop is not None,
-        note=render_index.from_index_note(stored.synced_at),
-    )
-    lines = [line for _, line in shown] if v.fmt == "text" else [render.json_summary(page)]
-    return page, render.page_text(page, lines, v.budget_tokens, v.detail)
+    cursor = src.codec.encode(scope(ref), {"ix": following[0], "off": following[1]}) if following else None
+    page = fill.page(str(ref), cursor)
+    lines = fill.lines() if v.fmt == "text" else [render.json_summary(page)]
+    return page, render.page_text(page, lines, v.budget_tokens)
 
 
-async def _page_holding(src: Sources, provider: Provider, ref: ThreadRef, seq: int, limit: int) -> dict[str, Any]:
+async def _page_holding(src: Sources, provider: Provider, ref: ThreadRef, seq: int) -> dict[str, Any]:
     """The cursor state of the vendor page that holds ``seq``, skipping the messages before it."""
     state: State | None = None
     first, low, high = 0, None, None
     for _ in range(MAX_PAGES):
-        batch = await provider.read(ref, state, limit)
+        batch = await provider.read(ref, state, pages.VENDOR_PAGE)
         seqs = [m.seq or first + i + 1 for i, m in enumerate(batch.messages)]
         if seqs and min(seqs) <= seq <= max(seqs):
             if src.ahead is not None:  # read_page takes this page instead of asking the vendor again
-                src.ahead.keep(readahead.key(provider.id, str(ref), state, limit), batch)
-            return {"v": state, "skip": next(i for i, s in enumerate(seqs) if s >= seq), "seq": first, "n": limit}
+                src.ahead.keep(readahead.key(provider.id, str(ref), state, pages.VENDOR_PAGE), batch)
+            return {"v": state, "skip": next(i for i, s in enumerate(seqs) if s >= seq), "seq": first}
         low = min([low, *seqs]) if low is not None else min(seqs, default=None)
         high = max([high, *seqs]) if high is not None else max(seqs, default=None)
         if batch.next_state is None:

@@ -22,7 +22,7 @@ from .shaping import CAPS, clean, estimate_tokens, fit, shape
 from .transcript import Mark, Message, MessageDone, StreamEvent, TextDelta, Transcript, TurnResult, accumulate
 
 Report = Callable[[float, str], Awaitable[None]]
-PROGRESS_INTERVAL = 0.25  # at most ~4 progress notifications a second
+PROGRESS_INTERVAL = 0.1  # at most 10 progress notifications a second
 LIVE_TEXT = 20_000
 """Characters of one message's text a followed turn keeps in memory; more is counted, shown as ``…(+N chars)``."""
 LIVE_MESSAGES = 500
@@ -71,7 +71,7 @@ async def follow(
     progress = [Transcript(checkpoint=raw_checkpoint)]  # survives the timeout's cancellation
     bound, full = Bound(), list[bool]()
     with anyio.move_on_after(timeout_s):
-        full.append(await _consume(provider, ref, message, raw_checkpoint, progress, report, bound, secrets))
+        full.append(await _consume(provider, ref, message, raw_checkpoint, progress, report, bound, secrets, redact))
     transcript = progress[0]
     thread = transcript.thread or str(ref)  # a send that created a session goes on there
     messages = [_shown(m, bound.held.get(str(m.id), 0), redact, secrets) for m in transcript.messages]
@@ -122,9 +122,10 @@ class Throttle:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         bound: Bound | None = None,
         secrets: tuple[str, ...] = (),
+        redact: bool = True,
     ) -> None:
         self._progress, self._report, self._clock, self._sleep = progress, report, clock, sleep
-        self._bound, self._secrets = bound or Bound(), secrets
+        self._bound, self._secrets, self._redact = bound or Bound(), secrets, redact
         self._wake = anyio.Event()  # replaced only by run(), so a set() is never lost
         self._pending = False
         self._last = -PROGRESS_INTERVAL
@@ -148,7 +149,7 @@ class Throttle:
         self._pending = False
         self._last = self._clock()
         transcript = self._progress[0]
-        text = render_live.progress_text(transcript, self._secrets, self._bound.held)
+        text = render_live.progress_text(transcript, self._secrets, self._bound.held, redact=self._redact)
         await self._report(float(len(transcript.messages)), text)
 
 
@@ -161,10 +162,11 @@ async def _consume(
     report: Report,
     bound: Bound,
     secrets: tuple[str, ...] = (),
+    redact: bool = True,
 ) -> bool:
     """Fold the stream into ``progress[0]`` as it arrives, so a timeout keeps what came (and the checkpoint).
     Returns True when it stopped at a checkpoint because the turn reached LIVE_MESSAGES."""
-    throttle = Throttle(progress, report, bound=bound, secrets=secrets)
+    throttle = Throttle(progress, report, bound=bound, secrets=secrets, redact=redact)
     failed: list[AgentThreadsError] = []
     full = False
     async with anyio.create_task_group() as tg:

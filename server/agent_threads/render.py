@@ -87,7 +87,17 @@ def _scalar(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def part_line(part: Part) -> str:
+def relative(ref: str, base: str | None) -> str:
+    """``ref`` as the page of ``base`` writes it: a thread beside ``base`` (same parent) as ``./<last part>``."""
+    if base is None or "/" not in base:
+        return ref
+    parent = base.rsplit("/", 1)[0] + "/"
+    rest = ref[len(parent) :] if ref.startswith(parent) else ""
+    return f"./{rest}" if rest and "/" not in rest else ref
+
+
+def part_line(part: Part, base: str | None = None) -> str:
+    """One part as a line; ``base``: the thread the line is read in (refs beside it are written relative)."""
     if isinstance(part, ToolCallPart):
         status = f" [{part.status}]" if part.status and part.status.lower() not in _QUIET else ""
         result = f" → {'ERROR ' if part.is_error else ''}{part.result}" if part.result else ""
@@ -100,7 +110,7 @@ def part_line(part: Part) -> str:
         bits = [
             f"sub-agent {part.name}",
             f"[{part.status}]" if part.status else "",
-            f"→ {part.thread}" if part.thread else "",
+            f"→ {relative(part.thread, base)}" if part.thread else "",
         ]
         return " ".join(b for b in bits if b) + (f": {part.text}" if part.text else "")
     if isinstance(part, ArtifactPart):
@@ -133,9 +143,10 @@ def quiet(statuses: list[str | None], *, skip_first: bool = False) -> list[str |
 
 
 def _event_line(part: EventPart) -> str:
-    head = "error" if part.is_error else "event"
-    bits = [part.name, f"[{part.status}]" if part.status else "", part.code or ""]
-    text = f"{head} " + " ".join(b for b in bits if b)
+    """``name [status] code: message (duration)``; an error starts with ``error``."""
+    name = "" if part.is_error and part.name.lower() == "error" else part.name  # not "error ERROR …"
+    bits = ["error" if part.is_error else "", name, f"[{part.status}]" if part.status else "", part.code or ""]
+    text = " ".join(b for b in bits if b)
     if part.message:
         text += f": {part.message}"
     return text + (f" ({part.duration_s:g}s)" if part.duration_s is not None else "")
@@ -143,10 +154,12 @@ def _event_line(part: EventPart) -> str:
 
 class Renderer:
     """Renders messages one by one. Compact views show ``HH:MM`` only when the minute changes (the date when the
-    day does); ``full`` shows every timestamp to the second."""
+    day does); ``full`` shows every timestamp to the second. ``thread``: the thread read (refs beside it are
+    written relative to it)."""
 
-    def __init__(self, detail: Detail = "compact") -> None:
+    def __init__(self, detail: Detail = "compact", thread: str | None = None) -> None:
         self._full = detail == "full"
+        self._base = thread
         self._day: str | None = None
         self._minute: str | None = None
 
@@ -166,32 +179,31 @@ class Renderer:
     def message(self, m: Message) -> str:
         head = f"#{m.seq} {self.time(m.time)}"
         if m.role == "event" and not m.text:  # status changes: one line, no role label
-            return head + " · ".join(untrusted(part_line(p)) for p in m.parts)
+            return head + " · ".join(untrusted(part_line(p, self._base)) for p in m.parts)
         who = m.role + (f"[{untrusted(m.author)}]" if m.author else "")
-        if not m.text and len(m.parts) == 1:
-            return f"{head}{who}: {untrusted(part_line(m.parts[0]))}"
-        lines = [f"{head}{who}:" + (f" {untrusted(m.text)}" if m.text else "")]
-        lines.extend(f"  ↳ {untrusted(part_line(p))}" for p in m.parts)
-        return "\n".join(lines)
+        parts = [untrusted(part_line(p, self._base)) for p in m.parts]
+        if m.text or not parts:
+            first = f"{who}:" + (f" {untrusted(m.text)}" if m.text else "")
+        else:  # the first part on the heading line; the assistant's own parts need no label ("tool …")
+            first = parts.pop(0) if who == "assistant" else f"{who}: {parts.pop(0)}"
+        return "\n  ↳ ".join([head + first, *parts])
 
 
 # ---- the server's own text around messages ------------------------------------------------------------------
 
 
-def page_text(page: MessagePage, lines: Sequence[str], budget_tokens: int, detail: Detail) -> str:
-    """A transcript page: its heading, the message lines, then what was cut and where to continue."""
-    out = [heading(page.thread, page.title, page.status)]
+def page_text(page: MessagePage, lines: Sequence[str], budget_tokens: int) -> str:
+    """A transcript page: the thread's title and status (its ref is the caller's own), the message lines, then
+    whether the budget cut it and where to continue."""
+    head = heading(page.title, page.status)
+    out = [f"thread: {head}"] if head else []  # a vendor's title never starts a line of the server's markup
     if page.note:
         out.append(f"note: {untrusted(page.note)}")
     if page.incomplete:
         out.append(f"incomplete: {untrusted(page.incomplete)}")
     out.extend(lines or ["(no messages on this page match)"])
     if page.truncated:
-        out.append(
-            f"[cut at the output budget (~{budget_tokens} tokens); next_cursor continues right where this page stops]"
-        )
-    if any("…(+" in line for line in lines) and detail != "full":
-        out.append("[…(+N chars): shortened; detail='full' with the same cursor shows it all]")
+        out.append(f"[cut at the output budget (~{budget_tokens} tokens): next_cursor continues after it]")
     out.append(f"next_cursor: {page.next_cursor}" if page.next_cursor else end_of(page.incomplete))
     return "\n".join(out)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from .redact import mask_secrets
 from .render import Renderer, untrusted
+from .shaping import clean
 from .transcript import Transcript, TurnResult
 
 
@@ -38,12 +38,35 @@ def turn_text(
     return "\n".join(lines)
 
 
-def progress_text(transcript: Transcript, secrets: Sequence[str] = (), held: Mapping[str, int] | None = None) -> str:
-    """A progress notification's message: the latest message's text so far (its last 2,000 characters, this
-    server's own credentials masked), with what a bounded follow did not keep (``held``, by id) counted."""
-    last = transcript.messages[-1] if transcript.messages else None
-    if last is None:
-        return ""
-    text = last.text or next((getattr(p, "text", "") for p in reversed(last.parts) if getattr(p, "text", "")), "")
-    more = (held or {}).get(str(last.id), 0)
-    return f"{last.role}: {untrusted(mask_secrets(text, secrets)[-2000:])}" + (f"…(+{more} chars)" if more else "")
+TAIL = 200
+"""Characters of the latest text a progress notification carries at most (with the text's length), so a long
+answer costs the wire about what it says, not what it says times the number of notifications."""
+MARGIN = 2_000
+"""How far before the tail the text is cleaned and masked (from a line start), so a secret is masked whole."""
+
+
+def progress_text(
+    transcript: Transcript, secrets: Sequence[str] = (), held: Mapping[str, int] | None = None, *, redact: bool = True
+) -> str:
+    """A progress notification's message: the newest text of the turn (the last message that has any, so a
+    finished thought is not lost behind a tool call), whole when short, else its length and its cleaned, masked
+    tail; what a bounded follow did not keep (``held``, by id) counted."""
+    for message in reversed(transcript.messages):
+        parts = (getattr(p, "text", None) or "" for p in reversed(message.parts))
+        text = message.text or next((t for t in parts if t), "")
+        if text:
+            tail = untrusted(_tail(text, redact, tuple(secrets)))
+            more = (held or {}).get(str(message.id), 0)
+            extra = f"…(+{more} chars)" if more else ""
+            if len(text) <= TAIL:
+                return f"{message.role}: {tail}{extra}"
+            return f"{message.role} ({len(text) + more} chars): …{tail}{extra}"
+    return ""
+
+
+def _tail(text: str, redact: bool, secrets: tuple[str, ...]) -> str:
+    start = max(0, len(text) - TAIL - MARGIN)
+    if start:  # from a line start, so a secret's name and value are masked together (else the whole text)
+        newline = text.find("\n", start, len(text) - TAIL)
+        start = newline + 1 if newline >= 0 else 0
+    return clean(text[start:], redact=redact, secrets=secrets)[-TAIL:]

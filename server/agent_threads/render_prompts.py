@@ -13,7 +13,7 @@ The transcript follows: one line per message, times UTC, long values shortened w
 a cursor, read the rest with get_thread_messages before concluding."""
 
 FAILURE = """Find where the agent in {ref} failed, and why.
-1. Look for error events (lines with "↳ error"), tool results marked ERROR, failed or cancelled statuses, and the \
+1. Look for error events (an "error …" line or part), tool results marked ERROR, failed or cancelled statuses, and the \
 last messages before the thread stopped.
 2. Name the first failure the others follow from: message #seq, time, tool or step, error code and message.
 3. Explain the likely cause from the surrounding messages, and what would fix it or what to check next.

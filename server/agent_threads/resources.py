@@ -71,7 +71,9 @@ async def transcript(app: AppContext, ref: ThreadRef, budget: int) -> str:
         with anyio.fail_after(app.settings.timeouts.tool):
             for _ in range(MAX_PAGES):
                 view = pages.View("compact", left, app.settings.redact, secrets=app.secrets(), framed=False)
-                page, text = await pages.read_page(provider, ref, cursor, PAGE_LIMIT, pages.Filters(), view, app.codec)
+                page, text = await pages.read_page(
+                    provider, ref, cursor, PAGE_LIMIT, pages.Filters(), view, app.codec, app.ahead
+                )
                 incomplete = page.incomplete or incomplete
                 head = render.heading(page.thread, page.title, page.status, page.note)
                 head += f" · incomplete: {render.untrusted(incomplete)}" if incomplete else ""

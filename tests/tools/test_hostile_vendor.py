@@ -20,7 +20,7 @@ from agent_threads.shaping import estimate_tokens
 from agent_threads.tools.context import AppContext
 
 from ..conftest import SECRETS, ToolFailed, read_all_tool, sandbox_settings
-from ..fakes import result_text
+from ..fakes import page_cursor, result_text
 
 E, F, G, H = (f"qoder:{sid}" for sid in (SID_E, SID_F, SID_G, SID_H))
 MARK = FORGED.strip()
@@ -110,7 +110,8 @@ async def test_a_page_cursor_that_goes_round_ends_in_a_clear_error_after_the_las
             if result.is_error:
                 break
             seen += [line for line in result_text(result).splitlines() if line.startswith("#")]
-            cursor = (result.structured_content or {})["next_cursor"]
+            cursor = page_cursor(result)
+            assert cursor is not None, result_text(result)
         else:
             raise AssertionError("paging never stopped")
     assert [line.split(": ")[-1] for line in seen] == [

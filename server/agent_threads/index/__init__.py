@@ -26,7 +26,7 @@ Opening::
     messages(ref, from_seq=None, limit=50) -> list[Message]   stored messages (redacted, no vendor extras)
     thread(ref) -> IndexedThread | None; threads(provider) -> dict[ref, IndexedThread]    sync state
     records(messages, first_seq) -> list[MessageRecord]; write(ThreadWrite); remove(ref) -> bool
-    record_page(ref, batch, *, first_seq)    write-through of one vendor page a tool read
+    record_page(ref, batch, *, first_seq)    write-through of one vendor page a tool read (record_pages: several)
     record_run(provider, started, *, error=None, note=None); sync_lock(provider, owner, *, wait) ; stats()
 
 ``index.sync.sync(index, providers, SyncOptions(since, deadline, concurrency, page_size, …), progress)`` ->

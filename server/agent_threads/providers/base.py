@@ -81,7 +81,11 @@ class Provider(Protocol):
 
     async def list_threads(self, parent: ThreadRef | None, state: State | None, limit: int) -> Listing: ...
 
-    async def read(self, ref: ThreadRef, state: State | None, limit: int) -> Batch: ...
+    async def read(self, ref: ThreadRef, state: State | None, limit: int) -> Batch:
+        """One vendor page of the thread from ``state`` (None: the first). A vendor that pages by a count is asked
+        for its largest page, whatever ``limit`` (the messages the caller wants at least, where the vendor leaves
+        the page size to the provider): the page that shows them keeps the rest for its next cursor."""
+        ...
 
     def stream(
         self, ref: ThreadRef, message: str | None, checkpoint: str | None

@@ -29,7 +29,9 @@ ParentArg = Annotated[
     Field(description="A container ref to list inside (e.g. 'qoder:sess_1' lists its threads).", max_length=1024),
 ]
 ListLimit = Annotated[int, Field(ge=1, le=100, description="Entries per page.")]
-PageLimit = Annotated[int, Field(ge=1, le=100, description="Vendor messages fetched per page.")]
+PageLimit = Annotated[
+    int, Field(ge=1, le=100, description="Transcript messages per page, at most (the budget may end a page sooner).")
+]
 RolesArg = Annotated[list[Role] | None, Field(description="Only these roles.", max_length=6)]
 KindsArg = Annotated[
     list[PartKind] | None,
@@ -38,7 +40,11 @@ KindsArg = Annotated[
     ),
 ]
 DetailArg = Annotated[
-    Detail, Field(description="brief: short previews; compact (default); full: whole values and vendor extras.")
+    Detail,
+    Field(
+        description="brief: short previews; compact (default); full: whole values (a shortened one ends in "
+        "…(+N chars)) and vendor extras."
+    ),
 ]
 BudgetArg = Annotated[int, Field(ge=500, le=20000, description="Upper bound on the size of this result.")]
 FormatArg = Annotated[

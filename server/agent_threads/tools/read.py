@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from .. import drill, pages, render, render_index, vendors
 from ..errors import UsageError
 from ..refs import parse_ref
-from ..schemas import MessagePageView, ThreadListView
+from ..schemas import ThreadListView
 from .args import (
     BudgetArg,
     CursorArg,
@@ -93,8 +93,8 @@ async def get_thread_messages(
     budget_tokens: BudgetArg = 8000,
     format: FormatArg = "text",
     from_seq: FromSeqArg = None,
-) -> Annotated[CallToolResult, MessagePageView]:
-    """Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest."""
+) -> CallToolResult:
+    """Read one page of a thread as a compact transcript (times UTC; ./X: a thread beside it); follow next_cursor."""
     app = app_of(ctx)
     async with tool_errors(app, budget=budget_tokens):
         ref = parse_ref(thread)

@@ -38,10 +38,10 @@ async def test_list_threads_shows_the_known_instances_and_says_there_is_no_list_
 async def test_a_session_reads_as_a_compact_transcript_with_plan_reasoning_and_feedback(sandbox_server: Any) -> None:
     result = await _call(sandbox_server, "get_thread_messages", {"thread": SALES})
     text = _text(result)
-    assert not result.is_error and text.splitlines()[0].startswith(f"{SALES} · who are you · idle")
+    assert not result.is_error and text.splitlines()[0] == "thread: who are you · idle"
     assert "#3 02:46 user: Which 5 products had the highest revenue in Q3 2025?" in text
     assert "2. Query the orders table: SQL error: column orders.revenue does not exist [failed]" in text
-    assert "↳ thinking: Revenue is not a column" in text and "↳ event feedback [positive]" in text
+    assert "↳ thinking: Revenue is not a column" in text and "↳ feedback [positive]" in text
     assert "↳ error reply QueryTimeout: the query ran longer than 60s" in text and text.endswith("end of thread")
 
 

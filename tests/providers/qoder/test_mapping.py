@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from agent_threads.providers.qoder.mapper import Mapper
 from agent_threads.providers.qoder.mapping import feed
+from agent_threads.providers.qoder.wire import WireEvent, WireEventPage
 from agent_threads.transcript import ArtifactPart, EventPart, Message, ReasoningPart, ToolCallPart, ToolResultPart
 
 
@@ -126,3 +128,14 @@ def test_status_merging_stops_at_a_spoken_message() -> None:
     )
     assert [(m.role, len(m.parts)) for m in out] == [("event", 2), ("assistant", 0), ("event", 1)]
     assert out[0].parts[1] == EventPart(name="thread Helper", status="running")
+
+
+def test_a_page_validates_each_event_once_and_keeps_one_in_a_surprising_shape_as_it_came() -> None:
+    body = json.dumps({"data": [ev(1, "user.message", content="hi"), ev(2, "agent.tool_use", name={"weird": True})]})
+    page = WireEventPage.model_validate_json(body)
+    assert isinstance(page.data[0], WireEvent) and page.data[1] == ev(2, "agent.tool_use", name={"weird": True})
+    mapper = Mapper(lambda tid: f"qoder:sess_1/{tid}")
+    for event in page.data:
+        feed(mapper, event)
+    first, second = mapper.messages.values()
+    assert (first.role, first.text) == ("user", "hi") and second.vendor == {"name": {"weird": True}}

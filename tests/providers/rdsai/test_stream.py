@@ -16,11 +16,11 @@ from .test_provider import DISK, rdsai
 async def test_sending_a_query_streams_the_query_and_the_reply_to_message_end(fast_retries: RetryPolicy) -> None:
     async with rdsai(fast_retries) as (provider, _):
         events = await follow_turn(provider, DISK, "How full is the disk now?")
-        newest = await provider.read(parse_ref(DISK), None, 2)
+        newest = await provider.read(parse_ref(DISK), None, 2)  # the newest vendor page, oldest first
     turn = fold(events)
     assert (turn.ended, turn.stop_reason) == (True, "message_end")
     query, reply = turn.messages
-    assert (query.role, query.text, query.id) == ("user", "How full is the disk now?", newest.messages[0].id)
+    assert (query.role, query.text, query.id) == ("user", "How full is the disk now?", newest.messages[-2].id)
     assert (
         reply.text
         == "You asked: How full is the disk now? The sandbox instance rm-sandbox01 is running; disk usage 31%, CPU 12%."
@@ -28,8 +28,8 @@ async def test_sending_a_query_streams_the_query_and_the_reply_to_message_end(fa
     call = next(p for p in reply.parts if isinstance(p, ToolCallPart))
     assert call.name == "DescribeDBInstanceAttribute" and call.result is not None and "Running" in call.result
     assert len([e for e in events if isinstance(e, TextDelta)]) > 5
-    assert [(m.seq, m.text) for m in newest.messages][0] == (-2, "How full is the disk now?")
-    assert newest.messages[1].id == reply.id
+    assert [(m.seq, m.text) for m in newest.messages][-2] == (-2, "How full is the disk now?")
+    assert newest.messages[-1].id == reply.id
 
 
 async def test_streaming_needs_a_message_or_a_checkpoint(fast_retries: RetryPolicy) -> None:

@@ -30,8 +30,10 @@ from .wire import WireEvent
 _SKIPPED = frozenset({"event_start", "event_delta"})
 
 
-def feed(m: Mapper, raw: dict[str, Any]) -> list[Message]:
-    """The messages one event created or changed (same id = replace)."""
+def feed(m: Mapper, raw: WireEvent | dict[str, Any]) -> list[Message]:
+    """The messages one event (validated already, or as it came) created or changed (same id = replace)."""
+    if isinstance(raw, WireEvent):
+        return _handle(m, raw)
     try:
         event = WireEvent.model_validate(raw)
     except ValidationError:  # a field in a shape no doc shows: keep the event as it came
@@ -41,6 +43,10 @@ def feed(m: Mapper, raw: dict[str, Any]) -> list[Message]:
             id=raw_id if isinstance(raw_id, str) else f"anon-{len(m.messages)}",
         )
         return _keep(m, event, {k: v for k, v in raw.items() if k not in ("id", "type", "processed_at")})
+    return _handle(m, event)
+
+
+def _handle(m: Mapper, event: WireEvent) -> list[Message]:
     if not event.id:
         event.id = f"anon-{len(m.messages)}"
     if event.type in _SKIPPED:

@@ -34,7 +34,7 @@ from .errors import check_reply
 from .mapper import Mapper, stop_type
 from .mapping import feed
 from .stream import Follower
-from .wire import W, WirePage, WireSession, WireThread
+from .wire import W, WireEventPage, WirePage, WireSession, WireThread
 
 DEFAULT_BASE_URL = "https://api.qoder.com/api/v1/cloud"
 MAX_PAGE = 100
@@ -149,7 +149,7 @@ class QoderProvider:
         cursor = {k: v for k, v in (state or {}).items() if k in ("page", "after_id")}
         url = url_path("sessions", sid, "threads", tid, "events") if tid else url_path("sessions", sid, "events")
         params = {"limit": max(1, min(limit, MAX_PAGE)), **cursor}
-        page = await self.fetch(WirePage, url, params, ref=str(ref))
+        page = await self.fetch(WireEventPage, url, params, ref=str(ref))
         mapper = Mapper(partial(self.ref_of, sid), names=dict((state or {}).get("names", {})))
         for raw in page.data:
             feed(mapper, raw)

@@ -5,7 +5,8 @@ Forward pages only by ``after_id``/``before_id`` and never returns ``next_page``
 CN-style sample session. ``POST /sessions/{sid}/events`` with one ``user.message`` starts a scripted turn (409
 while one runs; ``Idempotency-Key`` replays are answered, not repeated). Knobs in ``ctx.options``:
 ``qoder.big_thread_events`` (size of the generated session, default 240), ``qoder.turn_step_delay`` (seconds
-between turn steps), ``qoder.turn_gate`` (an ``anyio.Event`` a turn waits for before it starts),
+between turn steps), ``qoder.turn_answer`` (the scripted turn's answer), ``qoder.turn_delta_chars`` (characters
+per streamed delta, default 12), ``qoder.turn_gate`` (an ``anyio.Event`` a turn waits for before it starts),
 ``qoder.turn_waits_for_listener`` (a turn starts once a stream is open), ``qoder.heartbeat_s``,
 ``qoder.server_error_status`` (500 or 529 for ``server_error`` faults), ``qoder.hostile`` (add the sessions of
 the ``hostile`` module).

@@ -103,9 +103,10 @@ class TurnRunner:
         )
         self.live.pending = pending
         self.live.notify()
-        for i in range(0, len(text), 12):
+        size = int(self.options.get("qoder.turn_delta_chars", 12))
+        for i in range(0, len(text), size):
             await self.step()
-            delta = {"content": {"type": "text", "text": text[i : i + 12]}, "type": "content_delta", "index": 0}
+            delta = {"content": {"type": "text", "text": text[i : i + size]}, "type": "content_delta", "index": 0}
             pending.frames.append({"delta": delta, "event_id": pending.id, "type": "event_delta"})
             self.live.notify()
         await self.step()
@@ -138,7 +139,10 @@ class TurnRunner:
             is_error=False,
             content=[{"type": "text", "text": "3 matches in notes/"}],
         )
-        answer = f"About “{topic}”: I found 3 matching notes and summarised them. 已完成。"
+        answer = (
+            self.options.get("qoder.turn_answer")
+            or f"About “{topic}”: I found 3 matching notes and summarised them. 已完成。"
+        )
         await self.streamed("agent.message", answer, content=[{"type": "text", "text": answer}])
         self.add(
             "span.model_request_end",
