@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +73,15 @@ def clean_env(extra: dict[str, str]) -> dict[str, str]:
 
 
 async def _read_json_line(stream: asyncio.StreamReader, timeout: float) -> dict[str, Any]:
+    return (await _read_line(stream, timeout))[0]
+
+
+async def _read_line(stream: asyncio.StreamReader, timeout: float) -> tuple[dict[str, Any], int]:
+    """One JSON line and its size in bytes (newline included): what it cost on the wire."""
     line = await asyncio.wait_for(stream.readline(), timeout)
     if not line:
         raise RuntimeError("child closed its stdout")
-    return json.loads(line)  # type: ignore[no-any-return]
+    return json.loads(line), len(line)
 
 
 async def _stop(proc: asyncio.subprocess.Process) -> None:
@@ -149,7 +154,8 @@ def _show_tail(log: Any) -> None:
 # ---- the MCP server, in its own process, driven by raw JSON-RPC over stdio ---------------------------
 
 
-Notify = Callable[[dict[str, Any], float], None]
+Notify = Callable[[dict[str, Any], float, int], None]
+"""(message, when it was read, its size in bytes)."""
 
 
 @dataclass
@@ -157,7 +163,6 @@ class RpcClient:
     proc: asyncio.subprocess.Process
     on_notify: Notify | None = None
     next_id: int = 0
-    notes: list[tuple[float, dict[str, Any]]] = field(default_factory=list[tuple[float, dict[str, Any]]])
 
     async def send(self, message: dict[str, Any]) -> None:
         assert self.proc.stdin
@@ -172,13 +177,13 @@ class RpcClient:
         )
         assert self.proc.stdout
         while True:
-            message = await _read_json_line(self.proc.stdout, timeout)
+            message, size = await _read_line(self.proc.stdout, timeout)
             if message.get("id") == ident and ("result" in message or "error" in message):
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
                 return message["result"]  # type: ignore[no-any-return]
             if "method" in message and self.on_notify is not None:
-                self.on_notify(message, time.perf_counter())
+                self.on_notify(message, time.perf_counter(), size)
 
     async def initialize(self) -> dict[str, Any]:
         result = await self.request(

@@ -8,19 +8,18 @@ In-process: the sandbox and the server share one event loop; an httpx transport 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
+import math
+import re
 import sys
-from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 import anyio
-import httpx
+from capture import Capture, raw_replies, raw_tokens
 from common import BENCH, FAILURES, clean_env, compact_json, first_line, tokens
-from facts import Fact, Raw, facts, haystack
+from facts import Fact, facts, haystack
 from mcp import Client
 from vendors import VENDORS, Vendor
 
@@ -29,109 +28,33 @@ from agent_threads.app import build_server
 from agent_threads.config import load_settings
 from agent_threads.sandbox import Sandbox, SandboxContext
 
-VOLATILE = {"Checkpoint"}
-"""Query parameters that only say where a replay starts: frames are deduplicated across them."""
+LIMIT = 100
+"""The tool's default ``limit``: the corpus is read as a model reads it, with the defaults."""
+BUDGET = 8000
+"""The tool's default ``budget_tokens``."""
+SMALL = 20
+"""Threads of at most this many transcript messages are the ``compact_ratio_small`` sample."""
 
 
-@dataclass
-class Reply:
-    key: str
-    sse: bool
-    thread: str
-    chunks: list[bytes] = field(default_factory=list[bytes])
+_CURSOR = re.compile(r"^next_cursor: (\S+)$", re.M)
+_SEQ = re.compile(r"^#-?\d+ ", re.M)
 
 
-class _Tee(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, sink: list[bytes]) -> None:
-        self.inner, self.sink = inner, sink
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self.inner:
-            self.sink.append(chunk)
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
+@dataclass(frozen=True)
+class PageMeta:
+    next_cursor: str | None
+    messages: int
 
 
-class Capture(httpx.AsyncBaseTransport):
-    """A loopback transport that keeps the bytes of every reply read while ``active``."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.active: str | None = None
-        """The thread being read (replies are recorded only then)."""
-        self.replies: list[Reply] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        if self.active:
-            sse = "event-stream" in response.headers.get("content-type", "")
-            reply = Reply(request_key(request), sse, self.active)
-            self.replies.append(reply)
-            assert isinstance(response.stream, httpx.AsyncByteStream)
-            response.stream = _Tee(response.stream, reply.chunks)
-        return response
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-def request_key(request: httpx.Request) -> str:
-    action = request.headers.get("x-acs-action") or request.headers.get("x-tc-action") or ""
-    query = urlencode(sorted(parse_qsl(request.url.query.decode(), keep_blank_values=True)))
-    body = hashlib.sha256(request.content).hexdigest()[:16] if request.content else ""
-    return f"{request.method} {request.url.path} {action} ?{query} {body}"
-
-
-def _sse_frames(data: bytes) -> list[tuple[str, str]]:
-    """(id, data) of each complete frame."""
-    frames = []
-    for block in data.decode("utf-8", errors="replace").replace("\r\n", "\n").split("\n\n"):
-        lines = block.split("\n")
-        payload = "\n".join(line[5:].lstrip(" ") for line in lines if line.startswith("data:"))
-        ident = next((line[3:].strip() for line in lines if line.startswith("id:")), "")
-        if payload:
-            frames.append((ident, payload))
-    return frames
-
-
-def _stable(key: str) -> str:
-    head, _, rest = key.partition(" ?")
-    query, _, body = rest.partition(" ")
-    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in VOLATILE]
-    return f"{head} ?{urlencode(kept)} {body}"
-
-
-def raw_replies(replies: list[Reply]) -> dict[str, list[Raw]]:
-    """By thread: each distinct reply once (a budget re-read or a repeated lookup is not counted twice), each SSE
-    frame once (a replay resumed from a checkpoint repeats frames)."""
-    seen: set[Any] = set()
-    out: dict[str, list[Raw]] = {}
-    for reply in replies:
-        body = b"".join(reply.chunks)
-        found = out.setdefault(reply.thread, [])
-        if reply.sse:
-            for ident, payload in _sse_frames(body):
-                key = (_stable(reply.key), ident, payload)
-                if key not in seen:
-                    seen.add(key)
-                    found.append(Raw(reply.key, _parse(payload)))
-        elif reply.key not in seen:
-            seen.add(reply.key)
-            found.append(Raw(reply.key, _parse(body.decode("utf-8", errors="replace"))))
-    return out
-
-
-def _parse(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def raw_tokens(raws: list[Raw]) -> int:
-    return sum(tokens(r.value if isinstance(r.value, str) else compact_json(r.value)) for r in raws)
+def page_of(text: str, structured: dict[str, Any] | None) -> PageMeta:
+    """Where a get_thread_messages page continues and how many messages it holds: from structuredContent where it
+    says (``format="json"``), else from the text, where only the server writes at column 0 (a ``next_cursor:``
+    line, each message's ``#seq``)."""
+    if structured and ("messages" in structured or "count" in structured):
+        count = len(structured.get("messages") or []) or int(structured.get("count", 0))
+        return PageMeta(structured.get("next_cursor"), count)
+    found = _CURSOR.search(text)
+    return PageMeta(found.group(1) if found else None, len(_SEQ.findall(text)))
 
 
 @dataclass
@@ -142,6 +65,9 @@ class Stats:
     text_tokens: int = 0
     structured_tokens: int = 0
     raw_tokens: int = 0
+    fewest: int = 0
+    """The fewest tool calls that could return this thread: ``max(1, ⌈messages / LIMIT⌉, ⌈model tokens /
+    BUDGET⌉)`` per thread, summed (``pages`` is the calls actually made)."""
 
     @property
     def model_tokens(self) -> int:
@@ -151,7 +77,7 @@ class Stats:
         return (self.model_tokens if tokens is None else tokens) / self.raw_tokens if self.raw_tokens else float("nan")
 
     def add(self, other: Stats) -> None:
-        for name in ("threads", "messages", "pages", "text_tokens", "structured_tokens", "raw_tokens"):
+        for name in ("threads", "messages", "pages", "text_tokens", "structured_tokens", "raw_tokens", "fewest"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -164,11 +90,13 @@ class Corpus:
     missing: list[Fact] = field(default_factory=list[Fact])
     error: str | None = None
 
-    def total(self, *, samples_only: bool = False) -> Stats:
+    def total(self, *, samples_only: bool = False, at_most: int | None = None) -> Stats:
+        """Pooled over the threads: all, the hand-written samples only, or those of ``at_most`` messages."""
         out = Stats()
         for ref, stats in self.threads.items():
-            if not (samples_only and ref == self.big_ref):
-                out.add(stats)
+            if (samples_only and ref == self.big_ref) or (at_most is not None and stats.messages > at_most):
+                continue
+            out.add(stats)
         return out
 
 
@@ -199,23 +127,24 @@ async def _read_thread(client: Client, ref: str, capture: Capture) -> tuple[Stat
     cursor: str | None = None
     for _ in range(10_000):
         capture.active = ref
+        args = {"thread": ref, "limit": LIMIT, "budget_tokens": BUDGET}
         try:
-            result = await client.call_tool(
-                "get_thread_messages", {"thread": ref} | ({"cursor": cursor} if cursor else {})
-            )
+            result = await client.call_tool("get_thread_messages", args | ({"cursor": cursor} if cursor else {}))
         finally:
             capture.active = None
         text = _text(result)
         if result.is_error:
             raise RuntimeError(f"get_thread_messages {ref}: {text[:300]}")
-        structured = result.structured_content or {}
+        structured = result.structured_content
+        meta = page_of(text, structured)
         stats.pages += 1
-        stats.messages += len(structured.get("messages", [])) or int(structured.get("count", 0))
+        stats.messages += meta.messages
         stats.text_tokens += tokens(text)
-        stats.structured_tokens += tokens(compact_json(structured))
-        seen.append(haystack(text, structured))
-        cursor = structured.get("next_cursor")
+        stats.structured_tokens += tokens(compact_json(structured)) if structured is not None else 0
+        seen.append(haystack(text, structured or {}))
+        cursor = meta.next_cursor
         if not cursor:
+            stats.fewest = max(1, math.ceil(stats.messages / LIMIT), math.ceil(stats.model_tokens / BUDGET))
             return stats, "\n".join(seen)
     raise RuntimeError(f"{ref}: more than 10,000 pages")
 

@@ -8,12 +8,14 @@ and the official SDK read the same thread from the same sandbox, in the same run
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from dataclasses import dataclass, field
 
 import anyio
 import httpx
-from common import RpcClient, SandboxProc, peak_rss_mb, server_command, server_process
+from common import RpcClient, SandboxProc, peak_rss_mb, server_command, server_process, tokens
+from compact import page_of
 from vendors import Vendor
 
 LIMIT = 100
@@ -29,6 +31,13 @@ class Read:
     calls: int = 0
     requests: int = 0
     bytes: int = 0
+    tokens: int = 0
+    """cl100k tokens of the text the model received (counted after the timed read)."""
+
+    @property
+    def fewest(self) -> int:
+        """The fewest calls that could return what was read: ``max(1, ⌈messages / LIMIT⌉, ⌈tokens / BUDGET⌉)``."""
+        return max(1, math.ceil(self.messages / LIMIT), math.ceil(self.tokens / BUDGET))
 
 
 @dataclass
@@ -56,23 +65,27 @@ class Paging:
         return self.best(self.tool) / self.best(self.sdk) if self.sdk else float("nan")
 
 
-async def tool_read(client: RpcClient, sandbox: SandboxProc, vendor: Vendor) -> Read:
-    """One whole read through get_thread_messages, following next_cursor."""
+async def tool_read(client: RpcClient, sandbox: SandboxProc, vendor: Vendor, *, count: bool = True) -> Read:
+    """One whole read through get_thread_messages, following next_cursor; ``count``: its tokens too."""
     before = (await sandbox.stats()).get(vendor.family, 0)
     read = Read(0.0)
     args: dict[str, object] = {"thread": vendor.big_ref(), "limit": LIMIT, "budget_tokens": BUDGET}
+    texts: list[str] = []
     start = time.perf_counter()
     while True:
         result = await client.call("get_thread_messages", args)
-        structured = result.get("structuredContent") or {}
+        text = "".join(c.get("text", "") for c in result.get("content", []))
+        texts.extend([text] if count else [])
+        meta = page_of(text, result.get("structuredContent"))
         read.calls += 1
-        read.messages += len(structured.get("messages", [])) or int(structured.get("count", 0))
-        cursor = structured.get("next_cursor")
+        read.messages += meta.messages
+        cursor = meta.next_cursor
         if not cursor:
             break
         args = {**args, "cursor": cursor}
     read.seconds = time.perf_counter() - start
     read.requests = (await sandbox.stats()).get(vendor.family, 0) - before
+    read.tokens = sum(map(tokens, texts))
     return read
 
 
@@ -106,8 +119,8 @@ async def measure(
 ) -> Paging:
     """``repeats`` rounds of tool, floor and SDK reads, interleaved, against one sandbox and one server."""
     result = Paging(vendor.name, units, sdk_name=vendor.sdk_name)
-    await client.call("get_thread_messages", {"thread": vendor.big_ref(), "limit": 1})  # first-call costs, untimed
-    await _settled(sandbox, vendor)  # its read-ahead of page 2 must not land in the first timed read's count
+    await warm_up(client, vendor)  # first-call costs, untimed
+    await _settled(sandbox, vendor)  # its read-ahead must not land in the first timed read's count
     if with_sdk and vendor.sdk is not None:
         await anyio.to_thread.run_sync(vendor.sdk, sandbox.url(vendor.family), 1, False, 1)  # the SDK's too
     for _ in range(repeats):
@@ -118,6 +131,19 @@ async def measure(
             if same_pages and vendor.sdk_pages_differ:
                 result.sdk_same.append(await sdk_read(sandbox, vendor, same_pages=True))
     return result
+
+
+async def warm_up(client: RpcClient, vendor: Vendor) -> None:
+    """One call that pays the first-call costs (the provider, its connection) on another thread of the vendor:
+    a page of the big thread itself would stay with the read-ahead and spare the first timed read a request."""
+    args: dict[str, object] = {"provider": vendor.provider, "limit": 5}
+    while True:  # a container, then the threads inside it
+        listed = (await client.call("list_threads", args)).get("structuredContent") or {}
+        entry = next(e for e in listed.get("threads", []) if e["ref"] != vendor.big_ref())
+        if not entry.get("children"):
+            await client.call("get_thread_messages", {"thread": entry["ref"], "limit": 1})
+            return
+        args = {**args, "parent": entry["ref"]}
 
 
 async def _settled(sandbox: SandboxProc, vendor: Vendor) -> None:
@@ -145,6 +171,6 @@ async def measure_rss(sandbox: SandboxProc, vendor: Vendor, units: int) -> Rss:
     async with server_process(sandbox.env, server_command([vendor.family])) as client:
         await client.request("tools/list")
         idle = peak_rss_mb(client.proc.pid)
-        read = await tool_read(client, sandbox, vendor)
+        read = await tool_read(client, sandbox, vendor, count=False)
         await asyncio.sleep(0)
         return Rss(vendor.name, units, peak_rss_mb(client.proc.pid), idle, read)

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import anyio
 
+from agent_threads import stdio
 from agent_threads.app import build_server
 from agent_threads.config import load_settings
 
@@ -22,7 +23,7 @@ def main() -> None:
     logging.basicConfig(stream=sys.stderr, level="WARNING", format="%(levelname)s %(name)s: %(message)s")  # as __main__
     settings = load_settings()
     settings = replace(settings, providers=tuple(p for p in settings.providers if p.family in families))
-    anyio.run(build_server(settings).run_stdio_async)
+    anyio.run(stdio.run, build_server(settings))
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ def _acs3() -> httpx.Auth:
 # ---- CMS / STAROps ------------------------------------------------------------------------------------
 
 STAROPS = "2026-04-28"
-TURN_MESSAGES = 4  # the provider asks GetThreadData for limit // 4 turns
+MAX_TURNS = 100  # the provider asks GetThreadData for its largest page
 
 
 def cms_ref() -> str:
@@ -105,7 +105,7 @@ async def cms_floor(client: httpx.AsyncClient, base: str, limit: int) -> int:
     auth = _acs3()
     head = {"x-acs-version": STAROPS, "accept": "application/json"}
     size = len((await client.get(root, headers=head | {"x-acs-action": "GetThread"}, auth=auth)).content)
-    params: dict[str, Any] = {"maxResults": max(1, min(100, limit // TURN_MESSAGES))}
+    params: dict[str, Any] = {"maxResults": MAX_TURNS}
     while True:
         body = (
             await client.get(f"{root}/data", params=params, headers=head | {"x-acs-action": "GetThreadData"}, auth=auth)
@@ -118,7 +118,7 @@ async def cms_floor(client: httpx.AsyncClient, base: str, limit: int) -> int:
 
 
 def cms_sdk(base: str, limit: int, same_pages: bool = False, max_pages: int | None = None) -> int:
-    """GetThreadData in a nextToken loop: 100 turns a page (the maximum), or the tool's limit // 4."""
+    """GetThreadData in a nextToken loop: 100 turns a page (the maximum, the provider's page too)."""
     from alibabacloud_starops20260428 import models
     from alibabacloud_starops20260428.client import Client
     from alibabacloud_tea_openapi import utils_models
@@ -132,7 +132,7 @@ def cms_sdk(base: str, limit: int, same_pages: bool = False, max_pages: int | No
         read_timeout=60000,
     )
     client, token, count = Client(config), None, 0
-    size = max(1, min(100, limit // TURN_MESSAGES)) if same_pages else 100
+    size = MAX_TURNS
     for _ in range(max_pages or 1_000_000):
         reply = client.get_thread_data(
             "sre-copilot",
@@ -210,7 +210,7 @@ def rdsai_ref() -> str:
 
 async def rdsai_floor(client: httpx.AsyncClient, base: str, limit: int) -> int:
     """GetMessages pages backwards from the newest: FirstId is the oldest row of the page before."""
-    params = {"ConversationId": _rdsai_id(), "Limit": str(max(1, min(100, (limit + 1) // 2)))}
+    params = {"ConversationId": _rdsai_id(), "Limit": "100"}  # the provider asks for its largest page
     size = 0
     while True:
         body = (await _rpc(client, base, "GetMessages", RDSAI, params)).content
@@ -272,7 +272,6 @@ VENDORS: dict[str, Vendor] = {
             cms_floor,
             cms_sdk,
             "alibabacloud-starops20260428 (sync)",
-            True,
         ),
         Vendor("dms", "dms", "dms", "dms.big_thread_events", "events", dms_ref, dms_floor),
         Vendor("rdsai", "rdsai", "rdsai", "rdsai.big_conversation_rows", "rows", rdsai_ref, rdsai_floor),

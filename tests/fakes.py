@@ -43,6 +43,17 @@ def result_text(result: CallToolResult) -> str:
     return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
+def page_cursor(result: CallToolResult) -> str | None:
+    """The next_cursor a get_thread_messages text page ends with; None at the end of the thread."""
+    last = result_text(result).splitlines()[-1]
+    return last.removeprefix("next_cursor: ") if last.startswith("next_cursor: ") else None
+
+
+def page_seqs(result: CallToolResult) -> list[int]:
+    """The #seq of each message of a text page (only the server writes at column 0)."""
+    return [int(line[1:].split(" ", 1)[0]) for line in result_text(result).splitlines() if line[:1] == "#"]
+
+
 def sample_messages(n: int, *, text: str = "message {i}") -> list[Message]:
     out: list[Message] = []
     for i in range(n):

@@ -23,6 +23,7 @@ from agent_threads.sandbox.dataagent.data import INSTANCE
 from agent_threads.sandbox.qoder.data import SID_A
 
 from .conftest import sandbox_settings
+from .fakes import page_cursor
 
 FIRST = {"qoder": SID_A, "cms": "sre-copilot", "starops": "sre-copilot", "dms": "s", "rdsai": "c"}
 FIRST["dataagent"] = INSTANCE
@@ -144,7 +145,7 @@ def _tampered(cursor: str) -> list[str]:
 
 async def _cursor(client: Client, tool: str, args: dict[str, Any]) -> str:
     result = await client.call_tool(tool, {**args, "limit": 1})
-    cursor = (result.structured_content or {}).get("next_cursor")
+    cursor = (result.structured_content or {}).get("next_cursor") or page_cursor(result)
     assert isinstance(cursor, str), f"{tool}({args}) gave no cursor: {result.content}"
     return cursor
 
@@ -188,7 +189,7 @@ OUT_OF_RANGE: list[tuple[str, dict[str, Any]]] = [
     ("stream_chat", {"checkpoint": "c" * 5000}),
     ("stream_chat", {"message": "m" * 100_001}),
 ]
-BOUNDS = ("greater than or equal", "less than or equal", "at most", "Input should be")
+BOUNDS = ("greater than or equal", "less than or equal", "at most", "Input should be", "Give an ISO-8601")
 
 
 async def test_out_of_range_limits_budgets_and_timeouts_are_refused_naming_the_bound_before_any_request(

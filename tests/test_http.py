@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from agent_threads import http
-from agent_threads.errors import ProviderConnectionError, RateLimitError, ServerError, for_status
+from agent_threads.errors import ProviderConnectionError, ProviderError, RateLimitError, ServerError, for_status
 
 from .conftest import NoSleep
 
@@ -108,27 +108,43 @@ async def test_client_errors_are_not_retried(no_sleep: NoSleep, status: int) -> 
     assert len(seen) == 1 and no_sleep.delays == []
 
 
-async def test_a_send_is_never_repeated_when_retries_are_off(no_sleep: NoSleep) -> None:
-    seen: list[httpx.Request] = []
-    channel = channel_for([httpx.Response(503)], seen, http.RetryPolicy(sleep=no_sleep))
-    async with channel.client:
-        with pytest.raises(ServerError):
-            await channel.send(channel.client.build_request("POST", "/x"), retry="never")
-    assert len(seen) == 1
-
-
 async def test_a_send_is_repeated_only_when_the_vendor_surely_did_not_take_it(no_sleep: NoSleep) -> None:
     seen: list[httpx.Request] = []
     replies: list[httpx.Response | Exception] = [
         httpx.ConnectError("refused"),
+        httpx.Response(429, headers={"retry-after": "1"}),
         httpx.Response(503),
-        httpx.ReadError("reset"),
+        httpx.Response(200),
     ]
     channel = channel_for(replies, seen, http.RetryPolicy(sleep=no_sleep, jitter=lambda: 0.0))
     async with channel.client:
-        with pytest.raises(ProviderConnectionError):
+        with pytest.raises(ServerError):
             await channel.send(channel.client.build_request("POST", "/x"), retry="if_unsent")
-    assert len(seen) == 3 and no_sleep.delays == [0.25, 0.5]
+    assert len(seen) == 3 and no_sleep.delays == [0.25, 1.0]
+
+
+@pytest.mark.parametrize(
+    "reply", [httpx.ReadError("reset"), httpx.ReadTimeout("late"), httpx.Response(502)], ids=["cut", "late", "5xx"]
+)
+async def test_a_send_whose_answer_may_have_followed_its_arrival_is_not_repeated_and_says_so(
+    no_sleep: NoSleep, reply: httpx.Response | Exception
+) -> None:
+    seen: list[httpx.Request] = []
+    channel = channel_for([reply, httpx.Response(200)], seen, http.RetryPolicy(sleep=no_sleep))
+    async with channel.client:
+        with pytest.raises(ProviderError) as info, http.delivery():
+            await channel.send(channel.client.build_request("POST", "/x"), retry="if_unsent")
+    assert len(seen) == 1 and no_sleep.delays == []
+    assert info.value.for_model().endswith("The message may have been delivered: read the thread before sending again.")
+
+
+async def test_a_refused_send_does_not_claim_it_may_have_been_delivered(no_sleep: NoSleep) -> None:
+    seen: list[httpx.Request] = []
+    channel = channel_for([httpx.Response(409)], seen, http.RetryPolicy(sleep=no_sleep))
+    async with channel.client:
+        with pytest.raises(ProviderError) as info, http.delivery():
+            await channel.send(channel.client.build_request("POST", "/x"), retry="if_unsent")
+    assert "may have been delivered" not in info.value.for_model()
 
 
 async def test_a_retry_after_beyond_sixty_seconds_is_reported_instead_of_waited(no_sleep: NoSleep) -> None:

@@ -47,6 +47,9 @@ async def test_version_prints_the_package_version(tmp_path: Path) -> None:
         (["--sandbox", "--providers", "nope"], {}, "agent-threads-mcp: Unknown provider 'nope'"),
         (["--transport", "http", "--host", "0.0.0.0"], {}, "agent-threads-mcp: Refusing to serve HTTP on 0.0.0.0"),
         (["--transport", "http"], {"AGENT_THREADS_HTTP_TOKEN": "short"}, "agent-threads-mcp: The HTTP token"),
+        (["--sandbox"], {"AGENT_THREADS_READ_TIMEOUT": "0"}, "agent-threads-mcp: AGENT_THREADS_READ_TIMEOUT must"),
+        ([], {"AGENT_THREADS_TOOL_TIMEOUT": "nan"}, "agent-threads-mcp: AGENT_THREADS_TOOL_TIMEOUT must"),
+        (["--transport", "http"], {"AGENT_THREADS_CONNECT_TIMEOUT": "-5"}, "agent-threads-mcp: AGENT_THREADS_CONN"),
     ],
 )
 async def test_a_bad_setting_is_one_line_on_stderr_with_exit_code_2(

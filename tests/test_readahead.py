@@ -14,7 +14,7 @@ from agent_threads.errors import ProviderConnectionError
 from agent_threads.providers.base import Batch, ProviderSettings
 from agent_threads.readahead import ReadAhead, key
 
-from .fakes import FakeProvider, fake_factory, reply_events, sample_messages
+from .fakes import FakeProvider, fake_factory, page_cursor, page_seqs, reply_events, sample_messages
 from .fakes import result_text as _text
 
 
@@ -111,10 +111,10 @@ async def test_following_cursors_asks_the_vendor_for_each_page_once() -> None:
         while True:
             result = await client.call_tool("get_thread_messages", args)
             assert not result.is_error
-            seen += result.structured_content["count"]
-            if not result.structured_content.get("next_cursor"):
+            seen += len(page_seqs(result))
+            if not page_cursor(result):
                 break
-            args["cursor"] = result.structured_content["next_cursor"]
+            args["cursor"] = page_cursor(result)
     assert seen == 250
     assert [state for _, state, _ in fake.reads] == [None, {"i": 100}, {"i": 200}]
 
@@ -123,11 +123,11 @@ async def test_a_page_cut_by_the_budget_continues_without_a_new_vendor_read() ->
     fake = FakeProvider(threads={"qoder:s1": sample_messages(40, text="a fairly long line of text number {i} " * 8)})
     async with Client(_server(fake)) as client:
         first = await client.call_tool("get_thread_messages", {"thread": "qoder:s1", "budget_tokens": 500})
-        assert first.structured_content["truncated"] is True
-        cursor = first.structured_content["next_cursor"]
+        assert "cut at the output budget" in _text(first)
+        cursor = page_cursor(first)
         args = {"thread": "qoder:s1", "cursor": cursor, "budget_tokens": 500}
         second = await client.call_tool("get_thread_messages", args)
-    shown = first.structured_content["count"]
+    shown = len(page_seqs(first))
     assert _text(second).splitlines()[1].startswith(f"#{shown + 1} ")  # right after the last message shown
     assert len(fake.reads) == 1
 
@@ -149,7 +149,7 @@ async def test_a_thread_that_ends_is_not_read_past_its_end(pages: int) -> None:
         args: dict[str, Any] = {"thread": "qoder:s1"}
         for _ in range(pages):
             result = await client.call_tool("get_thread_messages", args)
-            args["cursor"] = result.structured_content.get("next_cursor")
+            args["cursor"] = page_cursor(result)
     assert args["cursor"] is None
     assert len(fake.reads) == pages
 
@@ -171,7 +171,7 @@ async def test_a_turn_followed_on_a_thread_makes_its_next_page_be_read_again() -
         first = await client.call_tool("get_thread_messages", {"thread": "qoder:s1", "budget_tokens": 500})
         chat = await client.call_tool("stream_chat", {"thread": "qoder:s1", "message": "and now?"})
         assert not chat.is_error
-        cursor = first.structured_content["next_cursor"]
+        cursor = page_cursor(first)
         await client.call_tool("get_thread_messages", {"thread": "qoder:s1", "cursor": cursor, "budget_tokens": 500})
     assert len(fake.reads) == 2  # the page kept for the cut was dropped: the vendor is asked again
 
@@ -182,6 +182,6 @@ async def test_with_read_ahead_off_each_call_asks_the_vendor_itself() -> None:
     fake = FakeProvider(threads={"qoder:s1": sample_messages(40, text="a fairly long line of text number {i} " * 8)})
     async with Client(_server(fake, read_ahead=False)) as client:
         first = await client.call_tool("get_thread_messages", {"thread": "qoder:s1", "budget_tokens": 500})
-        cursor = first.structured_content["next_cursor"]
+        cursor = page_cursor(first)
         await client.call_tool("get_thread_messages", {"thread": "qoder:s1", "cursor": cursor, "budget_tokens": 500})
     assert len(fake.reads) == 2

@@ -58,3 +58,9 @@ def test_a_container_depth_can_be_demanded() -> None:
     with pytest.raises(UsageError):
         parse_ref("qoder:s/t", depth=(1,))
     assert parse_ref("qoder:s", depth=(1,)).parts == ("s",)
+
+
+def test_a_ref_written_relative_to_a_thread_is_refused_with_how_to_make_it_whole() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_ref("./sthr_2")
+    assert "relative" in str(caught.value) and "last part" in caught.value.for_model()

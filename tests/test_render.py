@@ -69,8 +69,8 @@ def test_status_only_messages_and_lone_parts_take_one_line() -> None:
     call = Message(
         seq=5, role="assistant", parts=[ToolCallPart(name="Q", arguments={"sql": "SELECT 1, 2"}, status="rejected")]
     )
-    assert Renderer().message(event) == "#4 event session [running] · event turn [idle]"
-    assert Renderer().message(call) == '#5 assistant: tool Q(sql="SELECT 1, 2") [rejected]'
+    assert Renderer().message(event) == "#4 session [running] · turn [idle]"
+    assert Renderer().message(call) == '#5 tool Q(sql="SELECT 1, 2") [rejected]'
 
 
 def test_done_statuses_are_left_out_only_when_every_step_has_one() -> None:
@@ -89,3 +89,36 @@ def test_a_plan_line_shows_what_did_not_simply_finish() -> None:
     assert part_line(PlanPart(title="Q3", status="success", steps=steps[:1])) == "plan Q3: Find tables"
     partly = [PlanStep(title="a", status="DONE"), PlanStep(title="b")]
     assert part_line(PlanPart(steps=partly)) == "plan: 1. a [DONE]; 2. b"  # b has none: a's "done" stays
+
+
+def test_a_sub_agent_beside_the_thread_read_is_written_relative_to_it_and_others_in_full() -> None:
+    beside = SubAgentPart(name="Research", thread="qoder:sess_1/sthr_2", status="created")
+    elsewhere = SubAgentPart(name="Audit", thread="qoder:sess_9/sthr_3")
+    message = Message(seq=3, role="agent", parts=[beside, elsewhere])
+    line = Renderer(thread="qoder:sess_1/sthr_1").message(message)
+    assert "→ ./sthr_2" in line and "→ qoder:sess_9/sthr_3" in line
+    assert part_line(beside) == "sub-agent Research [created] → qoder:sess_1/sthr_2"  # no thread read: in full
+
+
+def test_an_assistant_message_that_is_one_tool_call_or_thought_needs_no_role_label() -> None:
+    thought = Message(seq=1, role="assistant", parts=[ReasoningPart(text="check the log")])
+    by_agent = Message(seq=2, role="agent", author="scout", parts=[ReasoningPart(text="on it")])
+    assert Renderer().message(thought) == "#1 thinking: check the log"
+    assert Renderer().message(by_agent) == "#2 agent[scout]: thinking: on it"
+
+
+def test_a_message_of_parts_only_starts_its_first_part_on_the_heading_line() -> None:
+    message = Message(
+        seq=6,
+        role="assistant",
+        parts=[ReasoningPart(text="join is slow"), EventPart(name="reply", code="QueryTimeout", is_error=True)],
+    )
+    user = Message(seq=7, role="user", parts=[EventPart(name="define_outcome", message="no CVE")])
+    assert Renderer().message(message) == "#6 thinking: join is slow\n  ↳ error reply QueryTimeout"
+    assert Renderer().message(user) == "#7 user: define_outcome: no CVE"
+
+
+def test_an_error_event_named_error_says_error_once() -> None:
+    assert part_line(EventPart(name="ERROR", code="SQL_FAILED", message="no table", is_error=True)) == (
+        "error SQL_FAILED: no table"
+    )

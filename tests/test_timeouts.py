@@ -38,6 +38,17 @@ def test_a_timeout_that_is_not_seconds_is_a_config_error_naming_the_variable(nam
         load_settings({name: "soon"}, home=Path("/nonexistent-home"))
 
 
+@pytest.mark.parametrize("value", ["nan", "0", "-1", "-0.5", "inf"])
+@pytest.mark.parametrize("name", sorted(ENV))
+def test_a_timeout_that_is_nan_zero_negative_or_infinite_is_refused_in_one_line_naming_the_variable(
+    name: str, value: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings({name: value}, home=Path("/nonexistent-home"))
+    said = refused.value.for_model()
+    assert said.startswith(f"{name} must be a number of seconds, more than 0") and "\n" not in said
+
+
 async def test_every_provider_connects_and_reads_within_the_configured_timeouts_and_streams_within_stream_idle(
     sandbox: Sandbox,
 ) -> None:

@@ -82,4 +82,4 @@ async def test_the_registry_builds_it_and_the_tools_read_through_it(toy: vendors
         listed = result_text(await client.call_tool("list_providers", {}))
         page = result_text(await client.call_tool("get_thread_messages", {"thread": "toy:box/t1"}))
     assert "toy: can list, read, stream, send" in listed and "toy:<box>/<thread>" in listed
-    assert page.splitlines()[:3] == ["toy:box/t1 · toy thread", "#1 user: hello toy", "#2 assistant: hello human"]
+    assert page.splitlines()[:3] == ["thread: toy thread", "#1 user: hello toy", "#2 assistant: hello human"]

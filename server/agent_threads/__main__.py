@@ -172,13 +172,14 @@ async def _serve(args: argparse.Namespace) -> None:
     if args.transport == "http":
         await _serve_http(args)
         return
+    from . import stdio
     from .app import build_server  # the MCP server stack loads after the flags are known to be valid
 
     async with _configured(args) as settings:
         server = build_server(settings)
         _say_what_this_is(settings, args)
         _tune_gc()
-        await server.run_stdio_async()
+        await stdio.run(server)
 
 
 def _say_what_this_is(settings: Settings, args: argparse.Namespace) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from mcp.server.mcpserver import MCPServer
 
-from . import __version__, providers, recent, render, resources, tools
+from . import __version__, providers, recent, render_prompts, resources, tools
 from .config import Settings
 from .cursors import CursorCodec, CursorStore
 from .http import RetryPolicy, Timeouts
@@ -120,7 +120,7 @@ def build_server(
         current,
         "agent-threads",
         version=__version__,
-        instructions=render.INSTRUCTIONS,
+        instructions=render_prompts.INSTRUCTIONS,
         lifespan=_lifespan(settings, policy or RetryPolicy(), factory, readiness or Readiness(), current),
     )
     tools.register(server, settings)

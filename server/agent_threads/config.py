@@ -7,6 +7,7 @@ A provider with no credentials is simply not offered; an empty string counts as 
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -73,16 +74,27 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
 
 def _timeouts(env: Mapping[str, str]) -> Timeouts:
     names = {"connect": "CONNECT", "read": "READ", "stream_idle": "STREAM_IDLE", "tool": "TOOL"}
-    values: dict[str, float] = {}
-    for key, suffix in names.items():
-        raw = env.get(f"AGENT_THREADS_{suffix}_TIMEOUT")
-        if raw is None:
-            continue
-        try:
-            values[key] = float(raw)
-        except ValueError as e:
-            raise ConfigError(f"AGENT_THREADS_{suffix}_TIMEOUT must be seconds, got {raw!r}.") from e
+    default = Timeouts()
+    values = {
+        key: seconds(env, f"AGENT_THREADS_{suffix}_TIMEOUT", getattr(default, key)) for key, suffix in names.items()
+    }
     return Timeouts(**values)
+
+
+def seconds(env: Mapping[str, str], name: str, default: float, *, allow_zero: bool = False) -> float:
+    """A duration setting: a finite number of seconds, more than 0 (or 0 too, with ``allow_zero``). Raises
+    ConfigError, one line naming the variable, for anything else (``nan``, ``inf``, negative, not a number)."""
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        least = "0 or more" if allow_zero else "more than 0"
+        raise ConfigError(f"{name} must be a number of seconds, {least}; got {raw!r}.")
+    return value
 
 
 def _state_dir(env: Mapping[str, str]) -> Path:

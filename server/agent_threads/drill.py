@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from . import pages, readahead, render, render_index
 from .cursors import Codec
 from .errors import UsageError
-from .providers.base import Provider, State
+from .fill import Fill
+from .providers.base import Batch, Provider, State
 from .readahead import ReadAhead
 from .refs import ThreadRef
 from .transcript import MessagePage, ThreadEntry
@@ -41,20 +42,30 @@ def scope(ref: ThreadRef) -> str:
 
 
 async def read_from(
-    src: Sources, provider: Provider, ref: ThreadRef, from_seq: int, limit: int, f: pages.Filters, v: pages.View
+    src: Sources,
+    provider: Provider,
+    ref: ThreadRef,
+    start: tuple[int, int],
+    limit: int,
+    f: pages.Filters,
+    v: pages.View,
 ) -> tuple[MessagePage, str]:
+    """The page starting at ``start``: a seq, and how many characters of that message's line were shown already
+    (a message larger than the budget goes on over pages)."""
+    from_seq, offset = start
     stored = await _servable(src, provider, ref) if v.detail != "full" else None
     if stored is not None:
-        return await _from_index(src, stored, ref, from_seq, limit, f, v)
-    state = await _page_holding(src, provider, ref, from_seq, limit)
-    cursor = src.codec.encode(scope(ref), state)
+        return await _from_index(src, stored, ref, start, limit, f, v)
+    state = await _page_holding(src, provider, ref, from_seq)
+    cursor = src.codec.encode(scope(ref), {**state, "off": offset})
     return await pages.read_page(provider, ref, cursor, limit, f, v, src.codec, src.ahead)
 
 
-def index_seq(codec: Codec, ref: ThreadRef, cursor: str) -> int | None:
-    """The seq a cursor made by an index-served page continues from; None for a vendor cursor."""
+def index_start(codec: Codec, ref: ThreadRef, cursor: str) -> tuple[int, int] | None:
+    """Where a cursor made by an index-served page continues (a seq, and the characters of its line already
+    shown); None for a vendor cursor."""
     state = codec.decode(scope(ref), cursor)
-    return int(state["ix"]) if "ix" in state else None
+    return (int(state["ix"]), int(state.get("off", 0))) if "ix" in state else None
 
 
 async def _servable(src: Sources, provider: Provider, ref: ThreadRef) -> IndexedThread | None:
@@ -87,39 +98,40 @@ async def _listed(provider: Provider, ref: ThreadRef) -> ThreadEntry | None:
 
 
 async def _from_index(
-    src: Sources, stored: IndexedThread, ref: ThreadRef, from_seq: int, limit: int, f: pages.Filters, v: pages.View
+    src: Sources,
+    stored: IndexedThread,
+    ref: ThreadRef,
+    start: tuple[int, int],
+    limit: int,
+    f: pages.Filters,
+    v: pages.View,
 ) -> tuple[MessagePage, str]:
     assert src.index is not None
-    found = await src.index.messages(str(ref), from_seq, limit + 1)
+    found = await src.index.messages(str(ref), start[0], limit + 1)
     if not found:
-        raise UsageError(f"{ref} has no message #{from_seq} or later.", hint=f"Its last is #{stored.last_seq}.")
-    batch = found[:limit]
-    shown, _, stop = pages._fit(batch, 0, 0, f, v)  # pyright: ignore[reportPrivateUsage]
-    following = batch[stop] if stop is not None else found[limit] if len(found) > limit else None
-    page = MessagePage(
-        thread=str(ref),
-        title=stored.title,
-        status=stored.status,
-        messages=[m for m, _ in shown],
-        next_cursor=src.codec.encode(scope(ref), {"ix": following.seq, "n": limit}) if following else None,
-        truncated=stop is not None,
-        note=render_index.from_index_note(stored.synced_at),
-    )
-    lines = [line for _, line in shown] if v.fmt == "text" else [render.json_summary(page)]
-    return page, render.page_text(page, lines, v.budget_tokens, v.detail)
+        raise UsageError(f"{ref} has no message #{start[0]} or later.", hint=f"Its last is #{stored.last_seq}.")
+    batch, fill = found[:limit], Fill(limit, f, v, str(ref))
+    heading = Batch([], None, stored.title, stored.status, note=render_index.from_index_note(stored.synced_at))
+    fill.meta(heading, [], fresh=True)
+    stop = fill.add(batch, 0, (0, start[1]))
+    following = (batch[stop[0]].seq, stop[1]) if stop else (found[limit].seq, 0) if len(found) > limit else None
+    cursor = src.codec.encode(scope(ref), {"ix": following[0], "off": following[1]}) if following else None
+    page = fill.page(str(ref), cursor)
+    lines = fill.lines() if v.fmt == "text" else [render.json_summary(page)]
+    return page, render.page_text(page, lines, v.budget_tokens)
 
 
-async def _page_holding(src: Sources, provider: Provider, ref: ThreadRef, seq: int, limit: int) -> dict[str, Any]:
+async def _page_holding(src: Sources, provider: Provider, ref: ThreadRef, seq: int) -> dict[str, Any]:
     """The cursor state of the vendor page that holds ``seq``, skipping the messages before it."""
     state: State | None = None
     first, low, high = 0, None, None
     for _ in range(MAX_PAGES):
-        batch = await provider.read(ref, state, limit)
+        batch = await provider.read(ref, state, pages.VENDOR_PAGE)
         seqs = [m.seq or first + i + 1 for i, m in enumerate(batch.messages)]
         if seqs and min(seqs) <= seq <= max(seqs):
             if src.ahead is not None:  # read_page takes this page instead of asking the vendor again
-                src.ahead.keep(readahead.key(provider.id, str(ref), state, limit), batch)
-            return {"v": state, "skip": next(i for i, s in enumerate(seqs) if s >= seq), "seq": first, "n": limit}
+                src.ahead.keep(readahead.key(provider.id, str(ref), state, pages.VENDOR_PAGE), batch)
+            return {"v": state, "skip": next(i for i, s in enumerate(seqs) if s >= seq), "seq": first}
         low = min([low, *seqs]) if low is not None else min(seqs, default=None)
         high = max([high, *seqs]) if high is not None else max(seqs, default=None)
         if batch.next_state is None:

@@ -20,6 +20,9 @@ any ``AgentThreadsError`` into an MCP ``ToolError`` whose text says what failed,
 
 from __future__ import annotations
 
+MAYBE_DELIVERED = "The message may have been delivered: read the thread before sending again."
+"""The hint of a send whose answer was lost after the vendor may have taken the message."""
+
 
 class AgentThreadsError(Exception):
     """Base of every error this server raises on purpose."""

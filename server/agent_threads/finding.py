@@ -14,8 +14,9 @@ from . import render_index as text_of
 from .cursors import Codec
 from .providers.base import Provider
 from .refs import thread_uri
+from .render import cut
 from .schemas import ExampleView, FailuresView, GroupView, HitsView, SearchView
-from .shaping import estimate_tokens
+from .shaping import FIELD, estimate_tokens, fit
 from .writethrough import unwrapped
 
 if TYPE_CHECKING:
@@ -52,19 +53,18 @@ def scope(kind: str, **query: Any) -> str:
 
 
 def _fit(blocks: list[list[str]], head: list[str], budget: int) -> tuple[list[str], int]:
-    """Whole blocks (a thread with its hits, a failure group) until the budget is spent; at least one."""
-    lines, used, shown = list(head), sum(estimate_tokens(line) for line in head), 0
-    for block in blocks:
-        cost = sum(estimate_tokens(line) for line in block)
-        if shown and used + cost > budget:
-            break
-        lines += block
-        used += cost
-        shown += 1
-    return lines, shown
+    """Whole blocks (a thread with its hits, a failure group) while they fit the budget, at least one
+    (``shaping.fit``); the lines and how many blocks."""
+    taken, _ = fit(blocks, _tokens, budget - _tokens(head))
+    return [*head, *(line for block in taken for line in block)], len(taken)
+
+
+def _tokens(lines: list[str]) -> int:
+    return sum(estimate_tokens(line) for line in lines)
 
 
 def _link(ref: str, title: str | None) -> ResourceLink:
+    title = cut(title, FIELD) if title else None
     return ResourceLink(type="resource_link", uri=thread_uri(ref), name=ref, title=title, mime_type="text/plain")
 
 

@@ -7,8 +7,8 @@ import functools
 import logging
 import random
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal
@@ -17,16 +17,24 @@ from urllib.parse import quote
 import anyio
 import httpx
 
-from .errors import ProviderConnectionError, ProviderError
+from .errors import (
+    MAYBE_DELIVERED,
+    ProtocolError,
+    ProviderConnectionError,
+    ProviderError,
+    RateLimitError,
+    ServerError,
+)
 
 log = logging.getLogger("agent_threads.http")
 TRANSPORT: ContextVar[httpx.AsyncBaseTransport | None] = ContextVar("agent_threads_transport", default=None)
 """A transport every client made in this context uses instead of the network (fuzzing and benchmarks)."""
 Checker = Callable[[httpx.Response], None]
 """Raises the provider's ``ProviderAPIError`` for an error reply (status or body); returns otherwise."""
-Retry = Literal["always", "if_unsent", "never"]
-"""When a failed request may go out again: ``always`` (reads); ``if_unsent``, only when the vendor surely did not
-take it (an error reply, or no connection made); ``never`` (a send that must not be repeated in any case)."""
+Retry = Literal["always", "if_unsent"]
+"""When a failed request may go out again: ``always`` (reads, and a send under an idempotency key the vendor
+honours: a repeat is answered, not acted on twice); ``if_unsent`` (every other send: a message, a new session),
+only when the vendor surely did not take it: it throttled the request, or no connection was made."""
 
 
 @dataclass(frozen=True)
@@ -35,10 +43,14 @@ class Timeouts:
     read: float = 120.0
     stream_idle: float = 300.0
     tool: float = 900.0
+    replay_quiet: float = 5.0
+    """Seconds of silence after which a transcript read through a replay takes it as caught up (a running turn
+    shown as it stands); never more than ``stream_idle``."""
 
-    def stream(self) -> httpx.Timeout:
-        """For an event stream: connect as usual, then each read may wait ``stream_idle`` (agents think quietly)."""
-        return httpx.Timeout(self.read, connect=self.connect, read=self.stream_idle)
+    def stream(self, read: float | None = None) -> httpx.Timeout:
+        """For an event stream: connect as usual, then each read may wait ``stream_idle`` (agents think quietly),
+        or ``read`` seconds when the caller bounds its waits itself (a replay: ``replay.Waits``)."""
+        return httpx.Timeout(self.read, connect=self.connect, read=self.stream_idle if read is None else read)
 
 
 @dataclass(frozen=True)
@@ -119,10 +131,16 @@ class Channel:
         return await self._until_answered(request, retry, check or self.check, stream=False)
 
     def stream(
-        self, request: httpx.Request, *, retry: Retry = "always", check: Checker | None = None
+        self,
+        request: httpx.Request,
+        *,
+        retry: Retry = "always",
+        check: Checker | None = None,
+        read: float | None = None,
     ) -> AbstractAsyncContextManager[httpx.Response]:
-        """An event stream, retried until it starts, each read allowed ``stream_idle``; closed on exit."""
-        request.extensions["timeout"] = self.timeouts.stream().as_dict()
+        """An event stream, retried until it starts, each read allowed ``stream_idle`` (or ``read``); closed on
+        exit."""
+        request.extensions["timeout"] = self.timeouts.stream(read).as_dict()
         return self._stream(request, retry, check or self.check)
 
     @asynccontextmanager
@@ -169,13 +187,43 @@ class Channel:
             raise ProviderConnectionError(what, provider=self.provider) from e
 
     async def _wait_or_raise(self, attempt: int, err: ProviderError, retry: Retry, request: httpx.Request) -> None:
-        if retry == "never" or (retry == "if_unsent" and may_have_arrived(err)):
+        if retry == "if_unsent" and not surely_unsent(err):
             raise err
         delay = await self.policy.wait(attempt, err)
         log.info("retrying %s %s after %.2fs: %s", request.method, request.url.path, delay, type(err).__name__)
 
 
+def _connect_failed(error: ProviderError) -> bool:
+    return isinstance(error, ProviderConnectionError) and isinstance(
+        error.__cause__, (httpx.ConnectError, httpx.ConnectTimeout)
+    )
+
+
+def surely_unsent(error: ProviderError) -> bool:
+    """The vendor surely did not take the request: it throttled it, or no connection was made."""
+    return isinstance(error, RateLimitError) or _connect_failed(error)
+
+
 def may_have_arrived(error: ProviderError) -> bool:
-    """A connection failure after the request may have reached the vendor (anything but failing to connect)."""
-    connect_failed = isinstance(error.__cause__, (httpx.ConnectError, httpx.ConnectTimeout))
-    return isinstance(error, ProviderConnectionError) and not connect_failed
+    """The vendor may have taken the request: a connection failure after sending, a 5xx, or a reply that could not
+    be read (a refusal, a 4xx or an error in the body, says it did not)."""
+    if isinstance(error, ProviderConnectionError):
+        return not _connect_failed(error)
+    return isinstance(error, (ServerError, ProtocolError))
+
+
+@contextmanager
+def delivery() -> Iterator[None]:
+    """Around sending a message and reading the vendor's answer to it: a failure that may have come after the vendor
+    took the message says so, and that it must not be sent again blindly."""
+    try:
+        yield
+    except ProviderError as e:
+        raise maybe_delivered(e)  # the same error, re-raised with its hint
+
+
+def maybe_delivered(error: ProviderError) -> ProviderError:
+    """``error``, saying the message may have been delivered when the vendor may have taken it."""
+    if may_have_arrived(error):
+        error.hint = MAYBE_DELIVERED
+    return error

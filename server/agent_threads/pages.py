@@ -1,48 +1,40 @@
 """Vendor-neutral page assembly: cursors, filters and the output budget around a provider's read.
 
-A message cursor holds the provider's own paging state (``v``), how many messages of that vendor page
-were already shown (``skip``), the seq of the page's first message (``seq``) and the page size. When the
-budget cuts a page, the next cursor re-reads the same vendor page and skips what was shown: nothing is
-lost and nothing is shown twice.
+A page holds up to ``limit`` transcript messages, taken from as many vendor pages as it needs (``fill.Fill``
+decides what it shows). A message cursor holds the provider's own paging state of the vendor page where the next
+page starts (``v``), how many messages of that vendor page were already shown (``skip``), how many characters of
+the next one's line (``off``: a message larger than the budget goes on over pages), the seq of the message
+before the vendor page (``seq``) and the walk's memory (``w``). When the limit or the budget ends a page inside a
+vendor page, the read-ahead keeps that vendor page and the next cursor continues in it right after what was
+shown: nothing is lost, nothing is shown twice, and the vendor is not asked again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
 from . import readahead, render
 from .cursors import Codec
-from .providers.base import Batch, Provider, State
+from .errors import ProtocolError
+from .fill import FRAME_TOKENS, Fill, Filters, View
+from .providers.base import Batch, Listing, Provider, State
 from .readahead import ReadAhead
 from .refs import ThreadRef
-from .render import Detail, Renderer, cut
-from .shaping import estimate_tokens, shape
-from .transcript import Message, MessagePage, ThreadList
+from .render import cut
+from .shaping import FIELD, clean, estimate_tokens, fit, shape_entry
+from .transcript import Message, MessagePage, ThreadEntry, ThreadList
+from .walk import HINT, Walk
 
+__all__ = ["FRAME_TOKENS", "Filters", "View", "list_page", "read_page", "structured"]
 
-@dataclass(frozen=True)
-class Filters:
-    roles: frozenset[str] | None = None
-    kinds: frozenset[str] | None = None
-    since: datetime | None = None
-
-    def keep(self, m: Message) -> bool:
-        if self.roles and m.role not in self.roles:
-            return False
-        if self.kinds and not (m.kinds() & self.kinds):
-            return False
-        return not (self.since and m.time and m.time < self.since)
-
-
-@dataclass(frozen=True)
-class View:
-    detail: Detail = "compact"
-    budget_tokens: int = 8000
-    redact: bool = True
-    fmt: Literal["text", "json"] = "text"
-    """text: the transcript is the text, structuredContent only the page's metadata; json: the reverse."""
+VENDOR_PAGE = 100
+"""The page size a provider is asked for: a provider that pages by a count asks its vendor for the largest page."""
+FILL_SECONDS = 10.0
+"""A page stops taking further vendor pages after this long and returns what it holds, with a cursor."""
+Digests = Callable[[list[str]], Awaitable[Mapping[str, str]]]
+"""The digest line of each listed thread the index holds, by ref (``render_index.digest_line``)."""
 
 
 async def read_page(
@@ -54,98 +46,130 @@ async def read_page(
     view: View,
     codec: Codec,
     ahead: ReadAhead | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> tuple[MessagePage, str]:
-    scope = f"msgs:{ref}"
-    state: dict[str, Any] = codec.decode(scope, cursor) if cursor else {"v": None, "skip": 0, "seq": 0, "n": limit}
-    size = int(state.get("n", limit))
-    batch = await _vendor_page(provider, ref, state.get("v"), size, ahead)
-    messages = batch.messages
-    shown, used, stop = _fit(messages, int(state.get("seq", 0)), int(state.get("skip", 0)), filters, view)
-    next_state: dict[str, Any] | None = None
-    if stop is not None:
-        next_state = {**state, "skip": stop}
-        if ahead is not None:
-            ahead.keep(readahead.key(provider.id, str(ref), state.get("v"), size), batch)
-    elif batch.next_state is not None:
-        next_state = {"v": batch.next_state, "skip": 0, "seq": int(state.get("seq", 0)) + len(messages), "n": size}
-        _read_ahead(provider, ref, batch.next_state, size, ahead)
-    page = MessagePage(
-        thread=str(ref),
-        title=batch.title,
-        status=batch.status,
-        messages=[m for m, _ in shown],
-        next_cursor=codec.encode(scope, next_state) if next_state else None,
-        truncated=stop is not None,
-        note=batch.note,
-    )
-    lines = [line for _, line in shown] if view.fmt == "text" else [render.json_summary(page)]
-    return page, render.page_text(page, lines, view.budget_tokens, view.detail)
+    """Up to ``limit`` transcript messages from as many vendor pages as it takes, within the budget and
+    ``FILL_SECONDS``, and the page's text: heading, message lines, what was cut and where to continue (the lines
+    alone when the view is not ``framed``)."""
+    scope, started = f"msgs:{ref}", clock()
+    state: dict[str, Any] = codec.decode(scope, cursor) if cursor else {"v": None, "skip": 0, "seq": 0}
+    if state.get("x"):
+        raise ProtocolError(str(state["x"]), provider=provider.id, hint=HINT)
+    walk, fill = Walk.load(state.get("w")), Fill(limit, filters, view, str(ref))
+    while True:
+        at, seq = (int(state.get("skip", 0)), int(state.get("off", 0))), int(state.get("seq", 0))
+        batch = await _vendor_page(provider, ref, state.get("v"), ahead)
+        messages, dropped = walk.unique(batch.messages, seq)
+        fill.meta(batch, dropped, fresh=at == (0, 0))
+        stop = fill.add(messages, seq, at)
+        if stop is not None:  # the limit or the budget ends the page inside this vendor page
+            _keep(provider, ref, state.get("v"), batch, ahead)
+            following: dict[str, Any] | None = {**state, "skip": stop[0], "off": stop[1], "w": walk.dump()}
+            break
+        following = None
+        if batch.next_state is not None:
+            following = _onward(provider, ref, seq + len(batch.messages), batch.next_state, messages, walk, ahead)
+        if following is None or "x" in following or fill.full() or batch.incomplete:
+            break
+        if clock() - started >= FILL_SECONDS:
+            break
+        state = following
+    page = fill.page(str(ref), codec.encode(scope, following) if following else None)
+    lines = fill.lines() if view.fmt == "text" else [render.json_summary(page)]
+    return page, render.page_text(page, lines, view.budget_tokens) if view.framed else "\n".join(lines)
 
 
-async def _vendor_page(
-    provider: Provider, ref: ThreadRef, state: State | None, size: int, ahead: ReadAhead | None
-) -> Batch:
-    found = await ahead.take(readahead.key(provider.id, str(ref), state, size)) if ahead is not None else None
-    return found if found is not None else await provider.read(ref, state, size)
+def _onward(
+    provider: Provider, ref: ThreadRef, seq: int, following: State, messages: list[Message], walk: Walk,
+    ahead: ReadAhead | None,
+) -> dict[str, Any]:  # fmt: skip
+    """The cursor state for the vendor page after this one (fetched ahead; ``seq``: the seq it starts after). A
+    page cursor that went round makes a cursor that raises the walk's error when followed: this page is still
+    shown."""
+    try:
+        walk.step(following, [m.id for m in messages], provider=provider.id)
+    except ProtocolError as e:
+        return {"x": e.message}
+    _read_ahead(provider, ref, following, ahead)
+    return {"v": following, "skip": 0, "seq": seq, "w": walk.dump()}
 
 
-def _read_ahead(provider: Provider, ref: ThreadRef, state: State, size: int, ahead: ReadAhead | None) -> None:
+async def _vendor_page(provider: Provider, ref: ThreadRef, state: State | None, ahead: ReadAhead | None) -> Batch:
+    found = await ahead.take(readahead.key(provider.id, str(ref), state, VENDOR_PAGE)) if ahead is not None else None
+    return found if found is not None else await provider.read(ref, state, VENDOR_PAGE)
+
+
+def _keep(provider: Provider, ref: ThreadRef, state: State | None, batch: Batch, ahead: ReadAhead | None) -> None:
+    """A vendor page the page stopped inside: the next cursor continues in it without asking the vendor again."""
     if ahead is not None:
-        ahead.start(readahead.key(provider.id, str(ref), state, size), lambda: provider.read(ref, state, size))
+        ahead.keep(readahead.key(provider.id, str(ref), state, VENDOR_PAGE), batch)
 
 
-def structured(page: MessagePage, fmt: Literal["text", "json"]) -> dict[str, Any]:
-    """The structuredContent for a page: the whole page for json; for text, only what the text does not say."""
-    if fmt == "json":
-        return page.model_dump(mode="json", exclude_none=True)
-    meta: dict[str, Any] = {"count": len(page.messages)}  # thread, title, status and each #seq are in the text
-    meta |= {"next_cursor": page.next_cursor} if page.next_cursor else {}
-    return meta | ({"truncated": True} if page.truncated else {})
+def _read_ahead(provider: Provider, ref: ThreadRef, state: State, ahead: ReadAhead | None) -> None:
+    if ahead is not None:
+        k = readahead.key(provider.id, str(ref), state, VENDOR_PAGE)
+        ahead.start(k, lambda: provider.read(ref, state, VENDOR_PAGE))
 
 
-def _fit(
-    messages: list[Message], first_seq: int, skip: int, filters: Filters, view: View
-) -> tuple[list[tuple[Message, str]], int, int | None]:
-    """Shape, number (from ``first_seq`` + 1 where the vendor gave no seq) and render messages until the budget
-    is spent; returns them, tokens used, and where it stopped."""
-    renderer = Renderer(view.detail)
-    weight = 1 if view.fmt == "text" else 2  # the JSON form runs about twice the text's tokens
-    shown: list[tuple[Message, str]] = []
-    used = 0
-    for index in range(skip, len(messages)):
-        if not filters.keep(messages[index]):
-            continue
-        shaped = shape(messages[index], view.detail, redact=view.redact, seq=first_seq + index + 1)
-        line = renderer.message(shaped)
-        cost = estimate_tokens(line) * weight
-        if used + cost > view.budget_tokens:
-            if shown:
-                return shown, used, index
-            shaped, line = _squeeze(shaped, view.budget_tokens // weight, view.detail)
-            cost = estimate_tokens(line) * weight
-        shown.append((shaped, line))
-        used += cost
-    return shown, used, None
-
-
-def _squeeze(message: Message, tokens: int, detail: Detail) -> tuple[Message, str]:
-    """A lone message bigger than the budget: cut its text to fit and say so."""
-    room = max(200, tokens * 3)
-    cut_msg = message.model_copy(update={"text": cut(message.text, room), "parts": message.parts[:3]})
-    return cut_msg, Renderer(detail).message(cut_msg)
+def structured(page: MessagePage, fmt: Literal["text", "json"]) -> dict[str, Any] | None:
+    """The structuredContent for a page: the whole page for json; none for text (the text says it all once)."""
+    return page.model_dump(mode="json", exclude_none=True) if fmt == "json" else None
 
 
 async def list_page(
-    provider: Provider, parent: ThreadRef | None, cursor: str | None, limit: int, codec: Codec
+    provider: Provider,
+    parent: ThreadRef | None,
+    cursor: str | None,
+    limit: int,
+    codec: Codec,
+    view: View = View(),
+    digests: Digests | None = None,
 ) -> tuple[ThreadList, str]:
+    """One page of a listing: entries cleaned, masked and cut as messages are, each with its digest line when
+    ``digests`` has one, as many as the budget holds (the cursor continues inside the vendor page when it cut one),
+    the vendor's cursor walked as a thread's is."""
     scope = f"list:{provider.id}:{parent or ''}"
-    state = codec.decode(scope, cursor).get("v") if cursor else None
-    listing = await provider.list_threads(parent, state, limit)
+    state: dict[str, Any] = codec.decode(scope, cursor) if cursor else {}
+    if state.get("x"):
+        raise ProtocolError(str(state["x"]), provider=provider.id, hint=HINT)
+    walk, skip, size = Walk.load(state.get("w")), int(state.get("skip", 0)), int(state.get("n", limit))
+    listing = await provider.list_threads(parent, state.get("v"), size)
+    entries = [shape_entry(e, redact=view.redact, secrets=view.secrets) for e in listing.threads[skip:]]
+    lines = await digests([e.ref for e in entries if not e.children]) if digests and entries else {}
+    note = _field(listing.note, view, 4)
+    tokens = view.budget_tokens - FRAME_TOKENS - estimate_tokens(note or "")
+
+    def cost(e: ThreadEntry) -> int:
+        text = render.entry_line(e) + lines.get(e.ref, "")
+        return estimate_tokens(text) + estimate_tokens(e.model_dump_json(exclude_none=True))
+
+    shown, left = fit(entries, cost, tokens)
+    next_state = _list_onward(provider, listing, state, skip + len(shown) if left else None, size, walk)
     result = ThreadList(
         provider=provider.id,
         parent=str(parent) if parent else None,
-        threads=listing.threads,
-        next_cursor=codec.encode(scope, {"v": listing.next_state}) if listing.next_state else None,
-        note=listing.note,
+        threads=shown,
+        next_cursor=codec.encode(scope, next_state) if next_state else None,
+        note=note,
     )
-    return result, render.list_text(result)
+    return result, render.list_text(result, lines)
+
+
+def _list_onward(
+    provider: Provider, listing: Listing, state: dict[str, Any], cut_at: int | None, size: int, walk: Walk
+) -> dict[str, Any] | None:
+    """The listing cursor's state: inside this vendor page when the budget cut it at ``cut_at``, else the vendor's
+    next page, walked (one that went round makes a cursor that raises the walk's error)."""
+    if cut_at is not None:
+        return {"v": state.get("v"), "skip": cut_at, "n": size, "w": walk.dump()}
+    if listing.next_state is None:
+        return None
+    try:
+        walk.step(listing.next_state, [e.ref for e in listing.threads], provider=provider.id)
+    except ProtocolError as e:
+        return {"x": e.message}
+    return {"v": listing.next_state, "w": walk.dump()}
+
+
+def _field(value: str | None, view: View, lines: int = 1) -> str | None:
+    return None if value is None else cut(clean(value, redact=view.redact, secrets=view.secrets), FIELD * lines)

@@ -13,7 +13,6 @@ from pydantic import Field
 
 from . import failures, finding, render_index
 from .errors import AgentThreadsError
-from .redact import mask_secrets
 from .times import moment
 from .tools.context import AppContext, ToolContext, app_of
 
@@ -61,7 +60,7 @@ async def triage(ctx: ToolContext, provider: ProviderParam = None, since: SinceP
             await finding.refresh(index, providers, when, _quiet)
         page = await index.failures(provider=provider, since=when, limit=GROUPS, configured=app.pool.ids())
     except AgentThreadsError as e:
-        raise MCPError(code=INVALID_PARAMS, message=mask_secrets(e.for_model(), app.secrets())) from e
+        raise MCPError(code=INVALID_PARAMS, message=app.error_text(e)) from e
     _, content = finding.failures_answer(
         page, 0, PROMPT_BUDGET_TOKENS, [], app.codec, finding.scope("failures", p=provider, s=when, u=None)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _PATTERNS = [  # each with a substring it cannot match without (a plain `in` is far cheaper than a regex scan)
     # URL query values and key=value pairs whose name says "secret"
@@ -38,7 +39,7 @@ def mask(text: str) -> str:
     return text
 
 
-def mask_secrets(text: str, secrets: tuple[str, ...]) -> str:
+def mask_secrets(text: str, secrets: Sequence[str]) -> str:
     """Remove exact configured secrets (credentials this server holds) from any text."""
     for secret in secrets:
         if len(secret) >= 4:

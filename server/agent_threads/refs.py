@@ -44,6 +44,11 @@ def _needs_quote(segment: str) -> bool:
 
 def parse_ref(text: str, *, depth: tuple[int, ...] | None = None) -> ThreadRef:
     """Parse and validate a ref. Raises UsageError naming the accepted forms."""
+    if text.startswith("./"):
+        raise UsageError(
+            f"{text[:80]!r} is written relative to the thread it appeared in.",
+            hint="Its full ref is that thread's ref with the last part replaced by what follows './'.",
+        )
     provider, sep, rest = text.strip().partition(":")
     match = _PROVIDER.match(provider)
     if not sep or not match or vendors.spec_of(match.group(1)) is None or len(text) > _MAX_LEN:

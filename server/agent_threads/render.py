@@ -1,14 +1,17 @@
-"""Everything the model reads that this server writes: message lines, page and list text, live turns, provider
-lines and the hints around them.
+"""Everything the model reads that this server writes around vendor data: message lines, page and list text,
+live turns, provider lines and the hints around them (its instructions and prompt texts are in ``prompts``).
 
-One message becomes one header line (``#seq time role[author]: text``); its further text lines and its parts
-follow, each indented by two spaces, so nothing inside a message can pass for the server's own markup (which
-always starts at column 0). Long values are cut with an explicit ``…(+N chars)`` marker.
+The server's own markup (``#seq`` headers, ``next_cursor:``, ``checkpoint:``, ``note:``, the bracketed notices)
+always starts at column 0. Every string a vendor controls goes through ``untrusted`` before it is placed, so it
+never does: one rule for titles, statuses, authors, names, list entries, message text, parts and error text.
+A message is one header line (``#seq time role[author]: text``), then its further lines and parts, indented.
+Long values are cut with an explicit ``…(+N chars)`` marker.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
@@ -29,38 +32,29 @@ from .transcript import (
     ThreadList,
     ToolCallPart,
     ToolResultPart,
-    Transcript,
-    TurnResult,
 )
 from .wire import as_text
 
 Detail = Literal["brief", "compact", "full"]
 
-INSTRUCTIONS = """Reads the conversations of cloud agents (Qoder, Alibaba CMS/STAROps digital employees, DMS Data \
-Agent, RDS AI, Tencent DataAgent) as compact transcripts. Start with list_providers, then list_threads, then \
-get_thread_messages with a ref; follow next_cursor for more. stream_chat follows (or continues) a live conversation."""
-
-SUMMARY = """Summarise the agent conversation {ref}.
-Cover what was asked; what the agent did (main steps, tools, sub-agents); the outcome (done, failed, still \
-running, waiting for input); and anything left open. Quote ids, numbers and error codes exactly. Under 200 words \
-unless asked for more.
-The transcript follows: one line per message, times UTC, long values shortened with …(+N chars). If it ends with \
-a cursor, read the rest with get_thread_messages before concluding."""
-
-FAILURE = """Find where the agent in {ref} failed, and why.
-1. Look for error events (lines with "↳ error"), tool results marked ERROR, failed or cancelled statuses, and the \
-last messages before the thread stopped.
-2. Name the first failure the others follow from: message #seq, time, tool or step, error code and message.
-3. Explain the likely cause from the surrounding messages, and what would fix it or what to check next.
-To see a shortened value whole, call get_thread_messages(thread="{ref}", detail="full", \
-kinds=["event", "tool_call", "tool_call_response"]). If the transcript ends with a cursor, read on before \
-concluding that nothing failed."""
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""What a vendor string loses: controls but tab and newline (the others break lines too) and bidi overrides."""
 
 
-def cut(text: str, limit: int) -> str:
-    if len(text) <= limit:
+def untrusted(text: str) -> str:
+    """The one rule for a vendor string in the server's text: line breaks of every kind become a newline followed
+    by two spaces and other control characters are dropped, so no line of it starts at column 0, where the
+    server's markup lives. Any new output (search hits, failure groups) passes its vendor strings through this."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return CONTROL.sub("", text).replace("\n", "\n  ")
+
+
+def cut(text: str, limit: int, *, hidden: int = 0) -> str:
+    """``text`` up to ``limit`` characters, then ``…(+N chars)`` counting what is left out (and ``hidden`` more)."""
+    if len(text) <= limit and not hidden:
         return text
-    return f"{text[:limit]}…(+{len(text) - limit} chars)"
+    return f"{text[:limit]}…(+{max(0, len(text) - limit) + hidden} chars)"
 
 
 _QUIET = frozenset(
@@ -93,7 +87,17 @@ def _scalar(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def part_line(part: Part) -> str:
+def relative(ref: str, base: str | None) -> str:
+    """``ref`` as the page of ``base`` writes it: a thread beside ``base`` (same parent) as ``./<last part>``."""
+    if base is None or "/" not in base:
+        return ref
+    parent = base.rsplit("/", 1)[0] + "/"
+    rest = ref[len(parent) :] if ref.startswith(parent) else ""
+    return f"./{rest}" if rest and "/" not in rest else ref
+
+
+def part_line(part: Part, base: str | None = None) -> str:
+    """One part as a line; ``base``: the thread the line is read in (refs beside it are written relative)."""
     if isinstance(part, ToolCallPart):
         status = f" [{part.status}]" if part.status and part.status.lower() not in _QUIET else ""
         result = f" → {'ERROR ' if part.is_error else ''}{part.result}" if part.result else ""
@@ -106,7 +110,7 @@ def part_line(part: Part) -> str:
         bits = [
             f"sub-agent {part.name}",
             f"[{part.status}]" if part.status else "",
-            f"→ {part.thread}" if part.thread else "",
+            f"→ {relative(part.thread, base)}" if part.thread else "",
         ]
         return " ".join(b for b in bits if b) + (f": {part.text}" if part.text else "")
     if isinstance(part, ArtifactPart):
@@ -139,24 +143,23 @@ def quiet(statuses: list[str | None], *, skip_first: bool = False) -> list[str |
 
 
 def _event_line(part: EventPart) -> str:
-    head = "error" if part.is_error else "event"
-    bits = [part.name, f"[{part.status}]" if part.status else "", part.code or ""]
-    text = f"{head} " + " ".join(b for b in bits if b)
+    """``name [status] code: message (duration)``; an error starts with ``error``."""
+    name = "" if part.is_error and part.name.lower() == "error" else part.name  # not "error ERROR …"
+    bits = ["error" if part.is_error else "", name, f"[{part.status}]" if part.status else "", part.code or ""]
+    text = " ".join(b for b in bits if b)
     if part.message:
         text += f": {part.message}"
     return text + (f" ({part.duration_s:g}s)" if part.duration_s is not None else "")
 
 
-def _indent(text: str) -> str:
-    return text.replace("\n", "\n  ")
-
-
 class Renderer:
     """Renders messages one by one. Compact views show ``HH:MM`` only when the minute changes (the date when the
-    day does); ``full`` shows every timestamp to the second."""
+    day does); ``full`` shows every timestamp to the second. ``thread``: the thread read (refs beside it are
+    written relative to it)."""
 
-    def __init__(self, detail: Detail = "compact") -> None:
+    def __init__(self, detail: Detail = "compact", thread: str | None = None) -> None:
         self._full = detail == "full"
+        self._base = thread
         self._day: str | None = None
         self._minute: str | None = None
 
@@ -176,33 +179,51 @@ class Renderer:
     def message(self, m: Message) -> str:
         head = f"#{m.seq} {self.time(m.time)}"
         if m.role == "event" and not m.text:  # status changes: one line, no role label
-            return head + " · ".join(_indent(part_line(p)) for p in m.parts)
-        who = m.role + (f"[{m.author}]" if m.author else "")
-        if not m.text and len(m.parts) == 1:
-            return f"{head}{who}: {_indent(part_line(m.parts[0]))}"
-        lines = [f"{head}{who}:" + (f" {_indent(m.text)}" if m.text else "")]
-        lines.extend(f"  ↳ {_indent(part_line(p))}" for p in m.parts)
-        return "\n".join(lines)
+            return head + " · ".join(untrusted(part_line(p, self._base)) for p in m.parts)
+        who = m.role + (f"[{untrusted(m.author)}]" if m.author else "")
+        parts = [untrusted(part_line(p, self._base)) for p in m.parts]
+        if m.text or not parts:
+            first = f"{who}:" + (f" {untrusted(m.text)}" if m.text else "")
+        else:  # the first part on the heading line; the assistant's own parts need no label ("tool …")
+            first = parts.pop(0) if who == "assistant" else f"{who}: {parts.pop(0)}"
+        return "\n  ↳ ".join([head + first, *parts])
 
 
 # ---- the server's own text around messages ------------------------------------------------------------------
 
 
-def page_text(page: MessagePage, lines: Sequence[str], budget_tokens: int, detail: Detail) -> str:
-    """A transcript page: its heading, the message lines, then what was cut and where to continue."""
-    out = [" · ".join(x for x in (page.thread, page.title, page.status) if x)]
+def page_text(page: MessagePage, lines: Sequence[str], budget_tokens: int) -> str:
+    """A transcript page: the thread's title and status (its ref is the caller's own), the message lines, then
+    whether the budget cut it and where to continue."""
+    head = heading(page.title, page.status)
+    out = [f"thread: {head}"] if head else []  # a vendor's title never starts a line of the server's markup
     if page.note:
-        out.append(f"note: {page.note}")
+        out.append(f"note: {untrusted(page.note)}")
+    if page.incomplete:
+        out.append(f"incomplete: {untrusted(page.incomplete)}")
     out.extend(lines or ["(no messages on this page match)"])
     if page.truncated:
-        out.append(
-            f"[cut at the output budget (~{budget_tokens} tokens); "
-            "next_cursor continues right after the last message shown]"
-        )
-    if any("…(+" in line for line in lines) and detail != "full":
-        out.append("[…(+N chars): shortened; detail='full' with the same cursor shows it all]")
-    out.append(f"next_cursor: {page.next_cursor}" if page.next_cursor else "end of thread")
+        out.append(f"[cut at the output budget (~{budget_tokens} tokens): next_cursor continues after it]")
+    out.append(f"next_cursor: {page.next_cursor}" if page.next_cursor else end_of(page.incomplete))
     return "\n".join(out)
+
+
+def heading(*fields: str | None) -> str:
+    """A heading or entry line of vendor fields (ref, title, status…): the ones given, each ``untrusted``."""
+    return " · ".join(untrusted(x) for x in fields if x)
+
+
+def repeated_note(ids: Sequence[str]) -> str | None:
+    """What a page says when the vendor repeated message ids (the first copy of each is the one shown)."""
+    if not ids:
+        return None
+    named = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+    return f"the vendor sent {len(ids)} message(s) again under an id already shown ({named}); kept the first"
+
+
+def end_of(incomplete: str | None) -> str:
+    """The last line of a thread read to its end: its end, or only as far as the vendor's reply could be read."""
+    return "end of what could be read: not the whole thread (read it again later)" if incomplete else "end of thread"
 
 
 def json_summary(page: MessagePage) -> str:
@@ -216,62 +237,41 @@ def list_text(result: ThreadList, digests: Mapping[str, str] | None = None) -> s
     """A listing, one line per entry; an indexed thread's digest line (``render_index.digest_line``) under it."""
     out = [f"{result.provider}{' under ' + result.parent if result.parent else ''}: {len(result.threads)} entries"]
     if result.note:
-        out.append(f"note: {result.note}")
+        out.append(f"note: {untrusted(result.note)}")
     for entry in result.threads:
-        out.append(_entry_line(entry))
+        out.append(entry_line(entry))
         if digests and entry.ref in digests:
             out.append(digests[entry.ref])
     out.append(f"next_cursor: {result.next_cursor}" if result.next_cursor else "end of list")
     return "\n".join(out)
 
 
-def _entry_line(entry: ThreadEntry) -> str:
+def entry_line(entry: ThreadEntry) -> str:
     when = entry.updated or entry.created
-    bits = [entry.ref, entry.kind, entry.title, entry.status, when.strftime("%Y-%m-%d %H:%M") if when else None]
-    return " · ".join(b for b in bits if b) + (" (+threads)" if entry.children else "")
-
-
-def turn_text(result: TurnResult, timeout_s: float) -> str:
-    """A followed turn: its messages, whether it ended, and the checkpoint to continue from."""
-    renderer = Renderer()
-    lines = [f"{result.thread} · live turn · times UTC"]
-    lines.extend(renderer.message(m) for m in result.messages)
-    if not result.messages:
-        lines.append("(nothing new yet)")
-    if result.ended:
-        lines.append(f"turn ended{f' ({result.stop_reason})' if result.stop_reason else ''}")
-    else:
-        lines.append(f"still running after {timeout_s:g}s; call stream_chat again with this checkpoint to continue")
-    lines.append(f"checkpoint: {result.checkpoint}" if result.checkpoint else "checkpoint: none")
-    return "\n".join(lines)
-
-
-def progress_text(transcript: Transcript) -> str:
-    """A progress notification's message: the latest message's text so far (its last 2,000 characters)."""
-    last = transcript.messages[-1] if transcript.messages else None
-    if last is None:
-        return ""
-    text = last.text or next((getattr(p, "text", "") for p in reversed(last.parts) if getattr(p, "text", "")), "")
-    return f"{last.role}: {text[-2000:]}"
+    stamp = when.strftime("%Y-%m-%d %H:%M") if when else None
+    return heading(entry.ref, entry.kind, entry.title, entry.status, stamp) + (" (+threads)" if entry.children else "")
 
 
 def providers_text(described: Sequence[dict[str, Any]], missing: dict[str, str], forms: Sequence[str]) -> str:
     """list_providers: one line per configured provider, one per missing account, then the ref forms."""
     lines = [_provider_line(d) for d in described] or ["no provider configured"]
-    lines += [f"{name}: not configured: {need}" for name, need in missing.items()]
+    lines += [f"{name}: not configured: {untrusted(need)}" for name, need in missing.items()]
     lines.append("thread refs: " + "; ".join(forms))
     return "\n".join(lines)
 
 
 def _provider_line(d: dict[str, Any]) -> str:
-    rest = ", ".join(f"{k}={v}" for k, v in d.items() if k not in ("id", "can") and v not in (None, ""))
+    rest = ", ".join(f"{k}={untrusted(str(v))}" for k, v in d.items() if k not in ("id", "can") and v not in (None, ""))
     return f"{d['id']}: can {', '.join(d.get('can', []))}" + (f" · {rest}" if rest else "")
 
 
-def resource_text(head: str, lines: Sequence[str], ref: str, cursor: str | None, budget: int) -> str:
-    """A thread as a resource: heading, message lines, then the end or where get_thread_messages continues."""
+def resource_text(
+    head: str, lines: Sequence[str], ref: str, cursor: str | None, budget: int, incomplete: str | None = None
+) -> str:
+    """A thread as a resource: heading (from ``heading``), message lines, then the end or where get_thread_messages
+    continues."""
     if cursor is None:
-        footer = "end of thread"
+        footer = end_of(incomplete)
     else:
         footer = (
             f"[cut at ~{budget} tokens: get_thread_messages(thread='{ref}', cursor='{cursor}') continues from here]"

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from .render import untrusted
+
 if TYPE_CHECKING:
     from .index import Coverage, Digest, FailureGroup, FailurePage, Hit, SearchPage, SyncSummary
 
@@ -30,7 +32,8 @@ def index_unavailable(why: str) -> str:
 
 
 def _one_line(text: str | None) -> str:
-    return " ".join((text or "").split())
+    """A vendor string on one line, under ``render.untrusted``'s rule (what is left of its controls dropped)."""
+    return untrusted(" ".join((text or "").split()))
 
 
 def _when(when: datetime | None) -> str | None:
@@ -68,7 +71,7 @@ def digest_line(digest: Digest) -> str:
 
 
 def thread_head(ref: str, title: str | None, status: str | None, when: datetime | None, running: bool) -> str:
-    bits = [ref, _one_line(title) or None, status, _when(when), "running" if running else None]
+    bits = [ref, _one_line(title) or None, _one_line(status) or None, _when(when), "running" if running else None]
     return " · ".join(b for b in bits if b)
 
 

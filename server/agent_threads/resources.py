@@ -18,11 +18,9 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, EmbeddedResource, TextResourceContents
 from pydantic import Field
 
-from . import pages, prompts, render
+from . import pages, prompts, render, render_prompts
 from .errors import AgentThreadsError, ConfigError, NotFoundError, ProviderConnectionError, ProviderError, UsageError
-from .redact import mask_secrets
 from .refs import RESOURCE_TEMPLATE, ThreadRef, parse_ref, thread_uri
-from .render import Renderer
 from .shaping import estimate_tokens
 from .tools.context import AppContext, ToolContext, app_of
 
@@ -59,35 +57,37 @@ async def read_thread(ref: str, ctx: ToolContext) -> str:
     try:
         return await transcript(app, parse_ref(ref), BUDGET_TOKENS)
     except (UsageError, ConfigError, NotFoundError) as e:  # the caller can fix these
-        raise ResourceNotFoundError(mask_secrets(e.for_model(), app.secrets())) from e
+        raise ResourceNotFoundError(app.error_text(e)) from e
     except AgentThreadsError as e:
-        raise ResourceError(mask_secrets(e.for_model(), app.secrets())) from e
+        raise ResourceError(app.error_text(e)) from e
 
 
 async def transcript(app: AppContext, ref: ThreadRef, budget: int) -> str:
     """Pages of the thread rendered one line per message until the end or the budget. Raises AgentThreadsError."""
     provider = app.provider(ref.provider)
-    renderer, lines, used = Renderer(), list[str](), 0
-    head, cursor = str(ref), None
+    lines: list[str] = []
+    head, cursor, left, incomplete = str(ref), None, budget - pages.FRAME_TOKENS, None
     try:
         with anyio.fail_after(app.settings.timeouts.tool):
             for _ in range(MAX_PAGES):
-                # read_page counts each line twice (text plus its structured twin); a resource has only the text
-                view = pages.View("compact", (budget - used) * 2, app.settings.redact)
-                page, _ = await pages.read_page(provider, ref, cursor, PAGE_LIMIT, pages.Filters(), view, app.codec)
-                head = " · ".join(x for x in (page.thread, page.title, page.status, page.note) if x)
-                for message in page.messages:
-                    lines.append(renderer.message(message))
-                    used += estimate_tokens(lines[-1])
+                view = pages.View("compact", left, app.settings.redact, secrets=app.secrets(), framed=False)
+                page, text = await pages.read_page(
+                    provider, ref, cursor, PAGE_LIMIT, pages.Filters(), view, app.codec, app.ahead
+                )
+                incomplete = page.incomplete or incomplete
+                head = render.heading(page.thread, page.title, page.status, page.note)
+                head += f" · incomplete: {render.untrusted(incomplete)}" if incomplete else ""
+                lines += [text] if text else []
+                left -= estimate_tokens(text)
                 cursor = page.next_cursor
-                if cursor is None or page.truncated or used >= budget:
+                if cursor is None or page.truncated or left <= pages.FRAME_TOKENS:
                     break
     except TimeoutError as e:
         seconds = app.settings.timeouts.tool
         raise ProviderConnectionError(
             f"gave up after {seconds:g}s (AGENT_THREADS_TOOL_TIMEOUT)", provider=ref.provider
         ) from e
-    return render.resource_text(head, lines, str(ref), cursor, budget)
+    return render.resource_text(head, lines, str(ref), cursor, budget, incomplete)
 
 
 async def _prompt_transcript(ctx: ToolContext, thread: str) -> EmbeddedResource | str:
@@ -97,17 +97,16 @@ async def _prompt_transcript(ctx: ToolContext, thread: str) -> EmbeddedResource 
         ref = parse_ref(thread)
         text = await transcript(app, ref, PROMPT_BUDGET_TOKENS)
     except (UsageError, ConfigError, NotFoundError) as e:  # the caller can fix these: say so
-        raise MCPError(code=INVALID_PARAMS, message=mask_secrets(e.for_model(), app.secrets())) from e
+        raise MCPError(code=INVALID_PARAMS, message=app.error_text(e)) from e
     except ProviderError as e:  # a vendor hiccup should not break the prompt: the model can still read on
-        note = mask_secrets(e.for_model(), app.secrets())
-        return f"(The transcript could not be fetched just now: {note} Read it with get_thread_messages.)"
+        return f"(The transcript could not be fetched just now: {app.error_text(e)} Read it with get_thread_messages.)"
     contents = TextResourceContents(uri=thread_uri(str(ref)), mime_type="text/plain", text=text)
     return EmbeddedResource(type="resource", resource=contents)
 
 
 async def summarize_thread(thread: ThreadParam, ctx: ToolContext) -> list[Message]:
     """Summarise an agent conversation: what was asked, what was done, the outcome, what is left open."""
-    return [UserMessage(render.SUMMARY.format(ref=thread)), UserMessage(await _prompt_transcript(ctx, thread))]
+    return [UserMessage(render_prompts.SUMMARY.format(ref=thread)), UserMessage(await _prompt_transcript(ctx, thread))]
 
 
 async def find_failure(thread: ThreadParam, ctx: ToolContext) -> list[Message]:
@@ -118,4 +117,4 @@ async def find_failure(thread: ThreadParam, ctx: ToolContext) -> list[Message]:
         await app.recorder.settled(2.0)
     known = await prompts.thread_failures(app, str(parse_ref(thread)))
     found = [UserMessage(known)] if known else []
-    return [UserMessage(render.FAILURE.format(ref=thread)), UserMessage(transcript), *found]
+    return [UserMessage(render_prompts.FAILURE.format(ref=thread)), UserMessage(transcript), *found]

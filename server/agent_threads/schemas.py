@@ -27,20 +27,6 @@ class MessageView(BaseModel):
     vendor: dict[str, Any] | None = None
 
 
-class MessagePageView(BaseModel):
-    """format='json': the whole page. format='text': count, next_cursor, and truncated when the budget cut the
-    page (the transcript, with each message's #seq, is the text)."""
-
-    thread: str | None = None
-    title: str | None = None
-    status: str | None = None
-    messages: list[MessageView] | None = Field(default=None, description="With format='json' only.")
-    count: int | None = Field(default=None, description="Messages on this page (format='text').")
-    next_cursor: str | None = None
-    truncated: bool = False
-    note: str | None = None
-
-
 class TurnView(BaseModel):
     thread: str
     messages: list[MessageView]

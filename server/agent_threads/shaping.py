@@ -1,18 +1,19 @@
 """What a message becomes before the model sees it, and what it costs: cleaned of control characters, masked,
-values cut to the detail's caps (each cut says so), vendor extras left to ``detail="full"``; token estimates."""
+values cut to the detail's caps (each cut says so), vendor extras left to ``detail="full"``; token estimates and
+the budget rule every output follows (``fit``, ``bounded``)."""
 
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from typing_extensions import assert_never
 
-from .redact import mask
-from .render import Detail, cut, pairs
+from .redact import mask, mask_secrets
+from .render import CONTROL, Detail, cut, pairs, untrusted
 from .transcript import (
     ArtifactPart,
     DataPart,
@@ -22,13 +23,16 @@ from .transcript import (
     PlanPart,
     ReasoningPart,
     SubAgentPart,
+    ThreadEntry,
     ToolCallPart,
     ToolResultPart,
 )
 from .wire import as_text
 
 M = TypeVar("M", bound=BaseModel)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+T = TypeVar("T")
+FIELD = 300
+"""Characters a one-line vendor field (a title, a status, a name) keeps in any output, the rest marked as cut."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,65 @@ def estimate_tokens(text: str) -> int:
     return int((len(text) - wide) / 3.2 + wide * 1.3) + 1
 
 
-def clean(text: str, *, redact: bool) -> str:
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+def fit(items: Iterable[T], cost: Callable[[T], int], tokens: int, *, used: int = 0) -> tuple[list[T], T | None]:
+    """The budget rule every output of many items follows (messages, list entries, search hits, failure groups):
+    items are taken whole, in order, while their estimated tokens fit ``tokens``; the first that does not fit
+    ends the output and is returned as well, so the caller's cursor continues right at it. The first item of an
+    output is always taken: when it alone is over the budget the caller cuts it (``bounded``) or continues inside
+    it, never drops it unsaid. ``used``: tokens the output already holds (then no item is taken for free).
+    ``items`` is read lazily: nothing after the stop is rendered."""
+    taken: list[T] = []
+    shown = used > 0
+    for item in items:
+        spent = cost(item)
+        if (taken or shown) and used + spent > tokens:
+            return taken, item
+        taken.append(item)
+        used += spent
+    return taken, None
+
+
+def bounded(text: str, tokens: int) -> str:
+    """One text cut to about ``tokens`` with the ``…(+N chars)`` marker: for what has no cursor of its own (an
+    error's text, a heading)."""
+    estimate = estimate_tokens(text)
+    if estimate <= tokens:
+        return text
+    return cut(text, max(1, len(text) * tokens // estimate - 12))
+
+
+ERROR_TOKENS = 1000
+"""An error's text is bounded here (or by a smaller budget_tokens): a vendor's message can be any size."""
+
+
+def error_text(text: str, *, redact: bool = True, secrets: Sequence[str] = (), tokens: int = ERROR_TOKENS) -> str:
+    """An error as the model reads it: masked as a transcript is, bounded, and under the one rule of ``untrusted``
+    (a vendor's message is part of it)."""
+    return untrusted(bounded(clean(text, redact=redact, secrets=secrets), min(tokens, ERROR_TOKENS)))
+
+
+def clean(text: str, *, redact: bool, secrets: Sequence[str] = ()) -> str:
+    """A vendor string without control characters, this server's own ``secrets`` masked always and credential-like
+    strings masked when ``redact``."""
+    text = CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if secrets:
+        text = mask_secrets(text, secrets)
     return mask(text) if redact else text
+
+
+def scrub(value: Any, *, redact: bool, secrets: Sequence[str] = ()) -> Any:
+    """A JSON value (vendor extras, structured data) with every string in it, keys too, cleaned as ``clean``
+    cleans text: the same masking reaches ``detail="full"`` and ``format="json"``."""
+    if isinstance(value, str):
+        return clean(value, redact=redact, secrets=secrets)
+    if isinstance(value, list):
+        return [scrub(v, redact=redact, secrets=secrets) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, dict):
+        return {
+            scrub(k, redact=redact, secrets=secrets): scrub(v, redact=redact, secrets=secrets)
+            for k, v in value.items()  # pyright: ignore[reportUnknownVariableType]
+        }
+    return value
 
 
 def _with(model: M, update: dict[str, Any]) -> M:
@@ -67,29 +127,67 @@ def _with(model: M, update: dict[str, Any]) -> M:
     return model
 
 
-def shape(message: Message, detail: Detail, *, redact: bool = True, seq: int | None = None) -> Message:
-    """The message as the model will get it: cleaned, masked, values previewed, vendor extras dropped; ``seq``
-    numbers a message that has none."""
-    caps = CAPS[detail]
-    parts = [p for p in (_shape_part(p, caps, redact) for p in message.parts) if p is not None]
+def shape(
+    message: Message,
+    detail: Detail | Caps,
+    *,
+    redact: bool = True,
+    seq: int | None = None,
+    secrets: Sequence[str] = (),
+) -> Message:
+    """The message as the model will get it: cleaned and masked (``secrets``, this server's own credentials, always),
+    values previewed, vendor extras kept, masked the same way, for ``full`` only; ``seq`` numbers a message that
+    has none."""
+    caps = detail if isinstance(detail, Caps) else CAPS[detail]
+    parts = [p for p in (_shape_part(p, caps, redact, secrets) for p in message.parts) if p is not None]
+    vendor = scrub(message.vendor, redact=redact, secrets=secrets) if detail == "full" and message.vendor else None
     update: dict[str, Any] = {
-        "text": cut(clean(message.text, redact=redact), caps.text),
+        "text": cut(clean(message.text, redact=redact, secrets=secrets), caps.text),
         "parts": parts,
-        "vendor": message.vendor if detail == "full" else None,
-        "author": clean(message.author, redact=False) if message.author else None,
+        "vendor": vendor,
+        "author": clean(message.author, redact=False, secrets=secrets) if message.author else None,
     }
     if seq is not None and not message.seq:
         update["seq"] = seq
     return _with(message, update)
 
 
-def _shape_part(part: Part, caps: Caps, redact: bool) -> Part | None:
+def shape_entry(entry: ThreadEntry, *, redact: bool = True, secrets: Sequence[str] = ()) -> ThreadEntry:
+    """A list entry as the model gets it: its strings cleaned, masked and cut as a message's names are, its vendor
+    extras masked and, when long, kept as cut JSON text."""
+    update = _names(entry, redact, secrets)
+    if entry.vendor:
+        vendor = scrub(entry.vendor, redact=redact, secrets=secrets)
+        extras = as_text(vendor)
+        update["vendor"] = {"cut": cut(extras, FIELD)} if len(extras) > FIELD else vendor
+    return _with(entry, update)
+
+
+def squeeze(
+    message: Message, tokens: int, *, redact: bool = True, seq: int | None = None, secrets: Sequence[str] = ()
+) -> Message:
+    """A message alone over the budget, in its JSON form: its text and values cut to share about ``tokens``, its
+    vendor extras, if any, as JSON text cut the same way (each cut says so)."""
+    room = max(300, tokens * 3)
+    share = max(80, room // (3 + len(message.parts)))
+    shaped = shape(
+        message, Caps(text=room // 3, value=share, reasoning=share, tidy=False), redact=redact, seq=seq, secrets=secrets
+    )
+    if not message.vendor:
+        return shaped
+    vendor = scrub(message.vendor, redact=redact, secrets=secrets)
+    extras = as_text(vendor)
+    return shaped.model_copy(update={"vendor": {"cut": cut(extras, share)} if len(extras) > share else vendor})
+
+
+def _shape_part(part: Part, caps: Caps, redact: bool, secrets: Sequence[str]) -> Part | None:
     def c(text: str | None, limit: int = caps.value) -> str | None:
-        return None if text is None else cut(clean(text, redact=redact), limit)
+        return None if text is None else cut(clean(text, redact=redact, secrets=secrets), limit)
 
     def result(text: str | None) -> str | None:
         return c(tidy_json(text) if caps.tidy and text else text)
 
+    part = _with(part, _names(part, redact, secrets))
     if isinstance(part, ToolCallPart):
         args = c(as_text(part.arguments)) if part.arguments is not None else None
         return _with(part, {"arguments": args, "result": result(part.result)})
@@ -104,8 +202,27 @@ def _shape_part(part: Part, caps: Caps, redact: bool) -> Part | None:
     if isinstance(part, DataPart):
         return _with(part, {"data": c(as_text(part.data))})
     if isinstance(part, PlanPart):
-        return part
+        steps = [_with(s, _names(s, redact, secrets, FIELD * 2)) for s in part.steps]
+        return _with(part, {"steps": steps})
     assert_never(part)
+
+
+_VALUES = frozenset({"text", "result", "message", "arguments", "data", "steps"})
+"""Part fields shaped by their detail's caps; every other string field of a part is a name, cut at FIELD."""
+_WHOLE = frozenset({"id", "ref", "thread", "uri"})
+"""Names that only work whole (refs, ids, links): cleaned and masked but never cut."""
+
+
+def _names(model: BaseModel, redact: bool, secrets: Sequence[str], limit: int = FIELD) -> dict[str, Any]:
+    """The short string fields of a part or entry (names, statuses, codes, refs) cleaned, masked and, but for
+    refs, ids and links, cut at ``limit``."""
+    update: dict[str, Any] = {}
+    for key in type(model).model_fields:
+        value = getattr(model, key)
+        if key not in _VALUES and isinstance(value, str):
+            value = clean(value, redact=redact, secrets=secrets)
+            update[key] = value if key in _WHOLE else cut(value, limit)
+    return update
 
 
 def tidy_json(text: str) -> str:

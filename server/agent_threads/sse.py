@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import AsyncExitStack
 
 import httpx
 from httpx_sse import EventSource, ServerSentEvent, SSEError
 
 from .errors import ProtocolError, ProviderConnectionError
-from .http import Checker
+from .http import Channel, Checker, delivery
 
 
 async def events(response: httpx.Response, *, provider: str) -> AsyncGenerator[ServerSentEvent, None]:
@@ -34,3 +35,12 @@ async def expect_event_stream(response: httpx.Response, *, provider: str, check:
     await response.aread()
     check(response)
     raise ProtocolError(f"{what} did not answer with an event stream", provider=provider)
+
+
+async def open_send(stack: AsyncExitStack, channel: Channel, request: httpx.Request, *, what: str) -> httpx.Response:
+    """Open the event stream a sent message is answered on, closed with ``stack``: retried only while the vendor
+    surely did not take the message; a failure before the stream started says the message may have been delivered."""
+    with delivery():
+        response = await stack.enter_async_context(channel.stream(request, retry="if_unsent"))
+        await expect_event_stream(response, provider=channel.provider, check=channel.check, what=what)
+    return response

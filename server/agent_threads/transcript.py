@@ -6,7 +6,7 @@ Part kinds follow the OpenTelemetry GenAI message parts where one exists (``tool
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -145,6 +145,9 @@ class MessagePage(BaseModel):
     next_cursor: str | None = None
     truncated: bool = Field(default=False, description="True when the budget cut this page; next_cursor continues it.")
     note: str | None = None
+    incomplete: str | None = Field(
+        default=None, description="What this page lacks because the vendor's reply could not be read whole."
+    )
 
 
 class TurnResult(BaseModel):
@@ -201,7 +204,14 @@ class Mark:
     checkpoint: str
 
 
-StreamEvent = MessageStart | TextDelta | PartAdded | MessageDone | Mark | TurnEnd
+@dataclass(frozen=True)
+class ThreadNamed:
+    """The turn goes on in a thread of its own (a session the send created): the ref to continue it with."""
+
+    ref: str
+
+
+StreamEvent = MessageStart | TextDelta | PartAdded | MessageDone | Mark | TurnEnd | ThreadNamed
 
 
 @dataclass(frozen=True)
@@ -210,6 +220,8 @@ class Transcript:
     ended: bool = False
     stop_reason: str | None = None
     checkpoint: str | None = None
+    thread: str | None = None
+    """The ref a ``ThreadNamed`` gave, when the turn moved to a thread of its own."""
 
 
 def accumulate(transcript: Transcript, event: StreamEvent) -> Transcript:
@@ -224,10 +236,13 @@ def accumulate(transcript: Transcript, event: StreamEvent) -> Transcript:
     if isinstance(event, MessageDone):
         return _upsert(transcript, event.message, keep_existing=False)
     if isinstance(event, Mark):
-        return Transcript(transcript.messages, transcript.ended, transcript.stop_reason, event.checkpoint)
+        return replace(transcript, checkpoint=event.checkpoint)
     if isinstance(event, TurnEnd):
-        cp = event.checkpoint or transcript.checkpoint
-        return Transcript(transcript.messages, True, event.reason, cp)
+        return replace(
+            transcript, ended=True, stop_reason=event.reason, checkpoint=event.checkpoint or transcript.checkpoint
+        )
+    if isinstance(event, ThreadNamed):
+        return replace(transcript, thread=event.ref)
     assert_never(event)
 
 
@@ -263,7 +278,7 @@ def _upsert(transcript: Transcript, message: Message, *, keep_existing: bool) ->
         msgs.append(message.model_copy(update={"seq": message.seq or len(msgs) + 1}))
     elif not keep_existing:
         msgs[i] = message.model_copy(update={"seq": message.seq or msgs[i].seq})
-    return Transcript(tuple(msgs), transcript.ended, transcript.stop_reason, transcript.checkpoint)
+    return replace(transcript, messages=tuple(msgs))
 
 
 def _edit(transcript: Transcript, message_id: str, change: Any) -> Transcript:
@@ -273,4 +288,4 @@ def _edit(transcript: Transcript, message_id: str, change: Any) -> Transcript:
         i = len(transcript.messages) - 1
     msgs = list(transcript.messages)
     msgs[i] = change(msgs[i])
-    return Transcript(tuple(msgs), transcript.ended, transcript.stop_reason, transcript.checkpoint)
+    return replace(transcript, messages=tuple(msgs))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -36,3 +37,17 @@ def as_text(value: Any) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else compact_json(value)
+
+
+def join_blocks(pieces: Iterable[str | None]) -> str:
+    """One text from a message's blocks in order (None: a block that is not text). Adjacent text blocks are one
+    text, as streaming and citations split sentences across them: they join with nothing between them; a line
+    break marks only where a non-text block sat between two texts."""
+    text, apart = "", False
+    for piece in pieces:
+        if piece is None:
+            apart = True
+            continue
+        text += ("\n" if apart and text and piece else "") + piece
+        apart = apart and not piece
+    return text

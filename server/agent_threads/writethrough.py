@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("agent_threads.index")
 REMEMBERED = 10_000
 """Page offsets and recently read refs kept at most."""
+BACKLOG = 5_000
+"""Messages waiting to be indexed at most."""
+GATHER = 0.25
+"""Seconds a thread's writer waits for more pages before it writes: a bulk reader's pages go in a few writes (each
+also recounts the thread's aggregates) instead of one write per page."""
 
 
 def _key(ref: str, state: State | None) -> tuple[str, str]:
@@ -38,11 +43,28 @@ def _key(ref: str, state: State | None) -> tuple[str, str]:
 
 
 class Recorder:
-    def __init__(self, index: ThreadIndex, tg: TaskGroup, *, size: int = REMEMBERED) -> None:
-        self.index, self._tg, self._size = index, tg, size
+    """Hands the pages read on to the index: one writer per thread takes every page waiting for it (after
+    ``gather`` seconds) in one write, and at most ``backlog`` messages wait at a time (a reader faster than the
+    index never piles pages up in memory; a page beyond the backlog is left to the next sync, its thread staying
+    partly read)."""
+
+    def __init__(
+        self,
+        index: ThreadIndex,
+        tg: TaskGroup,
+        *,
+        size: int = REMEMBERED,
+        backlog: int = BACKLOG,
+        gather: float = GATHER,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        self.index, self._tg, self._size, self._backlog = index, tg, size, backlog
+        self._gather, self._sleep = gather, sleep
         self._offsets: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._recent: OrderedDict[str, None] = OrderedDict()
-        self._pending = 0
+        self._waiting: dict[str, list[tuple[Batch, int]]] = {}
+        self._queued = 0
+        """Messages waiting to be written."""
         self._idle = anyio.Event()
         self._idle.set()
 
@@ -61,9 +83,15 @@ class Recorder:
             self._remember(self._offsets, _key(ref, batch.next_state), first + len(batch.messages))
         if first is None or not batch.messages:
             return
-        self._pending += 1
-        self._idle = anyio.Event() if self._idle.is_set() else self._idle
-        self._tg.start_soon(self._write, ref, batch, first)
+        if self._queued + len(batch.messages) > self._backlog:
+            log.debug("index backlog full: a page of %s is left to the next sync", ref)
+            return
+        self._queued += len(batch.messages)
+        if ref not in self._waiting:  # no writer for this thread yet
+            self._waiting[ref] = []
+            self._idle = anyio.Event() if self._idle.is_set() else self._idle
+            self._tg.start_soon(self._write, ref)
+        self._waiting[ref].append((batch, first))
 
     async def settled(self, timeout: float) -> bool:
         """Wait (at most ``timeout`` seconds) until the pages handed on so far are written."""
@@ -72,16 +100,24 @@ class Recorder:
             return True
         return False
 
-    async def _write(self, ref: str, batch: Batch, first: int) -> None:
+    async def _write(self, ref: str) -> None:
         from .index import IndexStoreError
 
         try:
-            await self.index.record_page(ref, batch, first_seq=first)
-        except IndexStoreError as e:
-            log.warning("could not index a page of %s: %s", ref, e.for_model())
+            while True:
+                await self._sleep(self._gather)
+                pages, self._waiting[ref] = self._waiting[ref], []
+                if not pages:
+                    break
+                try:
+                    await self.index.record_pages(ref, pages)
+                except IndexStoreError as e:
+                    log.warning("could not index %d page(s) of %s: %s", len(pages), ref, e.for_model())
+                finally:
+                    self._queued -= sum(len(batch.messages) for batch, _ in pages)
         finally:
-            self._pending -= 1
-            if self._pending == 0:
+            del self._waiting[ref]
+            if not self._waiting:
                 self._idle.set()
 
     def _remember(self, table: OrderedDict[Any, Any], key: Any, value: Any) -> None:

@@ -67,6 +67,21 @@ async def test_a_vendor_cursor_that_goes_round_ends_the_export_with_an_error() -
     assert "already returned" in caught.value.for_model()
 
 
+class CutShort(FakeProvider):
+    async def read(self, ref: ThreadRef, state: State | None, limit: int) -> Batch:
+        return Batch(sample_messages(2), incomplete="the replay closed before it was complete, after checkpoint 7")
+
+
+async def test_a_thread_the_vendor_could_not_give_whole_fails_the_export_instead_of_looking_whole(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "out.jsonl"
+    with pytest.raises(ExportFailed) as caught:
+        await export(SETTINGS, REF, "jsonl", str(target), factory=fake_factory({"qoder": CutShort()}))
+    assert "could not be read whole: the replay closed before it was complete" in caught.value.for_model()
+    assert list(tmp_path.iterdir()) == []
+
+
 async def test_a_failed_export_to_a_file_leaves_neither_the_file_nor_a_partial_one(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     with pytest.raises(ExportFailed):

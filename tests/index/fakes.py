@@ -41,6 +41,8 @@ class ScriptedProvider:
     """Refs whose reads fail with a 5xx."""
     gone: set[str] = field(default_factory=set[str])
     """Refs still listed whose reads answer 404 (deleted since the listing)."""
+    cut: set[str] = field(default_factory=set[str])
+    """Refs whose last page comes back marked incomplete (the vendor's reply could not be read whole)."""
     hold: dict[str, tuple[Any, Any]] = field(default_factory=dict[str, tuple[Any, Any]])
     """Reads of ``ref`` from this state on wait: ref -> (state, anyio.Event set when one waits)."""
     client: httpx.AsyncClient = cast(httpx.AsyncClient, None)
@@ -81,7 +83,10 @@ class ScriptedProvider:
         if key not in self.threads or key in self.gone:
             raise NotFoundError("no such thread", provider=self.id, status=404)
         thread = self.threads[key]
-        return self._relative(thread, state, limit) if self.relative else self._forward(thread, state, limit)
+        batch = self._relative(thread, state, limit) if self.relative else self._forward(thread, state, limit)
+        if key in self.cut and batch.next_state is None:
+            batch.incomplete = "the replay closed before it was complete"
+        return batch
 
     def _forward(self, thread: Thread, state: State | None, limit: int) -> Batch:
         at = int((state or {}).get("after", 0))

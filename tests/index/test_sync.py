@@ -152,6 +152,21 @@ async def test_a_running_thread_is_marked_and_read_again_until_it_stops(index: T
     assert vendor.reads == [] and (await index.coverage()).providers[0].running == 0
 
 
+async def test_a_thread_the_vendor_could_not_give_whole_is_not_complete_and_is_read_again(index: ThreadIndex) -> None:
+    vendor = ScriptedProvider()
+    ref = vendor.add("s/cut", ["a", "b", "c"])
+    vendor.cut.add(ref)
+    await sync(index, [vendor], SyncOptions(page_size=2))
+    stored = await index.thread(ref)
+    assert stored is not None and not stored.complete
+    vendor.cut.clear()
+    vendor.reads.clear()
+    await sync(index, [vendor], SyncOptions(page_size=2))
+    stored = await index.thread(ref)
+    assert vendor.reads and stored is not None and stored.complete
+    assert [m.text for m in await index.messages(ref)] == ["a", "b", "c"]
+
+
 async def test_the_time_bound_stops_cleanly_and_names_what_was_not_refreshed(index: ThreadIndex) -> None:
     vendor = ScriptedProvider()
     slow = vendor.add("s/slow", ["a", "b", "c", "d"])

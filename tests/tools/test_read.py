@@ -7,17 +7,17 @@ from mcp import Client
 from agent_threads.transcript import Message
 
 from ..conftest import read_all_tool
-from ..fakes import FAKE_TOKEN, FakeProvider, fake_server, sample_messages
+from ..fakes import FAKE_TOKEN, FakeProvider, fake_server, page_cursor, sample_messages
 from ..fakes import result_text as _text
 
 
-async def test_reading_a_thread_page_by_page_yields_every_message_once_in_order() -> None:
+async def test_reading_a_thread_page_by_page_yields_every_message_once_in_order_in_the_fewest_calls() -> None:
     fake = FakeProvider(threads={"qoder:s/t": sample_messages(230)}, page_size_cap=40)
     async with Client(fake_server(fake)) as client:
         seen, calls = await read_all_tool(client, "qoder:s/t", limit=100)
     assert [m["seq"] for m in seen] == list(range(1, 231))
     assert [m["id"] for m in seen] == [f"m{i}" for i in range(230)]
-    assert calls == 6
+    assert calls == 3
 
 
 async def test_the_budget_cuts_a_page_and_the_cursor_resumes_right_after_the_cut() -> None:
@@ -25,12 +25,11 @@ async def test_the_budget_cuts_a_page_and_the_cursor_resumes_right_after_the_cut
     async with Client(fake_server(fake)) as client:
         first = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t", "budget_tokens": 1000})
         seen, _ = await read_all_tool(client, "qoder:s/t", budget_tokens=1000)
-    assert first.structured_content["truncated"] is True
-    assert "cut at the output budget" in _text(first)
+    assert "cut at the output budget" in _text(first) and page_cursor(first)
     assert [m["id"] for m in seen] == [f"m{i}" for i in range(60)]
 
 
-async def test_the_text_is_a_compact_transcript_not_a_json_copy_of_the_structured_page() -> None:
+async def test_the_text_is_the_whole_result_a_compact_transcript_and_nothing_is_said_twice() -> None:
     fake = FakeProvider(threads={"qoder:s/t": sample_messages(5)})
     async with Client(fake_server(fake)) as client:
         result = await client.call_tool("get_thread_messages", {"thread": "qoder:s/t"})
@@ -43,7 +42,7 @@ async def test_the_text_is_a_compact_transcript_not_a_json_copy_of_the_structure
     assert "#5 user: message 4\n  ↳ tool Bash(cmd=ls) → a.txt" in text
     assert not text.lstrip().startswith("{")
     assert text.endswith("end of thread")
-    assert result.structured_content == {"count": 5}
+    assert result.structured_content is None  # a host that shows only one of the two shows the transcript
 
 
 async def test_the_json_format_puts_the_messages_in_structured_content_and_not_in_the_text() -> None:
@@ -62,8 +61,10 @@ async def test_long_values_say_how_much_was_cut_and_full_detail_shows_them() -> 
             "get_thread_messages", {"thread": "qoder:s/t", "detail": "full", "budget_tokens": 20000, "format": "json"}
         )
     assert "…(+3000 chars)" in _text(compact)
-    assert "detail='full'" in _text(compact)
     assert full.structured_content["messages"][0]["text"] == "z" * 5000
+    async with Client(fake_server(fake)) as client:
+        tool = next(t for t in (await client.list_tools()).tools if t.name == "get_thread_messages")
+    assert "…(+N chars)" in tool.input_schema["properties"]["detail"]["description"]  # said once, not per page
 
 
 async def test_message_text_cannot_forge_the_servers_markup() -> None:
@@ -101,9 +102,7 @@ async def test_a_cursor_from_one_thread_is_refused_on_another_before_any_vendor_
     async with Client(fake_server(fake)) as client:
         first = await client.call_tool("get_thread_messages", {"thread": "qoder:s/a", "format": "json"})
         reads = len(fake.reads)
-        other = await client.call_tool(
-            "get_thread_messages", {"thread": "qoder:s/b", "cursor": first.structured_content["next_cursor"]}
-        )
+        other = await client.call_tool("get_thread_messages", {"thread": "qoder:s/b", "cursor": page_cursor(first)})
     assert other.is_error and "Pass next_cursor back exactly" in _text(other)
     assert len(fake.reads) == reads
 

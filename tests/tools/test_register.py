@@ -59,7 +59,8 @@ TOOL_SURFACE = snapshot(
         "get_thread_messages": {
             "title": "Read a thread's messages",
             "description": (
-                "Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest."
+                "Read one page of a thread as a compact transcript (times UTC; ./X: a thread beside it); "
+                "follow next_cursor."
             ),
             "input": {
                 "type": "object",
@@ -79,7 +80,7 @@ TOOL_SURFACE = snapshot(
                     },
                     "limit": {
                         "default": 100,
-                        "description": "Vendor messages fetched per page.",
+                        "description": "Transcript messages per page, at most (the budget may end a page sooner).",
                         "maximum": 100,
                         "minimum": 1,
                         "title": "Limit",
@@ -132,13 +133,16 @@ TOOL_SURFACE = snapshot(
                     "since": {
                         "anyOf": [{"format": "date-time", "type": "string"}, {"type": "null"}],
                         "default": None,
-                        "description": "Only messages at or after this ISO-8601 time.",
+                        "description": (
+                            "Only messages at or after this time: ISO-8601 (UTC unless it has an offset), or e.g. '2h'."
+                        ),
                         "title": "Since",
                     },
                     "detail": {
                         "default": "compact",
                         "description": (
-                            "brief: short previews; compact (default); full: whole values and vendor extras."
+                            "brief: short previews; compact (default); full: whole values (a shortened one ends in "
+                            "…(+N chars)) and vendor extras."
                         ),
                         "enum": ["brief", "compact", "full"],
                         "title": "Detail",

@@ -6,11 +6,11 @@ Each format is a writer module of this package; every one writes times as ``iso_
 from __future__ import annotations
 
 import io
-import json
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AsyncExitStack, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
@@ -18,13 +18,14 @@ import anyio
 
 from .. import providers
 from ..config import Settings
-from ..errors import AgentThreadsError, ConfigError, ProtocolError
+from ..errors import AgentThreadsError, ConfigError, ProtocolError, ProviderConnectionError
 from ..http import RetryPolicy
 from ..providers.base import Batch, Provider
 from ..redact import mask_secrets
 from ..refs import ThreadRef, parse_ref
-from ..shaping import clean
+from ..shaping import scrub
 from ..transcript import Message
+from ..walk import Walk
 from ..writethrough import Recorder, opened
 from .base import Writer, iso_z
 from .jsonl import JsonlWriter
@@ -73,7 +74,7 @@ async def export(
         reader = Recorder(index, tg).wrap(provider) if index is not None else provider
         try:
             with _opened(output) as out:
-                count = await write_thread(reader, ref, fmt, out, redact=settings.redact)
+                count = await write_thread(reader, ref, fmt, out, redact=settings.redact, secrets=secrets)
         except AgentThreadsError as e:  # raised after the task group, so it is not wrapped in an ExceptionGroup
             failed.append(e)
     if failed:
@@ -101,47 +102,43 @@ def _opened(output: str | None) -> Iterator[TextIO]:
 
 
 async def batches(provider: Provider, ref: ThreadRef, page_size: int = PAGE_SIZE) -> AsyncIterator[Batch]:
-    """Every vendor page of the thread, in order. Raises ProtocolError if the vendor's cursor goes round."""
+    """Every vendor page of the thread, in order, its messages numbered by their place in the thread (a vendor's
+    own seq kept) and each id once (``Walk``: the first copy kept). Raises ProtocolError if the vendor's cursor
+    goes round or its pages stay empty while saying more follows."""
     state: dict[str, Any] | None = None
-    seen: set[str] = set()
+    walk, first = Walk(), 0
     for _ in range(MAX_PAGES):
         batch = await provider.read(ref, state, page_size)
-        yield batch
+        if batch.incomplete:  # an export is the whole thread or nothing
+            raise ProviderConnectionError(f"{ref} could not be read whole: {batch.incomplete}", provider=provider.id)
+        numbered = [m if m.seq else m.model_copy(update={"seq": first + i}) for i, m in enumerate(batch.messages, 1)]
+        messages, _ = walk.unique(numbered)
+        yield replace(batch, messages=messages)
         if batch.next_state is None:
             return
-        key = json.dumps(batch.next_state, sort_keys=True, default=str)
-        if key in seen:
-            raise ProtocolError("the vendor returned a page cursor it had already returned", provider=provider.id)
-        seen.add(key)
-        state = batch.next_state
+        walk.step(batch.next_state, [m.id for m in messages], provider=provider.id)
+        state, first = batch.next_state, first + len(batch.messages)
     raise ProtocolError(f"the thread has more than {MAX_PAGES} pages", provider=provider.id)
 
 
-async def write_thread(provider: Provider, ref: ThreadRef, fmt: Format, out: TextIO, *, redact: bool = True) -> int:
+async def write_thread(
+    provider: Provider, ref: ThreadRef, fmt: Format, out: TextIO, *, redact: bool = True, secrets: Sequence[str] = ()
+) -> int:
+    """The thread through ``fmt``'s writer; this server's ``secrets`` are masked always, credential-like strings
+    when ``redact``, wherever they sit (text, parts, vendor extras). Returns the number of messages."""
     writer = WRITERS[fmt](out, str(ref))
     count, started = 0, False
     async for batch in batches(provider, ref):
         if not started:
-            writer.start(batch.title, batch.status)
+            writer.start(*(scrub(x, redact=redact, secrets=secrets) for x in (batch.title, batch.status)))
             started = True
-        for i, message in enumerate(batch.messages, count + 1):
-            message = message if message.seq else message.model_copy(update={"seq": i})
-            writer.message(scrubbed(message) if redact else message)
+        for message in batch.messages:
+            writer.message(scrubbed(message, redact=redact, secrets=secrets))
         count += len(batch.messages)
     writer.end(count)
     return count
 
 
-def scrubbed(message: Message) -> Message:
-    """The message with control characters dropped and credential-like strings masked, wherever they sit."""
-    return Message.model_validate(_scrub(message.model_dump(mode="json")))
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, str):
-        return clean(value, redact=True)
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
-    return value
+def scrubbed(message: Message, *, redact: bool = True, secrets: Sequence[str] = ()) -> Message:
+    """The message with control characters dropped and secrets masked (``shaping.scrub``), wherever they sit."""
+    return Message.model_validate(scrub(message.model_dump(mode="json"), redact=redact, secrets=secrets))

@@ -26,7 +26,7 @@ Opening::
     messages(ref, from_seq=None, limit=50) -> list[Message]   stored messages (redacted, no vendor extras)
     thread(ref) -> IndexedThread | None; threads(provider) -> dict[ref, IndexedThread]    sync state
     records(messages, first_seq) -> list[MessageRecord]; write(ThreadWrite); remove(ref) -> bool
-    record_page(ref, batch, *, first_seq)    write-through of one vendor page a tool read
+    record_page(ref, batch, *, first_seq)    write-through of one vendor page a tool read (record_pages: several)
     record_run(provider, started, *, error, note, since, complete); last_run(provider) -> ProviderRun | None
     sync_lock(provider, owner, *, wait); stats()
 

@@ -120,7 +120,8 @@ def _progress(
         resume = {"state": state, "seq": seq, "first": batch.messages[0].id if batch.messages else None}
     else:
         resume = {"state": batch.next_state, "seq": seq + len(records), "first": None}
-    return Progress(resume=resume, complete=last, listed=fingerprint(entry) if last else None)
+    whole = last and not batch.incomplete  # a page the vendor's reply cut short is read again next time
+    return Progress(resume=resume, complete=whole, listed=fingerprint(entry) if whole else None)
 
 
 def _write(

@@ -84,10 +84,10 @@ def kinds_mask(kinds: set[str] | frozenset[str]) -> int:
     return sum(1 << i for i, kind in enumerate(PART_KINDS) if kind in kinds)
 
 
-def redacted(message: Message, secrets: tuple[str, ...]) -> Message:
-    """Every string of the message cleaned, masked and capped; the vendor extras dropped."""
-    data = message.model_dump(mode="json", exclude_none=True, exclude={"vendor"})
-    return Message.model_validate(_scrub(data, secrets))
+def redacted(message: Message, secrets: tuple[str, ...], seq: int | None = None) -> Message:
+    """Every string of the message cleaned, masked and capped; the vendor extras dropped; numbered ``seq``."""
+    data = _scrub(message.model_dump(mode="json", exclude_none=True, exclude={"vendor"}), secrets)
+    return Message.model_validate(data if seq is None else data | {"seq": seq})
 
 
 def safe(text: str, secrets: tuple[str, ...]) -> str:
@@ -113,7 +113,7 @@ def search_text(message: Message) -> str:
 
 def record(message: Message, seq: int, secrets: tuple[str, ...] = ()) -> MessageRecord:
     """What the index stores of one message, numbered ``seq``."""
-    safe = redacted(message, secrets).model_copy(update={"seq": seq})
+    safe = redacted(message, secrets, seq)
     return MessageRecord(
         seq=seq,
         mid=safe.id,

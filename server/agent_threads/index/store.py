@@ -166,15 +166,20 @@ class ThreadIndex:
     async def record_page(self, ref: str, batch: Batch, *, first_seq: int) -> None:
         """Write-through: index one vendor page a tool read (``first_seq`` is the seq before its first message).
         A thread first seen this way is marked partly read, so the next sync reads it whole."""
-        provider = ref.partition(":")[0]
+        await self.record_pages(ref, [(batch, first_seq)])
+
+    async def record_pages(self, ref: str, pages: Sequence[tuple[Batch, int]]) -> None:
+        """``record_page`` for several pages of one thread (each with the seq before its first message), in one
+        write; the title and status are the latest page's that has them."""
+        messages = [m for batch, _ in pages for m in batch.messages]
         await self.write(
             ThreadWrite(
                 ref=ref,
-                provider=provider,
-                title=batch.title,
-                status=batch.status,
-                messages=self.records(batch.messages, first_seq),
-                usage=records.usage(batch.messages, self.secrets),
+                provider=ref.partition(":")[0],
+                title=next((b.title for b, _ in reversed(pages) if b.title), None),
+                status=next((b.status for b, _ in reversed(pages) if b.status), None),
+                messages=[r for batch, first in pages for r in self.records(batch.messages, first)],
+                usage=records.usage(messages, self.secrets),
                 synced=False,
             )  # fmt: skip
         )

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
+from ..errors import NotFoundError, ProviderAPIError, ProviderError
 from ..refs import ThreadRef
 from ..transcript import Message, StreamEvent, ThreadEntry
 
 State = dict[str, Any]
+T = TypeVar("T")
+MISSING_API = frozenset({"InvalidApi.NotFound", "InvalidAction", "ActionOffline", "UnsupportedOperation"})
+"""Codes that say the action itself does not exist here (region, version), not that the thread is gone."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,26 @@ class Batch:
     title: str | None = None
     status: str | None = None
     note: str | None = None
+    incomplete: str | None = None
+    """What this page lacks because the vendor's reply could not be read whole: the page is not the thread."""
+
+
+async def auxiliary(what: str, lookup: Awaitable[T]) -> tuple[T | None, str | None]:
+    """A lookup made beside the messages (a title, a status): its value, or None and a note naming ``what`` is
+    missing and why. The messages are never thrown away for it; the thread itself gone is still an error."""
+    try:
+        return await lookup, None
+    except NotFoundError as e:
+        if (e.code or "") not in MISSING_API:
+            raise
+        return None, _missing(what, e)
+    except ProviderError as e:
+        return None, _missing(what, e)
+
+
+def _missing(what: str, error: ProviderError) -> str:
+    code = f" ({error.code})" if isinstance(error, ProviderAPIError) and error.code else ""
+    return f"{what} unavailable: {error.message}{code}"
 
 
 class Provider(Protocol):
@@ -57,7 +81,11 @@ class Provider(Protocol):
 
     async def list_threads(self, parent: ThreadRef | None, state: State | None, limit: int) -> Listing: ...
 
-    async def read(self, ref: ThreadRef, state: State | None, limit: int) -> Batch: ...
+    async def read(self, ref: ThreadRef, state: State | None, limit: int) -> Batch:
+        """One vendor page of the thread from ``state`` (None: the first). A vendor that pages by a count is asked
+        for its largest page, whatever ``limit`` (the messages the caller wants at least, where the vendor leaves
+        the page size to the provider): the page that shows them keeps the rest for its next cursor."""
+        ...
 
     def stream(
         self, ref: ThreadRef, message: str | None, checkpoint: str | None

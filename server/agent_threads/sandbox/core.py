@@ -27,7 +27,21 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 FAMILIES = {"qoder": "qoder", "cms": "cms", "starops": "cms", "dms": "dms", "rdsai": "rdsai", "dataagent": "dataagent"}
-FaultKind = Literal["throttle", "server_error", "slow", "malformed", "truncated", "drop_stream", "drift"]
+FaultKind = Literal[
+    "throttle",
+    "server_error",
+    "error_200",
+    "slow",
+    "late_reply",
+    "slow_first_byte",
+    "malformed",
+    "truncated",
+    "drop_stream",
+    "close_early",
+    "stall",
+    "drift",
+    "endless",
+]
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,35 @@
 """Fault injection as ASGI middleware around a vendor app.
 
-Throttling and server errors are answered in the vendor's own envelope (the vendor module says how);
-slow replies, malformed or truncated bodies and dropped streams are the same for every vendor. On an event
-stream, ``malformed`` and ``truncated`` act on its first ``after_bytes`` bytes (a live stream may never end).
-Schema drift is the vendor module's business (``ctx.faults.take(family, key, ("drift",))``).
+Throttling, server errors and errors inside HTTP 200 (``error_200``) are answered in the vendor's own envelope
+(the vendor module says how); the rest is the same for every vendor:
+
+- ``slow``: the request waits ``delay`` before the vendor sees it; ``late_reply``: the vendor handles it at once
+  (a message is taken, a turn starts) and its reply reaches the client ``delay`` later (for replies that end);
+- ``slow_first_byte``: headers at once, the first byte of the body ``delay`` later;
+- ``malformed``, ``truncated``: a broken body (on an event stream, of its first ``after_bytes`` bytes);
+- ``drop_stream``: the connection breaks after ``after_bytes`` bytes;
+- ``close_early``: the body ends cleanly after the last whole frame within ``after_bytes`` bytes, as a vendor that
+  closes a replay before its end does; ``stall``: it pauses there for ``delay``, then goes on.
+
+Schema drift and endless replays are the vendor module's business (``ctx.faults.take(family, key, ("drift",))``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, get_args
 
 import anyio
 
-from .core import ASGIApp, Fault, Receive, SandboxContext, Scope, Send, route_key
+from .core import ASGIApp, Fault, FaultKind, Receive, SandboxContext, Scope, Send, route_key
 
 Message = MutableMapping[str, Any]
 """An ASGI message."""
 ErrorReply = Callable[[Fault], tuple[int, dict[str, str], bytes]]
 """Builds (status, headers, body) for a ``throttle`` or ``server_error`` fault in the vendor's envelope."""
 
-_HANDLED = ("throttle", "server_error", "slow", "malformed", "truncated", "drop_stream")
+_HANDLED = tuple(k for k in get_args(FaultKind) if k not in ("drift", "endless"))
+"""Every fault kind but those a vendor module acts on itself."""
 
 
 class StreamDropped(Exception):
@@ -35,17 +44,104 @@ def with_faults(app: ASGIApp, ctx: SandboxContext, family: str, error_reply: Err
         fault = ctx.faults.take(family, route_key(scope), _HANDLED)
         if fault is None:
             await app(scope, receive, send)
-        elif fault.kind in ("throttle", "server_error"):
+        elif fault.kind in ("throttle", "server_error", "error_200"):
             await _reply(send, *error_reply(fault))
         elif fault.kind == "slow":
             await anyio.sleep(fault.delay)
             await app(scope, receive, send)
-        elif fault.kind == "drop_stream":
-            await app(scope, receive, _dropping(send, fault.after_bytes))
+        elif fault.kind in _WRAPPERS:
+            await _WRAPPERS[fault.kind](app, scope, receive, send, fault)
         else:
             await _rewrite_body(app, scope, receive, send, fault)
 
     return wrapped
+
+
+async def _late(app: ASGIApp, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
+    held: list[Message] = []
+
+    async def hold(message: Message) -> None:
+        held.append(message)
+
+    await app(scope, receive, hold)
+    await anyio.sleep(fault.delay)
+    for message in held:
+        await send(message)
+
+
+async def _slow_first_byte(app: ASGIApp, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
+    waited = False
+
+    async def send_late(message: Message) -> None:
+        nonlocal waited
+        if message["type"] == "http.response.body" and message.get("body") and not waited:
+            waited = True
+            await anyio.sleep(fault.delay)
+        await send(message)
+
+    await app(scope, receive, send_late)
+
+
+async def _drop(app: ASGIApp, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
+    await app(scope, receive, _dropping(send, fault.after_bytes))
+
+
+async def _close_early(app: ASGIApp, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
+    with anyio.CancelScope() as closed:
+
+        async def at_frame(message: Message, body: bytes, keep: int) -> Message:
+            await send({"type": "http.response.body", "body": body[:keep], "more_body": False})
+            closed.cancel()  # the vendor stops writing: the app is cancelled at its next await
+            await anyio.sleep_forever()
+            return message
+
+        await app(scope, receive, _at_frame(send, fault.after_bytes, at_frame))
+
+
+async def _stall(app: ASGIApp, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
+    async def at_frame(message: Message, body: bytes, keep: int) -> Message:
+        await send({"type": "http.response.body", "body": body[:keep], "more_body": True})
+        await anyio.sleep(fault.delay)
+        return {**message, "body": body[keep:]}
+
+    await app(scope, receive, _at_frame(send, fault.after_bytes, at_frame))
+
+
+def _at_frame(send: Send, after_bytes: int, act: Callable[[Message, bytes, int], Awaitable[Message]]) -> Send:
+    """A send that forwards the body until ``after_bytes``, then lets ``act`` handle the chunk that crosses it
+    (with the length of its part up to the last whole frame); the body is sent chunked from the start."""
+    sent, done = 0, False
+
+    async def send_some(message: Message) -> None:
+        nonlocal sent, done
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"]
+            message = {**message, "headers": headers}
+        elif message["type"] == "http.response.body" and not done:
+            body = bytes(message.get("body", b""))
+            if sent + len(body) > after_bytes:
+                done = True
+                message = await act(message, body, _frame_end(body, after_bytes - sent))
+            sent += len(body)
+        await send(message)
+
+    return send_some
+
+
+def _frame_end(body: bytes, limit: int) -> int:
+    """Where the last whole event-stream frame within ``body[:limit]`` ends (0: none does)."""
+    end = body.rfind(b"\n\n", 0, max(0, limit))
+    return end + 2 if end >= 0 else 0
+
+
+_Wrapper = Callable[[ASGIApp, Scope, Receive, Send, Fault], Awaitable[None]]
+_WRAPPERS: dict[str, _Wrapper] = {
+    "late_reply": _late,
+    "slow_first_byte": _slow_first_byte,
+    "drop_stream": _drop,
+    "close_early": _close_early,
+    "stall": _stall,
+}
 
 
 async def _reply(send: Send, status: int, headers: dict[str, str], body: bytes) -> None:

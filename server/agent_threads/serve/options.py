@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config import seconds
 from ..errors import ConfigError
 
 TOKEN_VAR = "AGENT_THREADS_HTTP_TOKEN"
@@ -61,9 +61,9 @@ def load_options(
         token=token,
         allowed_hosts=_list(env, HOSTS_VAR) or (*LOOPBACK_HOSTS, *_bound_name(host)),
         allowed_origins=_list(env, ORIGINS_VAR) or LOOPBACK_ORIGINS,
-        drain_timeout=_seconds(env, DRAIN_VAR, 20.0, allow_zero=True),
+        drain_timeout=seconds(env, DRAIN_VAR, 20.0, allow_zero=True),
         max_streams=_count(env, MAX_STREAMS_VAR, 32),
-        idle_stream_timeout=_seconds(env, IDLE_STREAM_VAR, 60.0, allow_zero=False),
+        idle_stream_timeout=seconds(env, IDLE_STREAM_VAR, 60.0, allow_zero=False),
     )
 
 
@@ -115,20 +115,6 @@ def _checked_token(token: str, where: str) -> str:
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     items = tuple(part.strip().lower().rstrip("/") for part in env.get(name, "").split(",") if part.strip())
     return ("*",) if "*" in items else items
-
-
-def _seconds(env: Mapping[str, str], name: str, default: float, *, allow_zero: bool) -> float:
-    raw = env.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        least = "0 or more" if allow_zero else "more than 0"
-        raise ConfigError(f"{name} must be a number of seconds, {least}; got {raw!r}.")
-    return value
 
 
 def _count(env: Mapping[str, str], name: str, default: int) -> int:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from ..errors import UsageError
@@ -29,7 +29,9 @@ ParentArg = Annotated[
     Field(description="A container ref to list inside (e.g. 'qoder:sess_1' lists its threads).", max_length=1024),
 ]
 ListLimit = Annotated[int, Field(ge=1, le=100, description="Entries per page.")]
-PageLimit = Annotated[int, Field(ge=1, le=100, description="Vendor messages fetched per page.")]
+PageLimit = Annotated[
+    int, Field(ge=1, le=100, description="Transcript messages per page, at most (the budget may end a page sooner).")
+]
 RolesArg = Annotated[list[Role] | None, Field(description="Only these roles.", max_length=6)]
 KindsArg = Annotated[
     list[PartKind] | None,
@@ -37,9 +39,12 @@ KindsArg = Annotated[
         description="Only messages carrying one of these part kinds (e.g. ['event'] to find failures).", max_length=9
     ),
 ]
-SinceArg = Annotated[datetime | None, Field(description="Only messages at or after this ISO-8601 time.")]
 DetailArg = Annotated[
-    Detail, Field(description="brief: short previews; compact (default); full: whole values and vendor extras.")
+    Detail,
+    Field(
+        description="brief: short previews; compact (default); full: whole values (a shortened one ends in "
+        "…(+N chars)) and vendor extras."
+    ),
 ]
 BudgetArg = Annotated[int, Field(ge=500, le=20000, description="Upper bound on the size of this result.")]
 FormatArg = Annotated[
@@ -65,8 +70,17 @@ def _moment(value: Any) -> Any:
         raise ValueError(e.for_model()) from e
 
 
-Moment = Annotated[datetime, BeforeValidator(_moment)]
-"""A time argument: ISO-8601 (UTC unless it names a zone) or a span back from now ('30m', '12h', '7d', '2w')."""
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+Moment = Annotated[datetime, BeforeValidator(_moment), AfterValidator(_as_utc)]
+"""The type of every time argument: ISO-8601 (a date alone is its midnight; UTC unless it names a zone) or a span
+back from now ('30m', '12h', '7d', '2w'), always in UTC, so it compares with the transcript's times."""
+SinceArg = Annotated[
+    Moment | None,
+    Field(description="Only messages at or after this time: ISO-8601 (UTC unless it has an offset), or e.g. '2h'."),
+]
 FromArg = Annotated[
     Moment | None, Field(description="Only from this time on: ISO-8601, or a span back from now such as '7d'.")
 ]

@@ -19,7 +19,7 @@ from ..cursors import Codec, CursorStore
 from ..errors import AgentThreadsError, ConfigError
 from ..providers.base import Provider
 from ..readahead import ReadAhead
-from ..redact import mask_secrets
+from ..shaping import ERROR_TOKENS, error_text
 
 if TYPE_CHECKING:
     from ..index import ThreadIndex
@@ -61,6 +61,11 @@ class AppContext:
     def secrets(self) -> tuple[str, ...]:
         return tuple(v for p in self.settings.providers for v in p.credentials.values())
 
+    def error_text(self, error: AgentThreadsError, budget: int | None = None) -> str:
+        """What the model reads of an error: masked (this server's credentials always), bounded, untrusted."""
+        tokens = budget if budget is not None else ERROR_TOKENS
+        return error_text(error.for_model(), redact=self.settings.redact, secrets=self.secrets(), tokens=tokens)
+
 
 @dataclass
 class Current:
@@ -79,14 +84,15 @@ def app_of(ctx: ToolContext) -> AppContext:
 
 
 @asynccontextmanager
-async def tool_errors(app: AppContext, at_least: float = 0) -> AsyncIterator[None]:
-    """Turn project errors into ToolErrors with model-actionable, secret-free text, under the tool deadline."""
+async def tool_errors(app: AppContext, at_least: float = 0, budget: int | None = None) -> AsyncIterator[None]:
+    """Turn project errors into ToolErrors with model-actionable, secret-free, bounded text (``shaping.error_text``,
+    within ``budget`` tokens when the call has one), under the tool deadline."""
     deadline = max(app.settings.timeouts.tool, at_least)
     try:
         with anyio.fail_after(deadline):
             yield
     except AgentThreadsError as e:
-        raise ToolError(mask_secrets(e.for_model(), app.secrets())) from e
+        raise ToolError(app.error_text(e, budget)) from e
     except TimeoutError as e:
         raise ToolError(
             f"Gave up after {deadline:g}s (AGENT_THREADS_TOOL_TIMEOUT). Try a smaller limit, or retry later."

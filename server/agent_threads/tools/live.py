@@ -36,8 +36,10 @@ async def stream_chat(
         ref = parse_ref(thread)
         provider = app.provider(ref.provider)
         try:
+            report = _progress(ctx)
+            redact, secrets = app.settings.redact, app.secrets()
             turn, text = await live.follow(
-                provider, ref, message, checkpoint, timeout_s, _progress(ctx), app.codec, app.settings.redact
+                provider, ref, message, checkpoint, timeout_s, report, app.codec, redact, secrets
             )
         finally:  # pages of this thread read ahead before or during the turn may lack what it added
             if app.ahead is not None:

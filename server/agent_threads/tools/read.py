@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from .. import drill, pages, render, render_index, vendors
 from ..errors import UsageError
 from ..refs import parse_ref
-from ..schemas import MessagePageView, ThreadListView
+from ..schemas import ThreadListView
 from .args import (
     BudgetArg,
     CursorArg,
@@ -59,24 +59,26 @@ async def list_threads(
         parent_ref = parse_ref(parent, depth=(1,)) if parent else None
         if parent_ref and parent_ref.provider != provider:
             raise UsageError(f"parent {parent!r} belongs to {parent_ref.provider!r}, not {provider!r}.")
-        listing, text = await pages.list_page(app.provider(provider), parent_ref, cursor, limit, app.codec)
-        digests = await _digests(app, [t.ref for t in listing.threads if not t.children])
-        if digests:
-            text = render.list_text(listing, {ref: render_index.digest_line(d) for ref, d in digests.items()})
+        view = pages.View(redact=app.settings.redact, secrets=app.secrets())
+        listing, text = await pages.list_page(
+            app.provider(provider), parent_ref, cursor, limit, app.codec, view, lambda refs: _digests(app, refs)
+        )
     return result(text, listing)
 
 
-async def _digests(app: AppContext, refs: list[str]) -> dict[str, Digest]:
-    """The digests of the indexed threads among ``refs``; none when the index is off or fails (listing goes on)."""
+async def _digests(app: AppContext, refs: list[str]) -> dict[str, str]:
+    """The digest lines of the indexed threads among ``refs``; none when the index is off or fails (listing goes
+    on)."""
     if app.index is None or not refs:
         return {}
     from ..index import IndexStoreError
 
     try:
-        return await app.index.digests(refs)
+        found: dict[str, Digest] = await app.index.digests(refs)
     except IndexStoreError as e:
         log.warning("digests for list_threads: %s", e.for_model())
         return {}
+    return {ref: render_index.digest_line(d) for ref, d in found.items()}
 
 
 async def get_thread_messages(
@@ -91,15 +93,15 @@ async def get_thread_messages(
     budget_tokens: BudgetArg = 8000,
     format: FormatArg = "text",
     from_seq: FromSeqArg = None,
-) -> Annotated[CallToolResult, MessagePageView]:
-    """Read one page of a thread as a compact transcript (times UTC); follow next_cursor for the rest."""
+) -> CallToolResult:
+    """Read one page of a thread as a compact transcript (times UTC; ./X: a thread beside it); follow next_cursor."""
     app = app_of(ctx)
-    async with tool_errors(app):
+    async with tool_errors(app, budget=budget_tokens):
         ref = parse_ref(thread)
         filters = pages.Filters(frozenset(roles or ()) or None, frozenset(kinds or ()) or None, since)
-        view = pages.View(detail, budget_tokens, app.settings.redact, format)
+        view = pages.View(detail, budget_tokens, app.settings.redact, format, app.secrets())
         provider = app.provider(ref.provider)
-        start = drill.index_seq(app.codec, ref, cursor) if cursor else from_seq
+        start = drill.index_start(app.codec, ref, cursor) if cursor else (from_seq, 0) if from_seq is not None else None
         if start is not None:
             sources = drill.Sources(app.codec, app.ahead, app.index)
             page, text = await drill.read_from(sources, provider, ref, start, limit, filters, view)

@@ -38,10 +38,10 @@ async def test_list_threads_shows_the_known_instances_and_says_there_is_no_list_
 async def test_a_session_reads_as_a_compact_transcript_with_plan_reasoning_and_feedback(sandbox_server: Any) -> None:
     result = await _call(sandbox_server, "get_thread_messages", {"thread": SALES})
     text = _text(result)
-    assert not result.is_error and text.splitlines()[0].startswith(f"{SALES} · who are you · idle")
+    assert not result.is_error and text.splitlines()[0] == "thread: who are you · idle"
     assert "#3 02:46 user: Which 5 products had the highest revenue in Q3 2025?" in text
     assert "2. Query the orders table: SQL error: column orders.revenue does not exist [failed]" in text
-    assert "↳ thinking: Revenue is not a column" in text and "↳ event feedback [positive]" in text
+    assert "↳ thinking: Revenue is not a column" in text and "↳ feedback [positive]" in text
     assert "↳ error reply QueryTimeout: the query ran longer than 60s" in text and text.endswith("end of thread")
 
 
@@ -58,19 +58,29 @@ async def test_context_secrets_are_masked_in_text_and_structured_output_even_in_
     assert json.dumps(context).count("key=***") == 1
 
 
-async def test_stream_chat_on_an_instance_starts_a_session_that_can_be_continued(sandbox_server: Any) -> None:
+async def test_stream_chat_on_an_instance_returns_the_new_sessions_ref_as_its_thread_to_continue_with(
+    sandbox_server: Any,
+) -> None:
     async with Client(sandbox_server) as client:
         with anyio.fail_after(20):
             first = await client.call_tool(
                 "stream_chat", {"thread": f"dataagent:{INSTANCE}", "message": "Average order value?"}
             )
-            new_ref = _text(first).split("continue this conversation with thread ", 1)[1].split()[0]
-            second = await client.call_tool("stream_chat", {"thread": new_ref, "message": "And last month?"})
+            new_ref = (first.structured_content or {})["thread"]
+            second = await client.call_tool(
+                "stream_chat",
+                {"thread": new_ref, "message": "And last month?", "checkpoint": first.structured_content["checkpoint"]},
+            )
             listed = await client.call_tool(
                 "list_threads", {"provider": "dataagent", "parent": f"dataagent:{INSTANCE}"}
             )
             page = await client.call_tool("get_thread_messages", {"thread": new_ref, "format": "json"})
     assert not first.is_error and "turn ended (end_turn)" in _text(first) and "checkpoint: " in _text(first)
+    assert new_ref.startswith(f"dataagent:{INSTANCE}/") and new_ref != f"dataagent:{INSTANCE}"
+    assert _text(first).startswith(
+        f"{new_ref} · live turn"
+    ) and f"continue this conversation with thread {new_ref}" in _text(first)
+    assert not second.is_error, _text(second)
     assert "#1 user: And last month?" in _text(second)
     assert new_ref in _text(listed) and "Average order value?" in _text(listed)
     assert [m["role"] for m in (page.structured_content or {})["messages"]] == ["user", "assistant"] * 2

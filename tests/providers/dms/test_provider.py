@@ -29,13 +29,14 @@ FAILED = "dms:sess_failed_join_0e55"
 
 @asynccontextmanager
 async def dms(policy: RetryPolicy, **options: Any) -> AsyncIterator[tuple[DmsProvider, Sandbox]]:
-    """A DMS provider wired to a fresh DMS-only sandbox (``options``: sandbox knobs and ``dms_unit``)."""
+    """A DMS provider wired to a fresh DMS-only sandbox (``options``: sandbox knobs, ``dms_unit``, ``timeouts``)."""
+    timeouts: Timeouts = options.pop("timeouts", None) or Timeouts()
     knobs = {k: v for k, v in options.items() if k != "dms_unit"}
     async with Sandbox(SandboxContext(options=knobs), families=["dms"]).running() as sandbox:
         spec = next(p for p in load_settings(sandbox.env()).providers if p.family == "dms")
         if "dms_unit" in options:
             spec = replace(spec, options={"dms_unit": options["dms_unit"]})
-        provider = create(spec, Timeouts(), policy)
+        provider = create(spec, timeouts, policy)
         async with provider.client:
             yield provider, sandbox
 
@@ -238,3 +239,20 @@ async def test_a_kept_session_older_than_its_ttl_is_described_again(fast_retries
         now[0] += TTL + 1
         await provider.read(ref, first.next_state, 1)
     assert _details_asked(sent) == 2
+
+
+async def test_a_failing_second_description_keeps_the_turns_and_names_what_is_missing(
+    fast_retries: RetryPolicy,
+) -> None:
+    async with dms(fast_retries, **{"dms.big_thread_events": 30}) as (provider, sandbox):
+        ref = parse_ref("dms:sess_big_thread_0001")
+        baseline, _ = await read_all(provider, ref, 2)
+        page = await provider.read(ref, None, 2)
+        messages = list(page.messages)
+        sandbox.ctx.faults.add("dms", "server_error", route="DescribeDataAgentSession", times=None)
+        while page.next_state is not None:
+            page = await provider.read(ref, page.next_state, 2)
+            messages += page.messages
+    assert [m.model_dump() for m in messages] == [m.model_dump() for m in baseline]
+    assert page.note is not None and page.note.startswith("messages sent since the read began unavailable: ")
+    assert page.incomplete is None

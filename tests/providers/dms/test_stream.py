@@ -30,13 +30,16 @@ async def test_following_without_a_checkpoint_shows_only_the_latest_turn(fast_re
     )
 
 
-async def test_sending_a_message_streams_the_new_reply_to_its_end(fast_retries: RetryPolicy) -> None:
+async def test_sending_a_message_streams_the_sent_message_and_the_new_reply_to_its_end(
+    fast_retries: RetryPolicy,
+) -> None:
     async with dms(fast_retries) as (provider, _):
         events = await follow_turn(provider, Q3, "What about Q4?")
         history = await provider.session("sess_q3_sales_7b1c")
-    turn = fold(events)
-    assert turn.messages[0].text.startswith("Question received.\n\nYou asked: What about Q4?")
-    assert any(isinstance(p, PlanPart) for p in turn.messages[0].parts)
+    sent, reply = fold(events).messages
+    assert (sent.role, sent.text, sent.id) == ("user", "What about Q4?", history.messages[-1].id)
+    assert reply.text.startswith("Question received.\n\nYou asked: What about Q4?")
+    assert any(isinstance(p, PlanPart) for p in reply.parts)
     assert [m.content for m in history.messages][-1] == "What about Q4?"
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+import pytest
 from mcp import Client
+
+from agent_threads.sandbox import Sandbox
 
 from ...fakes import result_text as _text
 
@@ -29,7 +32,7 @@ async def test_get_thread_messages_gives_a_compact_dms_transcript(sandbox_server
         as_json = await client.call_tool("get_thread_messages", {"thread": Q3, "format": "json"})
     assert not result.is_error, _text(result)
     lines = _text(result).splitlines()
-    assert lines[0] == "dms:sess_q3_sales_7b1c · Q3 sales growth by region · finished"
+    assert lines[0] == "thread: Q3 sales growth by region · finished"
     assert lines[1] == "#1 2026-05-18 03:40 user: Which region had the highest sales growth in Q3 2025?"
     plan = "  ↳ plan Q3 regional growth: 1. Locate the orders and regions tables; 2. Sum Q2 and Q3 revenue by region;"
     assert any(line.startswith(plan) for line in lines)
@@ -51,7 +54,7 @@ async def test_get_thread_messages_filters_dms_errors_by_kind(sandbox_server: An
             "get_thread_messages", {"thread": "dms:sess_failed_join_0e55", "kinds": ["event"]}
         )
     text = _text(result)
-    assert "error ERROR SQL_EXECUTION_FAILED: Table 'sales.legacy_users' doesn't exist" in text
+    assert "error SQL_EXECUTION_FAILED: Table 'sales.legacy_users' doesn't exist" in text
     assert "error finish [FAILED] TASK_FAILED: The analysis stopped after a SQL error." in text
 
 
@@ -72,5 +75,25 @@ async def test_stream_chat_sends_to_dms_and_returns_the_whole_turn_with_a_checkp
     assert not sent.is_error, _text(sent)
     turn = sent.structured_content
     assert (turn["ended"], turn["stop_reason"]) == (True, "finished")
-    assert turn["messages"][0]["text"].startswith("Question received.\n\nYou asked: And Q4?")
+    assert [m["role"] for m in turn["messages"]] == ["user", "assistant"] and turn["messages"][0]["text"] == "And Q4?"
+    assert turn["messages"][1]["text"].startswith("Question received.\n\nYou asked: And Q4?")
     assert again.structured_content["messages"] == [] and again.structured_content["stop_reason"] == "idle"
+
+
+@pytest.mark.parametrize("form", ["text", "json"])
+async def test_a_transcript_the_replay_cut_short_says_it_is_incomplete_and_never_end_of_thread(
+    sandbox: Sandbox, sandbox_server: Any, form: str
+) -> None:
+    sandbox.ctx.faults.add("dms", "close_early", route="GetChatContent", after_bytes=1200)
+    sandbox.ctx.faults.add("dms", "close_early", route="GetChatContent", after_bytes=0, times=None)
+    async with Client(sandbox_server) as client:
+        result = await client.call_tool("get_thread_messages", {"thread": Q3, "format": form})
+    assert not result.is_error, _text(result)
+    if form == "json":
+        assert "closed before it was complete" in result.structured_content["incomplete"]
+        return
+    text = _text(result)
+    assert "\nincomplete: the GetChatContent replay closed before it was complete" in text
+    assert "end of thread" not in text and text.endswith(
+        "end of what could be read: not the whole thread (read it again later)"
+    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from agent_threads.providers.qoder.mapper import Mapper
 from agent_threads.providers.qoder.mapping import feed
+from agent_threads.providers.qoder.wire import WireEvent, WireEventPage
 from agent_threads.transcript import ArtifactPart, EventPart, Message, ReasoningPart, ToolCallPart, ToolResultPart
 
 
@@ -79,6 +81,19 @@ def test_non_text_blocks_become_artifacts() -> None:
     ]
 
 
+def test_adjacent_text_blocks_are_one_text_joined_with_nothing_between_them() -> None:
+    split = [{"type": "text", "text": "East China grew fast"}, {"type": "text", "text": "est: 16.1%."}]
+    (message,) = mapped(ev(1, "agent.message", content=split))
+    assert message.text == "East China grew fastest: 16.1%."
+
+
+def test_a_break_marks_only_where_a_non_text_block_sat_between_two_texts() -> None:
+    image = {"type": "image", "source": {"type": "url", "url": "https://x/y.png"}}
+    content = [{"type": "text", "text": "See the chart"}, image, {"type": "text", "text": "It rises."}, image]
+    (message,) = mapped(ev(1, "agent.message", content=content))
+    assert message.text == "See the chart\nIt rises." and len(message.parts) == 2
+
+
 def test_an_idle_after_exhausted_retries_is_an_error() -> None:
     (message,) = mapped(ev(1, "session.status_idle", stop_reason={"type": "retries_exhausted"}))
     assert message.parts == [EventPart(name="session", status="idle", code="retries_exhausted", is_error=True)]
@@ -113,3 +128,14 @@ def test_status_merging_stops_at_a_spoken_message() -> None:
     )
     assert [(m.role, len(m.parts)) for m in out] == [("event", 2), ("assistant", 0), ("event", 1)]
     assert out[0].parts[1] == EventPart(name="thread Helper", status="running")
+
+
+def test_a_page_validates_each_event_once_and_keeps_one_in_a_surprising_shape_as_it_came() -> None:
+    body = json.dumps({"data": [ev(1, "user.message", content="hi"), ev(2, "agent.tool_use", name={"weird": True})]})
+    page = WireEventPage.model_validate_json(body)
+    assert isinstance(page.data[0], WireEvent) and page.data[1] == ev(2, "agent.tool_use", name={"weird": True})
+    mapper = Mapper(lambda tid: f"qoder:sess_1/{tid}")
+    for event in page.data:
+        feed(mapper, event)
+    first, second = mapper.messages.values()
+    assert (first.role, first.text) == ("user", "hi") and second.vendor == {"name": {"weird": True}}

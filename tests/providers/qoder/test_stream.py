@@ -16,13 +16,14 @@ from agent_threads.providers.qoder.provider import QoderProvider, create
 from agent_threads.providers.qoder.wire import WirePage
 from agent_threads.refs import parse_ref
 from agent_threads.sandbox import Sandbox
-from agent_threads.sandbox.qoder.data import CHILD_A, SID_A
+from agent_threads.sandbox.qoder.data import CHILD_A, SID_A, SID_B
 from agent_threads.transcript import (
     Mark,
     MessageDone,
     MessageStart,
     ReasoningPart,
     TextDelta,
+    ToolCallPart,
     TurnEnd,
     fold,
 )
@@ -56,6 +57,32 @@ async def test_following_without_a_checkpoint_replays_only_the_latest_turn(qoder
     assert turn.messages[0].text == "Thanks. 请把结论翻译成中文。" and turn.ended and turn.stop_reason == "end_turn"
     assert turn.checkpoint == (await session_event_ids(qoder))[-1]
     assert all(isinstance(e, (MessageDone, Mark, TurnEnd)) for e in seen)
+
+
+async def test_attaching_after_a_turn_that_paused_and_went_on_shows_its_final_answer_at_once(
+    qoder: QoderProvider,
+) -> None:
+    seen = await follow_turn(qoder, f"qoder:{SID_B}")
+    turn = fold(seen)
+    assert turn.ended and turn.stop_reason == "end_turn", "the requires_action pause is not the end of the turn"
+    answers = [m.text for m in turn.messages if m.role == "assistant" and m.text]
+    assert answers[-1].startswith("已修复:forgotPassword 在找不到用户时返回 404")
+    ci = next(p for m in turn.messages for p in m.parts if isinstance(p, ToolCallPart) and p.name == "run_ci")
+    assert ci.result == "CI passed: 128 tests, 0 failures.", "the tool call before the pause shows its result"
+    assert sum(isinstance(e, TurnEnd) for e in seen) == 1
+
+
+async def test_an_idle_followed_only_by_the_next_turn_ends_the_turn(qoder: QoderProvider) -> None:
+    ids = await session_event_ids(qoder)
+    first_idle = ids.index(
+        next(
+            e["id"]
+            for e in (await qoder.fetch(WirePage, f"sessions/{SID_A}/events", {"limit": 100})).data
+            if e["type"] == "session.status_idle"
+        )
+    )
+    turn = fold(await follow_turn(qoder, str(SESSION), checkpoint=ids[first_idle - 1]))
+    assert turn.ended and turn.checkpoint == ids[first_idle]
 
 
 async def test_sending_posts_once_and_follows_thinking_and_text_deltas_to_idle(

@@ -51,7 +51,7 @@ async def test_a_compact_page_reads_as_a_terse_transcript(sandbox_server: Any) -
     async with Client(sandbox_server) as client:
         page = await client.call_tool("get_thread_messages", {"thread": f"qoder:{SID_A}/{CHILD_A}"})
     body = text(page)
-    assert body.startswith(f"qoder:{SID_A}/{CHILD_A} · Research Agent · idle")
+    assert body.startswith("thread: Research Agent · idle\n")
     assert "tool WebFetch(" in body and "[error] → ERROR HTTP 403 Forbidden" in body and body.endswith("end of thread")
 
 

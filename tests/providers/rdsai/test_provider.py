@@ -58,19 +58,30 @@ async def test_pages_go_backwards_and_each_is_shown_oldest_first(fast_retries: R
     async with rdsai(fast_retries) as (provider, _):
         pages = await read_pages(provider, SLOW, 2)
     assert [[m.text[:20] for m in page] for page in pages] == [
-        ["And check the replic", "Checking the read-on"],
-        ["Create the missing i", "I prepared the state"],
-        ["Why is my MySQL inst", "CPU has been at 92% "],
+        ["Why is my MySQL inst", "CPU has been at 92% ", "Create the missing i"]
+        + ["I prepared the state", "And check the replic", "Checking the read-on"]
     ]
-    assert [[m.seq for m in page] for page in pages] == [[-2, -1], [-4, -3], [-6, -5]]
+    assert [m.seq for m in pages[0]] == [-6, -5, -4, -3, -2, -1]
+
+
+async def test_each_page_is_the_vendors_largest_whatever_the_limit_asked(fast_retries: RetryPolicy) -> None:
+    async with rdsai(fast_retries, **{"rdsai.big_conversation_rows": 250}) as (provider, _):
+        pages = await read_pages(provider, f"rdsai:{stable_id('big')}", 2)
+    assert [[m.seq for m in page] for page in pages] == [
+        list(range(-200, 0)),
+        list(range(-400, -200)),
+        list(range(-500, -400)),
+    ]
+    assert pages[-1][0].text == "Check #1: is instance rm-big0 healthy?"
 
 
 async def test_the_first_page_says_how_pages_are_ordered_and_later_ones_do_not(fast_retries: RetryPolicy) -> None:
-    async with rdsai(fast_retries) as (provider, _):
-        first = await provider.read(parse_ref(SLOW), None, 2)
-        second = await provider.read(parse_ref(SLOW), first.next_state, 2)
+    async with rdsai(fast_retries, **{"rdsai.big_conversation_rows": 150}) as (provider, _):
+        first = await provider.read(parse_ref(f"rdsai:{stable_id('big')}"), None, 2)
+        second = await provider.read(parse_ref(f"rdsai:{stable_id('big')}"), first.next_state, 2)
+        whole = await provider.read(parse_ref(SLOW), None, 2)
     assert first.note is not None and "newest" in first.note and "chronological" in first.note
-    assert second.note is None
+    assert second.note is None and whole.note is None
 
 
 async def test_one_row_is_the_query_then_the_answer_with_tool_calls_paired_and_feedback(

@@ -13,13 +13,14 @@ from ...conftest import NoSleep, follow_turn
 from .test_provider import DISK, rdsai
 
 
-async def test_sending_a_query_streams_the_reply_to_message_end(fast_retries: RetryPolicy) -> None:
+async def test_sending_a_query_streams_the_query_and_the_reply_to_message_end(fast_retries: RetryPolicy) -> None:
     async with rdsai(fast_retries) as (provider, _):
         events = await follow_turn(provider, DISK, "How full is the disk now?")
-        newest = await provider.read(parse_ref(DISK), None, 2)
+        newest = await provider.read(parse_ref(DISK), None, 2)  # the newest vendor page, oldest first
     turn = fold(events)
     assert (turn.ended, turn.stop_reason) == (True, "message_end")
-    reply = turn.messages[0]
+    query, reply = turn.messages
+    assert (query.role, query.text, query.id) == ("user", "How full is the disk now?", newest.messages[-2].id)
     assert (
         reply.text
         == "You asked: How full is the disk now? The sandbox instance rm-sandbox01 is running; disk usage 31%, CPU 12%."
@@ -27,8 +28,8 @@ async def test_sending_a_query_streams_the_reply_to_message_end(fast_retries: Re
     call = next(p for p in reply.parts if isinstance(p, ToolCallPart))
     assert call.name == "DescribeDBInstanceAttribute" and call.result is not None and "Running" in call.result
     assert len([e for e in events if isinstance(e, TextDelta)]) > 5
-    assert [(m.seq, m.text) for m in newest.messages][0] == (-2, "How full is the disk now?")
-    assert newest.messages[1].id == reply.id
+    assert [(m.seq, m.text) for m in newest.messages][-2] == (-2, "How full is the disk now?")
+    assert newest.messages[-1].id == reply.id
 
 
 async def test_streaming_needs_a_message_or_a_checkpoint(fast_retries: RetryPolicy) -> None:
@@ -47,10 +48,10 @@ async def test_a_dropped_reply_is_completed_from_the_stored_row_and_the_query_go
         assert [f[1] for f in sandbox.ctx.faults.fired] == ["drop_stream"]
     turn = fold(events)
     assert (
-        turn.messages[0].text
+        turn.messages[-1].text
         == "已收到您的问题:「磁盘还剩多少?」。沙箱实例 rm-sandbox01 运行正常,磁盘使用率 31%,CPU 12%。"
     )
-    assert len(turn.messages) == 1 and turn.stop_reason == "message_end"
+    assert [m.role for m in turn.messages] == ["user", "assistant"] and turn.stop_reason == "message_end"
     assert [r.query for r in rows].count("磁盘还剩多少?") == 1
 
 
@@ -60,7 +61,7 @@ async def test_a_checkpoint_gets_the_rest_of_the_reply(fast_retries: RetryPolicy
         marks = [e for e in whole if isinstance(e, Mark)]
         middle = marks[len(marks) // 2]
         rest = await follow_turn(provider, DISK, None, middle.checkpoint)
-    full = fold(whole).messages[0].text
+    full = fold(whole).messages[-1].text
     seen = int(middle.checkpoint.rsplit(":", 2)[1])
     done = next(e for e in rest if isinstance(e, MessageDone))
     assert 0 < seen < len(full)

@@ -1,10 +1,7 @@
-"""The Qoder sandbox speaks Qoder's wire format: Bearer checks, envelopes, both cursor styles, SSE, turns."""
+"""The Qoder sandbox speaks Qoder's wire format: Bearer checks, envelopes, both cursor styles, SSE."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -14,37 +11,7 @@ import pytest
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.qoder.data import CHILD_A, COORD_A, SID_A, SID_B, SID_D
 
-BUSY = "Session is currently processing a turn. Cancel the current turn or wait for completion."
-
-
-@pytest.fixture
-async def api(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
-    headers = {"Authorization": f"Bearer {sandbox.ctx.creds.qoder_pat}", "Accept": "application/json"}
-    async with httpx.AsyncClient(base_url=sandbox.url("qoder") + "/api/v1/", headers=headers) as client:
-        yield client
-
-
-@dataclass
-class Frames:
-    comments: list[str] = field(default_factory=list[str])
-    frames: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list[tuple[str, str, dict[str, Any]]])
-
-
-async def read_stream(response: httpx.Response, until: str) -> Frames:
-    """Parse SSE lines into (id, event, data) until an event of type ``until`` arrives."""
-    out, current = Frames(), {}
-    async for line in response.aiter_lines():
-        if line.startswith(":"):
-            out.comments.append(line)
-        elif line:
-            name, _, value = line.partition(": ")
-            current[name] = value
-        elif current:
-            out.frames.append((current["id"], current["event"], json.loads(current["data"])))
-            current = {}
-            if out.frames[-1][1] == until:
-                return out
-    return out
+from .frames import read_stream
 
 
 async def all_ids(api: httpx.AsyncClient, url: str, **params: Any) -> list[str]:
@@ -184,62 +151,6 @@ async def test_an_events_route_asked_for_event_stream_streams(api: httpx.AsyncCl
 async def test_a_last_event_id_of_another_session_is_400(api: httpx.AsyncClient) -> None:
     reply = await api.get(f"cloud/sessions/{SID_A}/events/stream", headers={"Last-Event-ID": "evt_nope"})
     assert reply.status_code == 400
-
-
-async def send(api: httpx.AsyncClient, text: str, **headers: str) -> httpx.Response:
-    body = {"events": [{"type": "user.message", "content": [{"type": "text", "text": text}]}]}
-    return await api.post(f"cloud/sessions/{SID_A}/events", json=body, headers=headers)
-
-
-async def test_a_user_message_runs_a_turn_whose_deltas_share_the_final_event_id(api: httpx.AsyncClient) -> None:
-    sent = (await send(api, "hello 世界")).json()["data"][0]
-    with anyio.fail_after(5):
-        async with api.stream(
-            "GET", f"cloud/sessions/{SID_A}/events/stream", headers={"Last-Event-ID": sent["id"]}
-        ) as reply:
-            got = await read_stream(reply, until="session.status_idle")
-    names = [name for _, name, _ in got.frames]
-    assert names[0] == "session.status_running" and names[-1] == "session.status_idle"
-    final = next(data for _, name, data in got.frames if name == "agent.message")
-    deltas = [data for eid, name, data in got.frames if name == "event_delta" and eid == final["id"]]
-    assert "".join(d["delta"]["content"]["text"] for d in deltas) == final["content"][0]["text"]
-    assert (
-        names.index("agent.thinking")
-        < names.index("agent.tool_use")
-        < names.index("agent.tool_result")
-        < names.index("agent.message")
-    )
-
-
-async def finish(api: httpx.AsyncClient, gate: anyio.Event, sent: httpx.Response) -> None:
-    """Open the gate and follow the turn to its end, so no turn outlives the test."""
-    gate.set()
-    headers = {"Last-Event-ID": sent.json()["data"][0]["id"]}
-    with anyio.fail_after(5):
-        async with api.stream("GET", f"cloud/sessions/{SID_A}/events/stream", headers=headers) as reply:
-            await read_stream(reply, until="session.status_idle")
-
-
-async def test_a_second_message_during_a_turn_is_409_conflict_error(sandbox: Sandbox, api: httpx.AsyncClient) -> None:
-    gate = sandbox.ctx.options["qoder.turn_gate"] = anyio.Event()
-    first = await send(api, "first")
-    busy = await send(api, "second")
-    assert (busy.status_code, busy.json()["error"]) == (409, {"type": "conflict_error", "message": BUSY})
-    await finish(api, gate, first)
-
-
-async def test_a_repeated_idempotency_key_gets_the_first_reply_without_a_second_turn(
-    sandbox: Sandbox, api: httpx.AsyncClient
-) -> None:
-    gate = sandbox.ctx.options["qoder.turn_gate"] = anyio.Event()
-    first = await send(api, "once", **{"Idempotency-Key": "k1"})
-    again = await send(api, "once", **{"Idempotency-Key": "k1"})
-    assert again.status_code == 200 and again.json() == first.json()
-    await finish(api, gate, first)
-    users = (await api.get(f"cloud/sessions/{SID_A}/events", params={"types[]": "user.message", "limit": 100})).json()[
-        "data"
-    ]
-    assert [u["content"] for u in users].count([{"type": "text", "text": "once"}]) == 1
 
 
 async def test_faults_answer_in_the_qoder_envelope(sandbox: Sandbox, api: httpx.AsyncClient) -> None:

@@ -57,29 +57,47 @@ def _json_object(response: httpx.Response) -> dict[str, Any]:
 
 
 class _Envelope(BaseModel):
-    """Only the top-level success flag: validating into it skips building the page (a full parse is ~2x dearer)."""
+    """Only the top-level flag, code and message: validating into it skips building the page (a full parse is ~2x
+    dearer)."""
 
     model_config = ConfigDict(extra="ignore")
     Success: Any = None
     success: Any = None
+    Code: Any = None
+    code: Any = None
+    ErrorCode: Any = None
+    Message: Any = None
+    message: Any = None
+    ErrorMessage: Any = None
+
+
+_SUCCESS_CODES = frozenset({"", "200", "0", "OK", "SUCCESS"})
 
 
 def _envelope(response: httpx.Response) -> dict[str, Any]:
-    if b'uccess"' not in response.content:  # no Success key anywhere: nothing to parse
+    if b'uccess"' not in response.content and b'ode"' not in response.content:  # neither key: nothing to parse
         return {}
     try:
-        return _Envelope.model_validate_json(response.content).model_dump(exclude_unset=True)
+        return _Envelope.model_validate_json(response.content).model_dump(exclude_none=True)
     except ValidationError:  # not a JSON object: the provider's own parse reports it
         return {}
 
 
 def _failed_in_band(body: dict[str, Any]) -> bool:
+    """``Success: false``, or an error code and message with no ``Success`` flag at all: an error inside HTTP 200."""
     success = body.get("Success", body.get("success"))
-    return success is False or (isinstance(success, str) and success.lower() == "false")
+    if success is not None:
+        return success is False or (isinstance(success, str) and success.lower() == "false")
+    code = _pick(body, "Code", "code", "ErrorCode")
+    return code is not None and code.upper() not in _SUCCESS_CODES and _pick(body, *_MESSAGES) is not None
+
+
+_MESSAGES = ("Message", "message", "ErrorMessage")
 
 
 def checker(provider_id: str) -> http.Checker:
-    """Raises the mapped ``ProviderAPIError`` for an Alibaba error reply, including ``Success: false`` on 200."""
+    """Raises the mapped ``ProviderAPIError`` for an Alibaba error reply, also one inside HTTP 200 (``Success:
+    false``, or an error code and message without a ``Success`` flag)."""
 
     def check(response: httpx.Response) -> None:
         if response.is_success:

@@ -1,12 +1,13 @@
 """CMS / STAROps messages onto the normalized transcript; the same mapping serves GetThreadData and CreateChat SSE.
 
 A message's ``contents`` is a list of chunks: ``append: true`` continues the current block, anything else starts
-a new one (blocks are joined with a newline, so no text is ever lost); ``lastChunk`` closes the message.
+a new one; adjacent text chunks are one text either way (a block may start mid-sentence), with a line break only
+where a chunk of another kind sat between them; ``lastChunk`` closes the message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -23,7 +24,7 @@ from ...transcript import (
     ThreadEntry,
     ToolCallPart,
 )
-from ...wire import as_text
+from ...wire import as_text, join_blocks
 from .wire import (
     Agent,
     Artifact,
@@ -52,13 +53,11 @@ _REASONING_TYPES = {"reasoning", "thinking", "think"}
 _PLAIN_MESSAGE_TYPES = {None, "", "text", "message", "chunk"}
 
 
-def merge_chunks(chunks: list[Chunk]) -> str:
-    """One text from streamed chunks: ``append`` continues the block, otherwise a new block (newline-joined)."""
-    text = ""
-    for chunk in chunks:
-        value = as_text(chunk.value)
-        text = text + value if chunk.append or not text else f"{text}\n{value}"
-    return text
+def merge_chunks(chunks: list[Chunk], kinds: Collection[str | None] | None = None) -> str:
+    """One text from streamed chunks of the given kinds (None: every chunk), in order. Adjacent chunks are one text
+    (``append`` or not: a new block may start mid-sentence); a line break marks where a chunk of another kind sat
+    between two of them."""
+    return join_blocks(as_text(c.value) if kinds is None or c.type in kinds else None for c in chunks)
 
 
 def message_id(msg: WireMessage, trace: str) -> str:
@@ -104,12 +103,11 @@ def merge_messages(old: WireMessage, new: WireMessage) -> WireMessage:
 
 
 def _content_parts(msg: WireMessage) -> tuple[str, list[Part]]:
-    text_chunks = [c for c in msg.contents if c.type in _TEXT_TYPES]
-    thinking = [c for c in msg.contents if c.type in _REASONING_TYPES]
-    parts: list[Part] = [ReasoningPart(text=merge_chunks(thinking))] if thinking else []
+    thinking = any(c.type in _REASONING_TYPES for c in msg.contents)
+    parts: list[Part] = [ReasoningPart(text=merge_chunks(msg.contents, _REASONING_TYPES))] if thinking else []
     other = [c for c in msg.contents if c.type not in _TEXT_TYPES and c.type not in _REASONING_TYPES]
     parts += [DataPart(category=c.type, data=c.value) for c in other]
-    return merge_chunks(text_chunks), parts
+    return merge_chunks(msg.contents, _TEXT_TYPES), parts
 
 
 def tool_part(tool: Tool) -> ToolCallPart:
@@ -147,10 +145,9 @@ def event_part(event: Event) -> EventPart:
 
 
 def artifact_part(artifact: Artifact) -> ArtifactPart:
-    texts = [p.text for p in artifact.parts if p.text]
     files = [p.file for p in artifact.parts if isinstance(p.file, dict)]
     uri = next((str(f.get("uri")) for f in files if f.get("uri")), None)
-    text = "\n".join(texts) or artifact.description
+    text = join_blocks(p.text if p.text is not None else None for p in artifact.parts) or artifact.description
     return ArtifactPart(name=artifact.name or artifact.artifact_id or "artifact", text=text, uri=uri)
 
 

@@ -22,7 +22,7 @@ from ...refs import ThreadRef
 from ...transcript import StreamEvent
 from ...wire import validate
 from ..alibaba.request import acs3_channel, base_url, roa_request
-from ..base import Batch, Listing, ProviderSettings, State
+from ..base import Batch, Listing, ProviderSettings, State, auxiliary
 from . import SPEC
 from .mapping import employee_entry, page_messages, thread_entry
 from .stream import Chat
@@ -45,7 +45,8 @@ PRODUCTS = {
         "Alibaba Cloud STAROps digital employees", "2026-04-28", "https://starops.{region}.aliyuncs.com"
     ),
 }
-TURN_MESSAGES = 4  # a data entry is one turn of a few messages; maxResults counts entries
+MAX_TURNS = 100
+"""GetThreadData's largest page (``maxResults`` counts turns, each a few messages)."""
 
 
 class CmsProvider:
@@ -95,14 +96,15 @@ class CmsProvider:
         return ref.parts[0], ref.parts[1]
 
     async def read(self, ref: ThreadRef, state: State | None, limit: int) -> Batch:
+        """The vendor's largest page of turns, whatever ``limit``: the page holds what the tool page does not."""
         name, thread_id = self._thread(ref)
-        query = {"maxResults": max(1, min(100, limit // TURN_MESSAGES)), "nextToken": (state or {}).get("t")}
+        query = {"maxResults": MAX_TURNS, "nextToken": (state or {}).get("t")}
         path = ["digitalEmployee", name, "thread", thread_id]
         data = await self._get(ThreadData, [*path, "data"], "GetThreadData", query)
         batch = Batch(page_messages(data), {"t": data.next_token} if data.next_token else None)
-        if state is None:
-            thread = await self._get(Thread, path, "GetThread")
-            batch.title, batch.status = thread.title, thread.status
+        if state is None:  # the messages are read: a failing title lookup does not throw them away
+            thread, batch.note = await auxiliary("title and status", self._get(Thread, path, "GetThread"))
+            batch.title, batch.status = (thread.title, thread.status) if thread else (None, None)
         return batch
 
     @asynccontextmanager

@@ -2,7 +2,9 @@
 checkpoints that survive a reconnect.
 
 ``reconnect`` replays the latest turn from its first event, so a checkpoint is ``<events delivered>@<traceId>``:
-on a replay of the same trace the first events are folded (to rebuild the messages) but not emitted again.
+on a replay of the same trace the first events are folded (to rebuild the messages) but not emitted again. As for
+every replay read through a stream, one that drops or closes before the turn's end is re-attached under the retry
+policy (attempts counted while it brings nothing new), then given up with the error.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
@@ -34,7 +37,6 @@ from .mapping import merge_messages, message_id, note_agents, to_message
 from .wire import ChatEvent, WireMessage
 
 log = logging.getLogger("agent_threads.providers.cms")
-MAX_DROPS = 3  # consecutive dropped connections without progress before giving up
 
 _FINISH_TYPES = {"task_finished", "task_failed", "task_stopped", "finished", "done"}
 
@@ -91,6 +93,8 @@ class ChatFold:
         self.trace, self.delivered = parse_checkpoint(checkpoint)
         self.ended = False
         self.progressed = False
+        self.reached_end = False
+        """This connection's replay came to the turn's end (new to us or not)."""
         self._folded: dict[str, int] = {}
         self._in_connection: dict[str, int] = {}
         self._wires: dict[str, WireMessage] = {}
@@ -104,11 +108,13 @@ class ChatFold:
     def attach(self) -> None:
         """A new connection starts: the server replays the latest turn from its first event."""
         self._in_connection = {}
-        self.progressed = False
+        self.progressed = self.reached_end = False
 
     def feed(self, event: ChatEvent) -> list[StreamEvent]:
         trace = event.trace_id or event.request_id or ""
         n = self._in_connection[trace] = self._in_connection.get(trace, 0) + 1
+        reason = finish_reason(event)
+        self.reached_end = self.reached_end or reason is not None
         if n <= self._folded.get(trace, 0):
             return []  # replayed after a reconnect: folded and handled already
         self._folded[trace] = n
@@ -120,7 +126,6 @@ class ChatFold:
             return []
         self.trace, self.delivered, self.progressed = trace, n, True
         out.append(Mark(self.checkpoint or ""))
-        reason = finish_reason(event)
         if reason is not None:
             self.ended = True
             out.append(TurnEnd(reason, self.checkpoint))
@@ -168,30 +173,40 @@ class Chat:
                 "messages": [{"role": "user", "contents": [{"type": "text", "value": message}]}],
             }
         fold = ChatFold(None if message is not None else checkpoint)
-        drops = 0
+        attempt = 0
         while True:
-            retry: http.Retry = "if_unsent" if body["action"] == "create" else "always"
-            async with self.channel.stream(self._chat(body), retry=retry) as response:
+            dropped: ProviderConnectionError | None = None
+            async with AsyncExitStack() as stack:
+                response = await self._open(stack, body)
                 body = {"action": "reconnect", **target}  # accepted: from here on only re-attach, never send again
                 fold.attach()
                 try:
                     async for event in self._events(response, fold):
                         yield event
                 except ProviderConnectionError as e:
-                    drops = 0 if fold.progressed else drops + 1
-                    if drops >= MAX_DROPS:
-                        raise
-                    log.info("chat stream of %s/%s dropped (%s); reconnecting", name, thread_id, e.message)
-                    continue
+                    dropped = e
             if fold.ended:
                 return
-            if not fold.progressed:  # a re-attach brought nothing new: no turn is running
+            if dropped is None and fold.reached_end:  # the replay reached the turn's end: nothing new after it
                 yield TurnEnd("stream closed", fold.checkpoint)
                 return
-            log.info("chat stream of %s/%s closed before the turn finished; reconnecting", name, thread_id)
+            attempt = 0 if fold.progressed else attempt  # closed or dropped before the turn's end: re-attach
+            await self.channel.policy.wait(attempt, dropped or self._closed())
+            attempt += 1
+            log.info("chat stream of %s/%s ended before the turn finished; reconnecting", name, thread_id)
+
+    def _closed(self) -> ProviderConnectionError:
+        return ProviderConnectionError("the chat stream closed before the turn finished", provider=self.provider)
+
+    async def _open(self, stack: AsyncExitStack, body: dict[str, Any]) -> httpx.Response:
+        """The /chat event stream: a ``create`` sends the message (never twice), a ``reconnect`` re-attaches."""
+        if body["action"] == "create":
+            return await sse.open_send(stack, self.channel, self._chat(body), what="POST /chat")
+        response = await stack.enter_async_context(self.channel.stream(self._chat(body)))
+        await sse.expect_event_stream(response, provider=self.provider, check=self.channel.check, what="POST /chat")
+        return response
 
     async def _events(self, response: httpx.Response, fold: ChatFold) -> AsyncIterator[StreamEvent]:
-        await sse.expect_event_stream(response, provider=self.provider, check=self.channel.check, what="POST /chat")
         async for item in sse.events(response, provider=self.provider):
             if item.data.strip() == "[DONE]":
                 return

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -152,15 +152,14 @@ class DataAgentApi:
         return await self.records(instance, session, start, count)
 
     async def create_session(self, instance: str) -> str:
-        """A new session id. Not retried: a lost reply must not create two sessions."""
-        body = await self.call("CreateDataAgentSession", {"InstanceId": instance}, retry="never")
+        """A new session id. Repeated only while Tencent surely did not take it: a lost reply must not create two."""
+        body = await self.call("CreateDataAgentSession", {"InstanceId": instance}, retry="if_unsent")
         created = validate(CreatedSession, body, provider=self.provider, what="CreateDataAgentSession reply")
         return created.SessionId
 
     @asynccontextmanager
     async def chat(self, params: dict[str, Any]) -> AsyncIterator[AsyncIterator[ServerSentEvent]]:
-        """Send a question with ChatAI and yield its frames. Never retried: a send is not repeated."""
-        request = self._request("ChatAI", params)
-        async with self.channel.stream(request, retry="never") as response:
-            await sse.expect_event_stream(response, provider=self.provider, check=self.channel.check, what="ChatAI")
+        """Send a question with ChatAI and yield its frames; a question is never sent twice."""
+        async with AsyncExitStack() as stack:
+            response = await sse.open_send(stack, self.channel, self._request("ChatAI", params), what="ChatAI")
             yield sse.events(response, provider=self.provider)

@@ -14,7 +14,17 @@ import anyio
 
 from ...errors import ProtocolError, ProviderConnectionError, UsageError
 from ...refs import ThreadRef
-from ...transcript import EventPart, Mark, Message, MessageDone, MessageStart, PartAdded, StreamEvent, TurnEnd
+from ...transcript import (
+    EventPart,
+    Mark,
+    Message,
+    MessageDone,
+    MessageStart,
+    PartAdded,
+    StreamEvent,
+    ThreadNamed,
+    TurnEnd,
+)
 from .api import DataAgentApi, RecordPage
 from .catalog import Catalog
 from .fold import ChatFold, Checkpoint
@@ -53,7 +63,7 @@ async def run(
 def _created(ref: ThreadRef) -> list[StreamEvent]:
     event_id = f"{ref.parts[1]}:created"
     part = EventPart(name="session", status="created", message=f"continue this conversation with thread {ref}")
-    return [MessageStart(event_id, "event"), PartAdded(event_id, part)]
+    return [ThreadNamed(str(ref)), MessageStart(event_id, "event"), PartAdded(event_id, part)]
 
 
 async def send(

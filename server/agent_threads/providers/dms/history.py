@@ -8,17 +8,23 @@ turns, user messages and artifacts earlier pages already showed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, aclosing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import anyio
-
+from ...errors import ProviderConnectionError
+from ...replay import Ended, Replay
 from ...transcript import Message, Transcript, fold
 from ..base import State
 from .mapping import TurnTranslator, artifact_message, artifact_time, epoch, user_message
 from .wire import ChatEvent, SessionDetail
+
+Opener = Callable[[int | None], AsyncGenerator[ChatEvent, None]]
+"""GetChatContent from a checkpoint (None: the start), one parsed event at a time."""
+TURN_EVENTS = 200
+"""Events a page may read per turn it shows: a replay that never goes quiet ends the page there."""
 
 
 @dataclass(frozen=True)
@@ -54,47 +60,95 @@ def after(event: ChatEvent, cp: int | None) -> bool:
     return cp is None or event.checkpoint is None or event.checkpoint > cp
 
 
-async def collect_turns(
-    events: AsyncIterator[ChatEvent], cp: int | None, want: int, idle: float
-) -> tuple[list[Turn], bool]:
-    """Up to ``want`` turns after checkpoint ``cp``; the flag says the replay is over (closed or idle)."""
-    translator = TurnTranslator()
-    turns: list[Turn] = []
-    current: Transcript | None = None
-    last = cp
-    while (event := await _next(events, idle)) is not None:
-        if not after(event, cp):
-            continue
-        if len(turns) >= want:
-            return turns, False  # peeked one event past the page: the thread goes on
-        if event.event_type.upper() == "CHAT_START" and current is not None:
-            turns.append(Turn.of(current, last, False))
-            current = None
-        current = fold(translator.feed(event), current or Transcript())
-        last = event.checkpoint if event.checkpoint is not None else last
-        if not translator.open:
-            turns.append(Turn.of(current, last, True))
-            current = None
-    if current is not None and current.messages:
-        turns.append(Turn.of(current, last, False))
-    return turns, True
+@dataclass
+class Collected:
+    """A page's turns. ``over``: the replay ended there; ``cut``: the last turn goes on past the page (the replay
+    never went quiet); ``incomplete``: what the page is missing because the replay could not be read whole."""
+
+    turns: list[Turn]
+    over: bool
+    cut: bool = False
+    incomplete: str | None = None
 
 
-async def _next(events: AsyncIterator[ChatEvent], idle: float) -> ChatEvent | None:
-    """The next event, or None when the stream ended or stayed silent for ``idle`` seconds (a running turn)."""
-    with anyio.move_on_after(idle):
+class PageReplay:
+    """One transcript page's replay (a ``replay.Source``): turns after checkpoint ``cp``, at most ``want`` of them
+    and ``want * TURN_EVENTS`` events. ``expected`` is how many turns the session's user messages open;
+    ``before`` how many earlier pages showed; ``running`` whether DMS says the session is running."""
+
+    def __init__(self, open_from: Opener, pos: Position, want: int, expected: int, running: bool) -> None:
+        self.open_from, self.want, self.expected, self.running = open_from, want, expected, running
+        self.before = pos.turns
+        self.last = pos.cp
+        self.translator = TurnTranslator()
+        self.turns: list[Turn] = []
+        self.current: Transcript | None = None
+        self.budget = want * TURN_EVENTS
+
+    def connect(self) -> AbstractAsyncContextManager[AsyncIterator[ChatEvent]]:
+        return aclosing(self.open_from(self.last))
+
+    def position(self) -> object:
+        return self.last
+
+    def settled(self, end: Ended) -> bool:
+        """Closed or quiet with nothing lost: every expected turn seen and none open, or DMS says the session runs
+        and only its latest turn is missing or unfinished. DMS does not document whether every user message gets
+        a turn, nor whether a replay closes or stays open at its end: fewer turns than user messages on a session
+        that is not running is taken as a replay cut short (reopened, then the page marked incomplete), which may
+        cry wolf but never passes a cut transcript off as whole."""
+        seen = self.before + len(self.turns) + (self.current is not None)
+        if self.current is not None:
+            return self.running and seen >= self.expected
+        return seen >= self.expected or (self.running and seen >= self.expected - 1)
+
+    async def collect(self, replay: Replay[ChatEvent]) -> Collected:
         try:
-            return await events.__anext__()
-        except StopAsyncIteration:
-            return None
-    return None
+            async with aclosing(replay.events()) as items:
+                async for item in items:
+                    if isinstance(item, Ended):
+                        return self._page(over=True)
+                    if self._starts_beyond(item):
+                        return self._page(over=False)  # one event past the page: the thread goes on
+                    self.budget -= 1
+                    if self.budget < 0:
+                        return self._page(over=False, cut=True)
+                    self._feed(item)
+        except ProviderConnectionError as err:
+            if not self.turns and self.current is None:
+                raise
+            return self._page(over=True, incomplete=f"{err.message}, after checkpoint {self.last}")
+        return self._page(over=True)
+
+    def _starts_beyond(self, event: ChatEvent) -> bool:
+        """The event would open a turn the page has no room for."""
+        shown = len(self.turns) + (self.current is not None)
+        starts = self.current is None or event.event_type.upper() == "CHAT_START"
+        return shown >= self.want and starts and after(event, self.last)
+
+    def _feed(self, event: ChatEvent) -> None:
+        if not after(event, self.last):
+            return
+        if event.event_type.upper() == "CHAT_START" and self.current is not None:
+            self.turns.append(Turn.of(self.current, self.last, False))
+            self.current = None
+        self.current = fold(self.translator.feed(event), self.current or Transcript())
+        self.last = event.checkpoint if event.checkpoint is not None else self.last
+        if not self.translator.open:
+            self.turns.append(Turn.of(self.current, self.last, True))
+            self.current = None
+
+    def _page(self, *, over: bool, cut: bool = False, incomplete: str | None = None) -> Collected:
+        open_turn = self.current is not None and bool(self.current.messages)
+        turns = self.turns + ([Turn.of(self.current, self.last, False)] if open_turn and self.current else [])
+        return Collected(turns, over, cut and open_turn, incomplete)
 
 
-def assemble(detail: SessionDetail, pos: Position, turns: list[Turn], over: bool) -> tuple[list[Message], State | None]:
+def assemble(detail: SessionDetail, pos: Position, page: Collected) -> tuple[list[Message], State | None]:
     users = [user_message(m) for m in _by_time(detail.messages, lambda m: m.send_time)]
     arts = [artifact_message(a) for a in _by_time(detail.artifacts, artifact_time)]
     out: list[Message] = []
-    u, a = pos.users, pos.artifacts
+    u, a, turns = pos.users, pos.artifacts, page.turns
     for i, turn in enumerate(turns):
         start = turn.message.time
         while a < len(arts) and _before(arts[a].time, start):
@@ -104,10 +158,11 @@ def assemble(detail: SessionDetail, pos: Position, turns: list[Turn], over: bool
             out.append(users[u])
             u += 1
         out.append(turn.message)
-    if over:
+    if page.over:
         rest = sorted(users[u:] + arts[a:], key=lambda m: (m.time is None, m.time or datetime.min))
         return out + rest, None
-    return out, {"cp": turns[-1].last_cp, "t": pos.turns + len(turns), "u": u, "a": a}
+    done = len(turns) - page.cut  # a turn cut at the page's end is counted once it ends, on a later page
+    return out, {"cp": turns[-1].last_cp if turns else pos.cp, "t": pos.turns + done, "u": u, "a": a}
 
 
 def _before(when: datetime | None, start: datetime | None) -> bool:

@@ -147,6 +147,8 @@ class TurnTranslator:
         return MessageStart(self.turn_id, "assistant", time=_event_time(event))
 
     def _text(self, text: str, *, paragraph: bool) -> TextDelta:
+        """DELTA chunks of a run join with nothing between them; a DATA event is a whole message of its own (not a
+        block of one text), so it starts a paragraph, as does the run of DELTAs after it."""
         sep = "\n\n" if self._has_text and paragraph else ""
         self._has_text = self._has_text or bool(text)
         return TextDelta(self._id, sep + text)

@@ -15,16 +15,17 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ... import http, sse
-from ...errors import ProtocolError, ProviderConnectionError, UsageError
+from ...errors import ProtocolError, UsageError
 from ...http import Timeouts
 from ...refs import ThreadRef
+from ...replay import Replay, Waits
 from ...transcript import StreamEvent, ThreadEntry
 from ...ttlcache import TtlCache
 from ...wire import validate
 from ..alibaba.request import acs3_channel, rpc_request
-from ..base import Batch, Listing, ProviderSettings, State
+from ..base import Batch, Listing, ProviderSettings, State, auxiliary
 from . import SPEC
-from .history import Position, Turn, assemble, collect_turns
+from .history import Collected, PageReplay, Position, assemble
 from .mapping import epoch
 from .stream import Follow
 from .wire import ChatEvent, Described, Sent, Session, SessionDetail, SessionList
@@ -32,8 +33,8 @@ from .wire import ChatEvent, Described, Sent, Session, SessionDetail, SessionLis
 VERSION = "2025-04-14"
 DEFAULT_ENDPOINT = "dms.{region}.aliyuncs.com"
 DEFAULT_UNIT = "cn-hangzhou"
-READ_IDLE = 5.0
-"""Seconds a transcript read waits on a silent replay before presenting a running turn as it stands."""
+RUNNING = frozenset({"RUNNING", "PROCESSING", "IN_PROGRESS", "PENDING", "EXECUTING"})
+"""Session or agent states in which DMS is still writing the latest turn."""
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -79,15 +80,19 @@ class DmsProvider:
         return found
 
     async def send_message(self, session: SessionDetail, text: str) -> Sent:
-        """SendChatMessage, never retried: a send the vendor accepted must not be repeated."""
+        """SendChatMessage, retried only while DMS surely did not take it: a send is never repeated."""
         params = {"SessionId": session.session_id, "AgentId": session.agent_id, "Message": text}
-        return await self.call("SendChatMessage", params, Sent, retry="never")
+        with http.delivery():
+            return await self.call("SendChatMessage", params, Sent, retry="if_unsent")
 
-    async def chat_events(self, session: SessionDetail, checkpoint: int | None) -> AsyncGenerator[ChatEvent, None]:
-        """GetChatContent from a checkpoint (0: the start), one parsed event at a time."""
+    async def chat_events(
+        self, session: SessionDetail, checkpoint: int | None, waits: Waits
+    ) -> AsyncGenerator[ChatEvent, None]:
+        """GetChatContent from a checkpoint (0: the start), one parsed event at a time; the caller bounds the waits
+        between events (``waits``), the connection only backs them up."""
         params = {"SessionId": session.session_id, "AgentId": session.agent_id, "Checkpoint": str(checkpoint or 0)}
         request = rpc_request(self.client, "GetChatContent", VERSION, {"DMSUnit": self.unit, **params})
-        async with self.channel.stream(request) as response:
+        async with self.channel.stream(request, read=waits.longest) as response:
             await sse.expect_event_stream(response, provider=self.id, check=self.channel.check, what="GetChatContent")
             async with aclosing(sse.events(response, provider=self.id)) as items:
                 async for item in items:
@@ -124,15 +129,14 @@ class DmsProvider:
         session_id = ref.parts[0]
         detail, kept = await self._detail(session_id, fresh=state is None)
         pos = Position.load(state)
-        turns, over = await self._replay(detail, pos.cp, max(1, (limit + 1) // 2))
-        if over and kept:  # the last page: a message sent since the read began must show
-            detail, _ = await self._detail(session_id, fresh=True)
-        messages, next_state = assemble(detail, pos, turns, over)
-        running = bool(turns) and not turns[-1].finished
-        note = "the last turn is still running; stream_chat follows it" if running and over else None
+        page = await self._replay(detail, pos, max(1, (limit + 1) // 2))
+        missing = None
+        if page.over and kept:  # the last page: a message sent since the read began must show
+            detail, missing = await self._refreshed(session_id, detail)
+        messages, next_state = assemble(detail, pos, page)
         status = (detail.session_status or detail.agent_status or "").lower() or None
         title = detail.title if state is None else None  # the first page named the session
-        return Batch(messages, next_state, title=title, status=status, note=note)
+        return Batch(messages, next_state, title, status, _note(page, missing), incomplete=page.incomplete)
 
     async def _detail(self, session_id: str, *, fresh: bool) -> tuple[SessionDetail, bool]:
         """The session's details, and whether they are the ones kept since an earlier page of this read."""
@@ -141,31 +145,37 @@ class DmsProvider:
             return await self.details.refresh(session_id, fetch), False
         return await self.details.get(session_id, fetch)
 
-    async def _replay(self, detail: SessionDetail, cp: int | None, want: int) -> tuple[list[Turn], bool]:
-        """The page's turns; a replay that drops is reopened from the page's checkpoint and read again."""
-        attempt = 0
-        while isinstance(result := await self._replay_once(detail, cp, want), ProviderConnectionError):
-            await self.policy.wait(attempt, result)
-            attempt += 1
-        return result
+    async def _refreshed(self, session_id: str, kept: SessionDetail) -> tuple[SessionDetail, str | None]:
+        """The session described again, or the kept details and a note when that lookup fails (the turns are
+        read: they are not thrown away for it). A session gone since is still an error."""
+        found, missing = await auxiliary("messages sent since the read began", self._detail(session_id, fresh=True))
+        return (found[0], None) if found is not None else (kept, missing)
 
-    async def _replay_once(
-        self, detail: SessionDetail, cp: int | None, want: int
-    ) -> tuple[list[Turn], bool] | ProviderConnectionError:
-        """One replay of the page, or the connection error it dropped with."""
-        try:
-            async with aclosing(self.chat_events(detail, cp)) as events:
-                return await collect_turns(events, cp, want, READ_IDLE)
-        except ProviderConnectionError as err:
-            return err
+    async def _replay(self, detail: SessionDetail, pos: Position, want: int) -> Collected:
+        """The page's turns, through the shared replay rule (``replay.py``)."""
+        waits = Waits.history(self.channel.timeouts)
+        running = any((s or "").upper() in RUNNING for s in (detail.session_status, detail.agent_status))
+        page = PageReplay(partial(self.chat_events, detail, waits=waits), pos, want, len(detail.messages), running)
+        replay = Replay(page, self.policy, waits, "the GetChatContent replay", self.id)
+        return await page.collect(replay)
 
     @asynccontextmanager
     async def stream(
         self, ref: ThreadRef, message: str | None, checkpoint: str | None
     ) -> AsyncIterator[AsyncIterator[StreamEvent]]:
-        follow = Follow(self, ref.parts[0], message, checkpoint)
+        follow = Follow(self, ref.parts[0], message, checkpoint, Waits.live(self.channel.timeouts))
         async with aclosing(follow.events()) as events:
             yield events
+
+
+def _note(page: Collected, missing: str | None) -> str | None:
+    notes = [missing] if missing else []
+    last = page.turns[-1] if page.turns else None
+    if last is not None and not last.finished and page.over and not page.incomplete:
+        notes.append("the last turn is still running; stream_chat follows it")
+    if page.cut:
+        notes.append("the last turn goes on past this page; next_cursor continues it")
+    return "; ".join(notes) or None
 
 
 __all__ = ["DmsProvider", "create"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ...errors import (
     AuthError,
@@ -38,11 +38,12 @@ _HINTS: dict[type[ProviderAPIError], str] = {
 
 
 def check_reply(response: httpx.Response, *, provider: str, ref: str | None = None) -> None:
-    """Raise the errors.py class for a Qoder error reply; return for a success."""
-    if response.status_code < 400:
+    """Raise the errors.py class for a Qoder error reply, also an error envelope inside a success status; return
+    for a success."""
+    if response.status_code < 400 and not _enveloped(response):
         return
     kind, message, rid = _error_fields(response)
-    cls = _KINDS.get(kind or "") or for_status(response.status_code)
+    cls = _KINDS.get(kind or "") or (for_status(response.status_code) if response.is_error else ProviderAPIError)
     if cls is NotFoundError and ref:
         message = f"{ref} was not found ({message.rstrip('.')})"
     elif cls is ConflictError and ref:
@@ -71,6 +72,23 @@ def in_band_error(payload: dict[str, Any], *, provider: str) -> ProviderAPIError
         code=kind,
         request_id=rid if isinstance(rid, str) else None,
     )
+
+
+def _enveloped(response: httpx.Response) -> bool:
+    """A JSON reply whose top level is Qoder's error envelope (an ``error`` member; no success body has one)."""
+    if "json" not in response.headers.get("content-type", "") or b'"error"' not in response.content:
+        return False
+    try:
+        return _Top.model_validate_json(response.content).error is not None
+    except ValidationError:  # not an object: the provider's own parse reports it
+        return False
+
+
+class _Top(BaseModel):
+    """Only the top-level ``error`` member: the rest of a page is not built twice."""
+
+    model_config = ConfigDict(extra="ignore")
+    error: Any = None
 
 
 def _error_fields(response: httpx.Response) -> tuple[str | None, str, str | None]:

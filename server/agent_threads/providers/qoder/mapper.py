@@ -28,10 +28,18 @@ class Mapper:
         default_factory=dict[str, tuple[str, int, datetime | None]]
     )
     open_event: str | None = None
-    """Id of the last message if it is a status-like ``event`` message that more status may join."""
+    """Key of the last message if it is a status-like ``event`` message that more status may join."""
+    last: str = ""
+    """Key of the message ``put`` last added."""
+    done: set[str] = field(default_factory=set[str])
+    """Ids of the complete events a live follow has folded (a repeat of one is not folded again)."""
 
     def put(self, message: Message) -> list[Message]:
-        self.messages[str(message.id)] = message
+        """Add a message. An event id the vendor sent before gets a key of its own: both copies reach the page,
+        where the reader keeps the first (a repeat never silently replaces what came first)."""
+        key = str(message.id)
+        self.last = key if key not in self.messages else f"{key}#{len(self.messages)}"
+        self.messages[self.last] = message
         self.open_event = None
         return [message]
 
@@ -52,8 +60,8 @@ class Mapper:
             self.messages[key] = prior.model_copy(update={"parts": [*prior.parts, part]})
             return [self.messages[key]], (key, len(prior.parts))
         self.put(self.new(event, "event", parts=[part]))
-        self.open_event = str(event.id)
-        return [self.messages[str(event.id)]], (str(event.id), 0)
+        self.open_event = self.last
+        return [self.messages[self.last]], (self.last, 0)
 
     def patch(self, at: tuple[str, int], **changes: Any) -> list[Message]:
         message_id, index = at

@@ -22,7 +22,7 @@ from ...transcript import (
     ToolCallPart,
     ToolResultPart,
 )
-from ...wire import as_text
+from ...wire import as_text, join_blocks
 from .mapper import Handler, Mapper, short
 from .status import STATUS_HANDLERS
 from .wire import WireEvent
@@ -30,8 +30,10 @@ from .wire import WireEvent
 _SKIPPED = frozenset({"event_start", "event_delta"})
 
 
-def feed(m: Mapper, raw: dict[str, Any]) -> list[Message]:
-    """The messages one event created or changed (same id = replace)."""
+def feed(m: Mapper, raw: WireEvent | dict[str, Any]) -> list[Message]:
+    """The messages one event (validated already, or as it came) created or changed (same id = replace)."""
+    if isinstance(raw, WireEvent):
+        return _handle(m, raw)
     try:
         event = WireEvent.model_validate(raw)
     except ValidationError:  # a field in a shape no doc shows: keep the event as it came
@@ -41,6 +43,10 @@ def feed(m: Mapper, raw: dict[str, Any]) -> list[Message]:
             id=raw_id if isinstance(raw_id, str) else f"anon-{len(m.messages)}",
         )
         return _keep(m, event, {k: v for k, v in raw.items() if k not in ("id", "type", "processed_at")})
+    return _handle(m, event)
+
+
+def _handle(m: Mapper, event: WireEvent) -> list[Message]:
     if not event.id:
         event.id = f"anon-{len(m.messages)}"
     if event.type in _SKIPPED:
@@ -49,24 +55,22 @@ def feed(m: Mapper, raw: dict[str, Any]) -> list[Message]:
 
 
 def content_text(value: Any) -> tuple[str, list[ArtifactPart]]:
-    """Text of ``content`` given as a string, one block or a list of blocks; non-text blocks as artifacts."""
+    """Text of ``content`` given as a string, one block or a list of blocks (joined by ``join_blocks``); non-text
+    blocks as artifacts."""
     if value is None:
         return "", []
     if isinstance(value, str):
         return value, []
     blocks = [value] if isinstance(value, dict) else value if isinstance(value, list) else [json.dumps(value)]
-    texts: list[str] = []
-    artifacts: list[ArtifactPart] = []
-    for block in blocks:
-        if isinstance(block, str):
-            texts.append(block)
-        elif isinstance(block, dict):
-            said = block.get("text", block.get("thinking"))
-            if isinstance(said, str):
-                texts.append(said)
-            else:
-                artifacts.append(_block_artifact(block))
-    return "\n".join(texts), artifacts
+    pieces = [_block_text(block) for block in blocks]
+    artifacts = [_block_artifact(b) for b, p in zip(blocks, pieces) if p is None and isinstance(b, dict)]
+    return join_blocks(pieces), artifacts
+
+
+def _block_text(block: Any) -> str | None:
+    """A block's text, or None for a block that is not text."""
+    said = block.get("text", block.get("thinking")) if isinstance(block, dict) else block
+    return said if isinstance(said, str) else None
 
 
 def _block_artifact(block: dict[str, Any]) -> ArtifactPart:

@@ -28,13 +28,13 @@ from ...refs import ThreadRef
 from ...times import utc
 from ...transcript import StreamEvent, ThreadEntry
 from ...wire import validate
-from ..base import Batch, Listing, ProviderSettings, State
+from ..base import Batch, Listing, ProviderSettings, State, auxiliary
 from . import SPEC
 from .errors import check_reply
 from .mapper import Mapper, stop_type
 from .mapping import feed
 from .stream import Follower
-from .wire import W, WirePage, WireSession, WireThread
+from .wire import W, WireEventPage, WirePage, WireSession, WireThread
 
 DEFAULT_BASE_URL = "https://api.qoder.com/api/v1/cloud"
 MAX_PAGE = 100
@@ -147,21 +147,23 @@ class QoderProvider:
     async def read(self, ref: ThreadRef, state: State | None, limit: int) -> Batch:
         sid, tid = ref.parts[0], (ref.parts[1] if len(ref.parts) > 1 else None)
         cursor = {k: v for k, v in (state or {}).items() if k in ("page", "after_id")}
-        title = status = None
-        if state is None:
-            title, status = await self._heading(ref, sid, tid)
         url = url_path("sessions", sid, "threads", tid, "events") if tid else url_path("sessions", sid, "events")
         params = {"limit": max(1, min(limit, MAX_PAGE)), **cursor}
-        page = await self.fetch(WirePage, url, params, ref=str(ref))
+        page = await self.fetch(WireEventPage, url, params, ref=str(ref))
         mapper = Mapper(partial(self.ref_of, sid), names=dict((state or {}).get("names", {})))
         for raw in page.data:
             feed(mapper, raw)
         following = next_state(page, cursor, provider=self.id)
         if following is not None and mapper.names:
             following["names"] = dict(list(mapper.names.items())[:MAX_NAMES])
-        return Batch(list(mapper.messages.values()), following, title=title, status=status)
+        batch = Batch(list(mapper.messages.values()), following)
+        if state is None:  # after the events: a failing title lookup does not throw them away
+            heading, batch.note = await auxiliary("title and status", self._heading(ref, sid, tid))
+            batch.title, batch.status = heading or (None, None)
+        return batch
 
     async def _heading(self, ref: ThreadRef, sid: str, tid: str | None) -> tuple[str | None, str | None]:
+        """The title and status from the session object, or the thread object for a thread ref."""
         if tid is None:
             session = await self.fetch(WireSession, url_path("sessions", sid), ref=str(ref))
             return session.title, session.status

@@ -5,8 +5,10 @@ without one, its latest ``agent.thread_message_received``) is fetched from the e
 resumes right after it, so a long history is never replayed. ``event_start``/``event_delta`` frames become
 ``MessageStart``/``TextDelta``; the final event (same id) becomes ``MessageDone`` and is the source of truth.
 After each complete event comes ``Mark(id)``; a dropped connection reconnects with ``Last-Event-ID`` set to the
-last mark, and delta text already delivered is not delivered twice. A message is POSTed once with an
-``Idempotency-Key`` (the retry policy may repeat the request; Qoder answers a repeat without a second turn).
+last mark, and delta text already delivered is not delivered twice. An idle ends the turn unless the agent went
+on after it (a ``requires_action`` pause, an intermediate idle): one look at the events logged after it tells. A
+message is POSTed with an ``Idempotency-Key`` and repeated only while Qoder surely did not take it (throttled, or
+no connection made).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import httpx
 from httpx_sse import ServerSentEvent
 
 from ... import http, sse
-from ...errors import ProtocolError, ProviderConnectionError
+from ...errors import ProtocolError, ProviderConnectionError, ProviderError
 from ...http import url_path
 from ...refs import ThreadRef
 from ...transcript import Mark, MessageDone, MessageStart, StreamEvent, TextDelta, TurnEnd
@@ -38,6 +40,10 @@ from .wire import WireDelta, WirePage
 log = logging.getLogger("agent_threads.providers.qoder")
 Fetch = Callable[..., Awaitable[WirePage]]
 DELTAS = ["agent.message", "agent.thinking"]
+ENDS = frozenset({"terminated", "session.deleted", "deleted"})
+"""Turn ends (of terminal events) that nothing can follow: no look-up whether the turn went on."""
+LOOK_AHEAD = 20
+"""Events read after an idle to tell a pause from the end of the turn."""
 
 
 @dataclass
@@ -73,6 +79,24 @@ class Target:
         if event.get("type") == "agent.thread_message_sent":
             return event.get("to_session_thread_id") == self.thread
         return event.get("from_session_thread_id") != self.thread
+
+    def starts_turn(self, event: dict[str, Any]) -> bool:
+        """A user message, or for a sub-agent thread a task sent to it: the next turn begins."""
+        kind = event.get("type")
+        if kind == "user.message":
+            return True
+        messaging = kind in ("agent.thread_message_sent", "agent.thread_message_received")
+        return self.thread is not None and messaging and self.is_inbound(event)
+
+    def went_on(self, events: list[dict[str, Any]]) -> bool:
+        """The agent was at work again (running, thinking, acting, speaking) before the next turn began."""
+        for event in events:
+            kind = str(event.get("type") or "")
+            if self.starts_turn(event):
+                return False
+            if kind.startswith(("agent.", "span.")) or kind.endswith("status_running"):
+                return True
+        return False
 
     def ends_turn(self, event: dict[str, Any]) -> bool:
         kind = event.get("type")
@@ -125,12 +149,13 @@ class Follower:
             json=body,
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
-        response = await self.channel.send(request, check=self._check(target))
-        sent = validate(WirePage, response.content, provider=self.provider, what="reply to the send")
-        for event in sent.data:
-            if event.get("type") == "user.message" and event.get("id"):
-                return event
-        raise ProtocolError("the send was accepted but its reply names no user.message event", provider=self.provider)
+        with http.delivery():  # one key for every attempt: Qoder answers a repeat without acting on it again
+            response = await self.channel.send(request, retry="always", check=self._check(target))
+            sent = validate(WirePage, response.content, provider=self.provider, what="reply to the send")
+            for event in sent.data:
+                if event.get("type") == "user.message" and event.get("id"):
+                    return event
+            raise ProtocolError("the send's reply names no user.message event", provider=self.provider)
 
     async def _latest_turn_start(self, target: Target) -> dict[str, Any] | None:
         """The latest user message; in a sub-agent thread without one, the latest message sent to it."""
@@ -145,9 +170,14 @@ class Follower:
         return (await self.fetch(WirePage, target.events_url, params, ref=str(target.ref))).data
 
     def _complete(self, target: Target, mapper: Mapper, event: dict[str, Any]) -> list[StreamEvent]:
+        event_id = str(event.get("id") or "")
+        if event_id in mapper.done:  # the vendor sent it again: the first copy stands, as on a page
+            return [Mark(event_id)]
+        if event_id:
+            mapper.done.add(event_id)
         out: list[StreamEvent] = [MessageDone(m) for m in feed(mapper, event)]
-        if event.get("id"):
-            out.append(Mark(str(event["id"])))
+        if event_id:
+            out.append(Mark(event_id))
         if target.ends_turn(event):
             reason = stop_type(event.get("stop_reason")) or str(event.get("type", "")).rsplit("_", 1)[-1]
             out.append(TurnEnd(reason))
@@ -159,10 +189,15 @@ class Follower:
             deltas.seen.clear()
             dropped: ProviderConnectionError | None = None
             async with self.channel.stream(self._request(target, last), check=self._check(target)) as response:
+                await sse.expect_event_stream(
+                    response, provider=self.provider, check=self._check(target), what="the stream route"
+                )
                 try:
                     async with aclosing(sse.events(response, provider=self.provider)) as frames:
                         async for frame in frames:
                             for out in self._on_frame(target, mapper, deltas, frame):
+                                if isinstance(out, TurnEnd) and await self._goes_on(target, out, last):
+                                    continue  # a pause, not the end: the turn went on after it
                                 yield out
                                 if isinstance(out, Mark):
                                     last, attempt = out.checkpoint, 0
@@ -176,6 +211,19 @@ class Follower:
             delay = await self.channel.policy.wait(attempt, dropped)
             log.info("qoder stream dropped (%s); reconnecting after %s, waited %.2fs", dropped.message, last, delay)
             attempt += 1
+
+    async def _goes_on(self, target: Target, end: TurnEnd, at: str | None) -> bool:
+        """Whether an idle at event ``at`` was only a pause (``requires_action``, an intermediate idle): the route
+        logged the agent at work again after it, before any new turn began. A terminal event is always the end;
+        when the look-up fails, the idle is taken as the end, as it was seen."""
+        if at is None or end.reason in ENDS:
+            return False
+        try:
+            following = await self.fetch(WirePage, target.events_url, {"after_id": at, "limit": LOOK_AHEAD})
+        except ProviderError as e:
+            log.info("could not tell whether the idle at %s was a pause (%s); taking it as the end", at, e.message)
+            return False
+        return target.went_on(following.data)
 
     def _request(self, target: Target, last: str | None) -> httpx.Request:
         if target.thread:

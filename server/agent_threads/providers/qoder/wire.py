@@ -3,9 +3,9 @@ Unknown fields are kept (``extra="allow"``); fields whose shape varies between d
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Wire(BaseModel):
@@ -98,6 +98,13 @@ class WireEvent(_Wire):
     @property
     def when(self) -> str | None:
         return self.processed_at or self.created_at
+
+
+class WireEventPage(WirePage):
+    """A page of events, each validated straight from the JSON; one in a shape no doc shows stays a plain dict
+    (kept as an unknown event), so it cannot fail the page."""
+
+    data: list[Annotated[WireEvent | dict[str, Any], Field(union_mode="left_to_right")]] = []  # type: ignore[assignment]
 
 
 class WireDelta(_Wire):

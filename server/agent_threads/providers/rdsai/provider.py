@@ -32,6 +32,8 @@ from .wire import Conversation, Conversations, Messages, Row
 
 VERSION = "2025-05-07"
 MAINLAND = frozenset({"cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-guangzhou", "cn-wulanchabu"})
+MAX_ROWS = 100
+"""GetMessages' largest page (``Limit``, rows of a question and its answer)."""
 ORDER_NOTE = "newest page first, each chronological; seq counts back from the newest (-1)"
 """The first page's note when older pages follow (a conversation shown whole needs none: its last seq is -1)."""
 M = TypeVar("M", bound=BaseModel)
@@ -105,8 +107,9 @@ class RdsAiProvider:
         )
 
     async def read(self, ref: ThreadRef, state: State | None, limit: int) -> Batch:
+        """The vendor's largest page of rows (each a question and its answer), whatever ``limit``."""
         shown = int((state or {}).get("shown", 0))
-        rows, older = await self.rows(ref.parts[0], (state or {}).get("first"), (limit + 1) // 2)
+        rows, older = await self.rows(ref.parts[0], (state or {}).get("first"), MAX_ROWS)
         messages = [m for row in rows for m in row_messages(row)]
         numbered = [m.model_copy(update={"seq": i - len(messages) - shown}) for i, m in enumerate(messages)]
         next_state = {"first": rows[0].id, "shown": shown + len(messages)} if older else None

@@ -8,7 +8,7 @@ checkpoint, the rest comes from the stored row (GetMessages) once the reply is c
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 from datetime import datetime
 from typing import Protocol
 
@@ -51,7 +51,8 @@ def parse_checkpoint(raw: str) -> tuple[str, int, int]:
 class ChatTranslator:
     """ChatMessages events to stream events; the final message is rebuilt from all events at ``message_end``."""
 
-    def __init__(self) -> None:
+    def __init__(self, query: str | None = None) -> None:
+        self.query = query
         self.message_id: str | None = None
         self.time: datetime | None = None
         self.events: list[RdsEvent] = []
@@ -62,7 +63,7 @@ class ChatTranslator:
         k = kind(ev)
         if k == "skip":
             return []
-        out: list[StreamEvent] = [] if self.message_id else [self._start(ev)]
+        out: list[StreamEvent] = [] if self.message_id else self._start(ev)
         mid = self.message_id or ""
         self.events.append(ev)
         if k == "text" and ev.answer:
@@ -79,10 +80,15 @@ class ChatTranslator:
             out.append(TurnEnd("message_end" if k == "end" else "error"))
         return out
 
-    def _start(self, ev: RdsEvent) -> MessageStart:
+    def _start(self, ev: RdsEvent) -> list[StreamEvent]:
+        """The reply begins; the query sent for it shows first (as GetMessages will store it, ``<row>:query``)."""
         self.message_id = ev.message_id or ev.task_id or "answer"
         self.time = utc(ev.created_at)
-        return MessageStart(self.message_id, "assistant", time=self.time)
+        start = MessageStart(self.message_id, "assistant", time=self.time)
+        if self.query is None:
+            return [start]
+        query = Message(id=f"{self.message_id}:query", time=self.time, role="user", text=self.query)
+        return [MessageDone(query), start]
 
     def message(self) -> Message:
         return Message(
@@ -110,7 +116,7 @@ class ChatFollow:
             async for out in self._catch_up(*parse_checkpoint(self.checkpoint or "")):
                 yield out
             return
-        translator = ChatTranslator()
+        translator = ChatTranslator(self.message)
         try:
             async with aclosing(self._send(self.message, translator)) as outs:
                 async for out in outs:
@@ -119,14 +125,13 @@ class ChatFollow:
                         return
             raise ProviderConnectionError("the reply stream closed before message_end", provider=self.source.id)
         except ProviderConnectionError as err:
-            if translator.message_id is None:
-                hint = "The query may have reached RDS AI: read the conversation before sending it again."
-                raise ProviderConnectionError(err.message, provider=self.source.id, hint=hint) from err
+            if translator.message_id is None:  # no reply seen: nothing to read it back from
+                raise http.maybe_delivered(err)
         async for out in self._catch_up(translator.message_id, 0, 0):
             yield out
 
     async def _send(self, text: str, translator: ChatTranslator) -> AsyncGenerator[StreamEvent, None]:
-        """ChatMessages, never retried: once sent, a query must not be sent again."""
+        """ChatMessages, repeated only while RDS AI surely did not take it: a query is never sent twice."""
         region = self.source.settings.region
         params = {
             "ConversationId": self.conversation,
@@ -135,8 +140,8 @@ class ChatFollow:
         }
         src = self.source
         request = rpc_request(src.channel.client, "ChatMessages", VERSION, params)
-        async with src.channel.stream(request, retry="never") as response:
-            await sse.expect_event_stream(response, provider=src.id, check=src.channel.check, what="ChatMessages")
+        async with AsyncExitStack() as stack:
+            response = await sse.open_send(stack, src.channel, request, what="ChatMessages")
             async with aclosing(sse.events(response, provider=src.id)) as items:
                 async for item in items:
                     if not item.data.strip() or item.data.strip() == "[DONE]":

@@ -45,9 +45,13 @@ def error_body(
 
 
 def error_reply(fault: Fault) -> tuple[int, dict[str, str], bytes]:
-    """Throttling and server faults in Alibaba's envelope (``x-acs-retry-after`` is in milliseconds)."""
+    """Throttling and server faults in Alibaba's envelope (``x-acs-retry-after`` is in milliseconds); ``error_200``:
+    the envelope inside HTTP 200, without a ``Success`` flag, as some gateways answer."""
     headers = {"content-type": "application/json;charset=utf-8"}
-    if fault.kind == "throttle":
+    if fault.kind == "error_200":
+        payload = error_payload("InternalError", "The request processing has failed due to some unknown error.")
+        status = 200
+    elif fault.kind == "throttle":
         headers["x-acs-retry-after"] = str(max(1, int(fault.retry_after * 1000)))
         payload = error_payload("Throttling.User", "Request was denied due to user flow control.")
         status = 400

@@ -56,11 +56,10 @@ def error_envelope(code: str, message: str, request_id: str) -> Response:
 
 def error_reply(fault: Fault) -> tuple[int, dict[str, str], bytes]:
     request_id = str(uuid.uuid4())
-    code, message = (
-        ("RequestLimitExceeded", "Your request frequency has exceeded the limit (20 per second).")
-        if fault.kind == "throttle"
-        else ("InternalError", "An internal error has occurred. Retry your request.")
-    )
+    code, message = {
+        "throttle": ("RequestLimitExceeded", "Your request frequency has exceeded the limit (20 per second)."),
+        "error_200": ("FailedOperation", "The operation failed."),
+    }.get(fault.kind, ("InternalError", "An internal error has occurred. Retry your request."))
     body = {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}}
     return 200, {"Content-Type": "application/json", "X-TC-RequestId": request_id}, json.dumps(body).encode()
 

@@ -13,12 +13,14 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from ..alibaba.app import RpcHandler, rpc_app
 from ..alibaba.wire import ApiError, request_id
 from ..core import ASGIApp, SandboxContext
-from .data import DmsSession, data, deltas, plan, sample_sessions
+from .build import DmsSession, data, deltas, plan
+from .data import sample_sessions
 
 VERSION = "2025-04-14"
 UNITS = ("cn-hangzhou", "cn-beijing", "cn-shanghai", "cn-shenzhen", "ap-southeast-1")
@@ -130,19 +132,36 @@ class DmsCloud:
             )
         checkpoint = _int(params, "Checkpoint", 0)
         drift = self.ctx.faults.take(self.family, "GetChatContent", ("drift",)) is not None
-        return StreamingResponse(self._frames(session, checkpoint, drift), media_type="text/event-stream")
+        endless = self.ctx.faults.take(self.family, "GetChatContent", ("endless",)) is not None
+        frames = self._frames(session, checkpoint, drift, endless)
+        return StreamingResponse(frames, media_type="text/event-stream")
 
-    async def _frames(self, session: DmsSession, checkpoint: int, drift: bool) -> AsyncIterator[bytes]:
+    async def _frames(self, session: DmsSession, checkpoint: int, drift: bool, endless: bool) -> AsyncIterator[bytes]:
         for event in session.events[checkpoint:]:
             if drift and event["event_type"] == "CHAT_FINISH":
-                yield _frame(
+                yield frame(
                     "-",
                     {"event_type": "SUGGESTION", "content": "Ask about Q4 next.", "content_type": "str", "trace": "x1"},
                 )
-            yield _frame(str(event["checkpoint"]), event | ({"trace": "x1"} if drift else {}))
+            yield frame(str(event["checkpoint"]), event | ({"trace": "x1"} if drift else {}))
+        if endless:  # the fault: a replay that never goes quiet, a turn that writes and writes
+            async for more in _endless(max(checkpoint, len(session.events))):
+                yield more
+        elif session.status == "RUNNING":  # the latest turn goes on: the stream stays open, silent for now
+            await anyio.sleep_forever()
 
 
-def _frame(event_id: str, payload: dict[str, Any]) -> bytes:
+async def _endless(checkpoint: int) -> AsyncIterator[bytes]:
+    start = {"event_type": "CHAT_START", "content": "", "content_type": "str", "checkpoint": checkpoint}
+    yield frame(str(checkpoint), start)
+    while True:
+        checkpoint += 1
+        await anyio.lowlevel.checkpoint()
+        yield frame(str(checkpoint), {"event_type": "DELTA", "content": "more ", "checkpoint": checkpoint})
+
+
+def frame(event_id: str, payload: dict[str, Any]) -> bytes:
+    """One GetChatContent frame as the wire carries it."""
     return f"id:{event_id}\nevent:message\ndata:{json.dumps(payload, ensure_ascii=False)}\n\n".encode()
 
 

@@ -5,9 +5,11 @@ Forward pages only by ``after_id``/``before_id`` and never returns ``next_page``
 CN-style sample session. ``POST /sessions/{sid}/events`` with one ``user.message`` starts a scripted turn (409
 while one runs; ``Idempotency-Key`` replays are answered, not repeated). Knobs in ``ctx.options``:
 ``qoder.big_thread_events`` (size of the generated session, default 240), ``qoder.turn_step_delay`` (seconds
-between turn steps), ``qoder.turn_gate`` (an ``anyio.Event`` a turn waits for before it starts),
+between turn steps), ``qoder.turn_answer`` (the scripted turn's answer), ``qoder.turn_delta_chars`` (characters
+per streamed delta, default 12), ``qoder.turn_gate`` (an ``anyio.Event`` a turn waits for before it starts),
 ``qoder.turn_waits_for_listener`` (a turn starts once a stream is open), ``qoder.heartbeat_s``,
-``qoder.server_error_status`` (500 or 529 for ``server_error`` faults).
+``qoder.server_error_status`` (500 or 529 for ``server_error`` faults), ``qoder.hostile`` (add the sessions of
+the ``hostile`` module).
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -26,10 +28,11 @@ from starlette.routing import Mount, Route
 
 from ..core import ASGIApp, Fault, Receive, SandboxContext, Scope, Send, route_key
 from ..faults import with_faults
+from . import hostile
 from .build import SessionData
 from .data import sample_sessions
 from .state import Event, Live, Record, select
-from .stream import DELTA_TYPES, TurnRunner, sse_frames
+from .stream import DELTA_TYPES, AfterReply, TurnRunner, sse_frames
 from .wire import Reject, envelope, list_reply, page_body, paging, reply, request_id
 
 BAD_TOKEN = "Invalid API key or token."
@@ -74,6 +77,8 @@ class QoderCloud:
     def sessions(self) -> dict[str, SessionData]:
         if self._sessions is None:  # built on first use, so a test can set ctx.options after start-up
             self._sessions = sample_sessions(int(self.ctx.options.get("qoder.big_thread_events", 240)))
+            if self.ctx.options.get("qoder.hostile"):
+                self._sessions |= {str(s.obj["id"]): s for s in hostile.hostile_sessions(self.ctx.creds)}
         return self._sessions
 
     def session(self, request: Request) -> SessionData:
@@ -85,7 +90,8 @@ class QoderCloud:
     def thread(self, request: Request, data: SessionData) -> str:
         tid = str(request.path_params["tid"])
         if not any(t["id"] == tid for t in data.threads):
-            raise Reject(404, "not_found_error", f"Session thread '{tid}' was not found.")
+            forged = hostile.FORGED + hostile.LONG if data.twist == "forged" else ""
+            raise Reject(404, "not_found_error", f"Session thread '{tid}' was not found.{forged}")
         return tid
 
     def live_of(self, data: SessionData) -> Live:
@@ -138,6 +144,8 @@ class QoderCloud:
     def events(self, request: Request, data: SessionData, thread: str | None) -> Response:
         if "text/event-stream" in request.headers.get("accept", ""):
             return self.stream(request, data, thread)
+        if data.twist and (twisted := hostile.events(request, data)) is not None:
+            return twisted
         p = paging(request, _mode(request), "asc")
         log, view, keep = data.log, data.log.view(thread), _type_filter(request)
 
@@ -166,6 +174,8 @@ class QoderCloud:
         return reply(request, page_body(events, more, p, with_next))
 
     def stream(self, request: Request, data: SessionData, thread: str | None) -> Response:
+        if data.twist and (twisted := hostile.stream(request, data)) is not None:
+            return twisted
         live = self.live_of(data)
         last = request.headers.get("last-event-id") or request.query_params.get("after_id") or None
         known = (
@@ -199,7 +209,7 @@ class QoderCloud:
         result = {"data": [record.event]}
         if key:
             live.sent[key] = result
-        return reply(request, result, background=BackgroundTask(runner.run, text))
+        return AfterReply(reply(request, result), partial(runner.run, text))
 
 
 def _user_text(body: bytes) -> str:
@@ -266,6 +276,8 @@ def error_reply(ctx: SandboxContext) -> Callable[[Fault], tuple[int, dict[str, s
         if fault.kind == "throttle":
             status, kind, msg = 429, "rate_limit_error", "Rate limit exceeded. Please retry later."
             headers = {"retry-after": f"{fault.retry_after:g}"}
+        elif fault.kind == "error_200":  # the envelope inside a success status, as a misbehaving proxy answers
+            status, kind, msg, headers = 200, "invalid_request_error", "The request could not be processed.", {}
         elif ctx.options.get("qoder.server_error_status") == 529:
             status, kind, msg, headers = 529, "overloaded_error", "The service is overloaded. Please retry later.", {}
         else:

@@ -36,6 +36,8 @@ class SessionData:
     log: Log
     cn_style: bool = False
     """Older docs / CN mirror: event pages carry no ``next_page`` even when ``has_more`` is true."""
+    twist: str = ""
+    """A hostile session's twist (``hostile`` module): forged, cycle, empty or endless."""
 
 
 class Builder:

@@ -89,8 +89,8 @@ def _wrap_up(b: Builder, c: str, r: str, span: str, spawn: str) -> None:
           content=blocks("Created page 8f2c1e (https://notion.so/8f2c1e)"))
     b.add("agent.message", c, content=blocks(
         "Brief: Vendor A now ships a managed agents API with thread streams; "
-        "two domestic vendors (国内厂商) support thread-level events;",
-        "Vendor C added per-turn budgets. I saved the brief to Notion; the pricing page could not be fetched (403)."))
+        "two domestic vendors (国内厂商) support thread-level events; Vendor C added per-",  # split mid-word
+        "turn budgets. I saved the brief to Notion; the pricing page could not be fetched (403)."))
     b.add("span.model_request_end", c, model_request_start_id=span, is_error=False,
           model_usage={"input_tokens": 18234, "output_tokens": 912, "cache_read_input_tokens": 12000})
     b.add("session.usage", None, views=(c,), usage={"input_tokens": 18234, "output_tokens": 912},

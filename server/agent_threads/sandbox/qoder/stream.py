@@ -8,11 +8,13 @@ for more, sending ``:`` heartbeat comments while idle. It stays open until the c
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import anyio
+from starlette.responses import Response
 
+from ..core import Receive, Scope, Send
 from .build import SessionData
 from .state import Event, Live, Pending, Record, now, stamp
 
@@ -101,9 +103,10 @@ class TurnRunner:
         )
         self.live.pending = pending
         self.live.notify()
-        for i in range(0, len(text), 12):
+        size = int(self.options.get("qoder.turn_delta_chars", 12))
+        for i in range(0, len(text), size):
             await self.step()
-            delta = {"content": {"type": "text", "text": text[i : i + 12]}, "type": "content_delta", "index": 0}
+            delta = {"content": {"type": "text", "text": text[i : i + size]}, "type": "content_delta", "index": 0}
             pending.frames.append({"delta": delta, "event_id": pending.id, "type": "event_delta"})
             self.live.notify()
         await self.step()
@@ -136,7 +139,10 @@ class TurnRunner:
             is_error=False,
             content=[{"type": "text", "text": "3 matches in notes/"}],
         )
-        answer = f"About “{topic}”: I found 3 matching notes and summarised them. 已完成。"
+        answer = (
+            self.options.get("qoder.turn_answer")
+            or f"About “{topic}”: I found 3 matching notes and summarised them. 已完成。"
+        )
         await self.streamed("agent.message", answer, content=[{"type": "text", "text": answer}])
         self.add(
             "span.model_request_end",
@@ -151,3 +157,18 @@ class TurnRunner:
         self.data.threads[0]["status"] = status
         self.live.busy = status == "running"
         self.add(f"session.status_{status}", **fields)
+
+
+class AfterReply(Response):
+    """A reply, then the turn it started, whether or not the reply reached the client: a vendor does not take a turn
+    back because its answer to the send was lost (a dropped reply must not leave the session busy for good)."""
+
+    def __init__(self, response: Response, turn: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(status_code=response.status_code)
+        self.response, self.turn = response, turn
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.response(scope, receive, send)
+        finally:
+            await self.turn()

@@ -9,7 +9,6 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -34,8 +33,8 @@ def request_id(request: Request) -> str:
     return request.headers.get("x-request-id") or f"req_{next(_request_ids):012x}"
 
 
-def reply(request: Request, body: Any, status: int = 200, background: BackgroundTask | None = None) -> JSONResponse:
-    return JSONResponse(body, status, headers={"x-request-id": request_id(request)}, background=background)
+def reply(request: Request, body: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status, headers={"x-request-id": request_id(request)})
 
 
 @dataclass(frozen=True)
