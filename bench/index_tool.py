@@ -31,9 +31,13 @@ from agent_threads.http import RetryPolicy  # noqa: E402
 from agent_threads.index import IndexConfig, ThreadIndex, open_index  # noqa: E402
 from agent_threads.index.sync import sync  # noqa: E402
 from agent_threads.providers import create  # noqa: E402
+from agent_threads.writethrough import GATHER  # noqa: E402
 from tests.index.fakes import Counting  # noqa: E402
 
 SERVER = [sys.executable, "-m", "agent_threads"]
+QUIET = 2 * GATHER + 0.1
+"""Seconds without CPU that mean a server is done: its write-through writes a thread only once its reading paused
+(up to twice ``GATHER``)."""
 
 
 def index_env(config: IndexConfig) -> dict[str, str]:
@@ -80,9 +84,9 @@ async def _round(sandbox: SandboxProc, vendor: Vendor, without: RpcClient, on: l
             await warm_up(with_index, vendor)
             pids = (with_index.proc.pid, without.proc.pid)
             for client, reads in ((without, off), (with_index, on)):
-                await idle(*pids)  # nothing left over from the last read (or the index's writes of it)
+                await idle(*pids, still=QUIET)  # nothing left over from the last read (or the index's writes of it)
                 reads.append(await tool_read(client, sandbox, vendor, count=False))
-            await idle(*pids)
+            await idle(*pids, still=QUIET)
             async with open_index(config) as index:
                 assert index is not None
                 found = await index.thread(vendor.big_ref())

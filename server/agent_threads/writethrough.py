@@ -31,11 +31,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("agent_threads.index")
 REMEMBERED = 10_000
 """Page offsets and recently read refs kept at most."""
-BACKLOG = 5_000
-"""Messages waiting to be indexed at most."""
+BACKLOG = 10_000
+"""Messages waiting before a thread's writer writes without waiting for a pause; twice as many wait at most."""
 GATHER = 0.25
-"""Seconds a thread's writer waits for more pages before it writes: a bulk reader's pages go in a few writes (each
-also recounts the thread's aggregates) instead of one write per page."""
+"""Seconds without a new page of a thread after which its writer writes: a reader paging on is not slowed by the
+index's work (about as much CPU as the read itself), which waits for the pause a reader makes."""
 
 
 def _key(ref: str, state: State | None) -> tuple[str, str]:
@@ -43,10 +43,10 @@ def _key(ref: str, state: State | None) -> tuple[str, str]:
 
 
 class Recorder:
-    """Hands the pages read on to the index: one writer per thread takes every page waiting for it (after
-    ``gather`` seconds) in one write, and at most ``backlog`` messages wait at a time (a reader faster than the
-    index never piles pages up in memory; a page beyond the backlog is left to the next sync, its thread staying
-    partly read)."""
+    """Hands the pages read on to the index: one writer per thread takes every page waiting for it in one write
+    once reading that thread pauses (``gather`` seconds without a new page) or ``backlog`` messages wait. Twice the
+    backlog waits at most (a reader faster than the index never piles pages up in memory; a page beyond it is
+    left to the next sync, its thread staying partly read)."""
 
     def __init__(
         self,
@@ -65,6 +65,8 @@ class Recorder:
         self._waiting: dict[str, list[tuple[Batch, int]]] = {}
         self._queued = 0
         """Messages waiting to be written."""
+        self._hurry = False
+        """Someone waits for the writes (a search): write without waiting for reading to pause."""
         self._idle = anyio.Event()
         self._idle.set()
 
@@ -83,7 +85,7 @@ class Recorder:
             self._remember(self._offsets, _key(ref, batch.next_state), first + len(batch.messages))
         if first is None or not batch.messages:
             return
-        if self._queued + len(batch.messages) > self._backlog:
+        if self._queued + len(batch.messages) > 2 * self._backlog:
             log.debug("index backlog full: a page of %s is left to the next sync", ref)
             return
         self._queued += len(batch.messages)
@@ -94,7 +96,9 @@ class Recorder:
         self._waiting[ref].append((batch, first))
 
     async def settled(self, timeout: float) -> bool:
-        """Wait (at most ``timeout`` seconds) until the pages handed on so far are written."""
+        """Wait (at most ``timeout`` seconds) until the pages handed on so far are written, the writers no longer
+        waiting for reading to pause."""
+        self._hurry = not self._idle.is_set()
         with anyio.move_on_after(timeout):
             await self._idle.wait()
             return True
@@ -105,7 +109,7 @@ class Recorder:
 
         try:
             while True:
-                await self._sleep(self._gather)
+                await self._pause(ref)
                 pages, self._waiting[ref] = self._waiting[ref], []
                 if not pages:
                     break
@@ -119,6 +123,15 @@ class Recorder:
             del self._waiting[ref]
             if not self._waiting:
                 self._idle.set()
+                self._hurry = False
+
+    async def _pause(self, ref: str) -> None:
+        """Wait until reading ``ref`` pauses (``gather`` seconds without a new page), the backlog is full or someone
+        waits for the writes."""
+        seen = -1
+        while seen != len(self._waiting[ref]) and self._queued < self._backlog and not self._hurry:
+            seen = len(self._waiting[ref])
+            await self._sleep(self._gather)
 
     def _remember(self, table: OrderedDict[Any, Any], key: Any, value: Any) -> None:
         table.pop(key, None)
