@@ -128,6 +128,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def _snapshot(sandbox: SandboxProc, pids: list[int]) -> dict[str, float]:
+    """The 1-minute load average, CPU seconds of this process and of the replicas, vendor requests so far."""
+    return {"load": os.getloadavg()[0], "client_cpu_s": time.process_time(),
+            "replica_cpu_s": sum(cpu_seconds(pid) for pid in pids),
+            "vendor_requests": sum((await sandbox.stats()).values())}  # fmt: skip
+
+
 async def scenario(sandbox: SandboxProc, url: str, replicas: int, size: Size, folder: Path) -> dict[str, Any]:
     """Fill the index at ``url``, start ``replicas`` servers on it, warm them up, then the timed run."""
     shared = sandbox.env | {"AGENT_THREADS_INDEX_URL": url, "AGENT_THREADS_CURSOR_KEY": CURSOR_KEY,
@@ -140,12 +147,11 @@ async def scenario(sandbox: SandboxProc, url: str, replicas: int, size: Size, fo
         ]
         bases = [r.base for r in running]
         await warm_up(bases, TOKEN)
-        before = (os.getloadavg()[0], time.process_time(), [cpu_seconds(r.pid) for r in running], await sandbox.stats())
+        before = await _snapshot(sandbox, [r.pid for r in running])
         found |= await run_clients(bases, TOKEN, size.clients, size.seconds)
-        vendor = sum((await sandbox.stats()).values()) - sum(before[3].values())
-        found |= {"replicas": replicas, "load_before": before[0], "load_after": os.getloadavg()[0],
-                  "client_cpu_s": time.process_time() - before[1], "vendor_requests": vendor,
-                  "replica_cpu_s": sum(cpu_seconds(r.pid) for r in running) - sum(before[2])}  # fmt: skip
+        after = await _snapshot(sandbox, [r.pid for r in running])
+    found |= {name: after[name] - before[name] for name in before if name != "load"}
+    found |= {"replicas": replicas, "load_before": before["load"], "load_after": after["load"]}
     found["exit_codes"] = [r.exit_code for r in running]
     return found
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 import time
 from contextlib import AsyncExitStack
@@ -42,22 +43,25 @@ class Tally:
     """Every timed call's latency (ms) per tool, and the errors by their first line."""
 
     times: dict[str, list[float]] = field(default_factory=lambda: {tool: [] for tool in TOOLS})
-    errors: dict[str, int] = field(default_factory=dict[str, int])
+    kinds: dict[str, tuple[str, int]] = field(default_factory=dict[str, tuple[str, int]])
+    """Per kind of error (its first line with numbers and ids blanked): the first one seen, and how many."""
     first_error: str = ""
 
     def error(self, tool: str, what: str) -> None:
         line = f"{tool}: {what}"
-        self.errors[line] = self.errors.get(line, 0) + 1
+        kind = re.sub(r"[0-9a-fA-F]*[0-9][0-9a-fA-F]*", "#", line)
+        example, count = self.kinds.get(kind, (line, 0))
+        self.kinds[kind] = (example, count + 1)
         self.first_error = self.first_error or line
 
     def summary(self, seconds: float) -> dict[str, Any]:
         every = [t for values in self.times.values() for t in values]
-        failed = sum(self.errors.values())
+        failed = sum(count for _, count in self.kinds.values())
         return {
             "requests": len(every) + failed,
             "errors": failed,
             "first_error": self.first_error or None,
-            "error_lines": self.errors,
+            "error_kinds": dict(self.kinds.values()),
             "seconds": seconds,
             "calls_per_s": (len(every) + failed) / seconds,
             "all": _latency(every),

@@ -26,8 +26,8 @@ def _lines(runs: list[dict[str, Any]]) -> list[str]:
         ("throughput, calls/s", [f"{r['calls_per_s']:.1f}" for r in runs]),
         ("latency p50 / p99, ms: all", [_ms(r["all"]) for r in runs]),
         *((f"… {tool} ({_share(runs[0], tool)})", [_ms(r["per_tool"][tool]) for r in runs]) for tool in TOOLS),
-        ("vendor requests during the run", [f"{r['vendor_requests']:,}" for r in runs]),
-        ("CPU s: replicas / bench clients", [f"{r['replica_cpu_s']:.0f} / {r['client_cpu_s']:.0f}" for r in runs]),
+        ("vendor requests during the run", [f"{r['vendor_requests']:,.0f}" for r in runs]),
+        ("CPU s: replicas / bench clients", [f"{r['replica_cpu_s']:.1f} / {r['client_cpu_s']:.1f}" for r in runs]),
         ("load average (1 min): start → end", [f"{r['load_before']:.1f} → {r['load_after']:.1f}" for r in runs]),
         ("index: sync, threads / messages", [f"{r['sync_s']:.1f} s, {r['threads']} / {r['messages']}" for r in runs]),
         ("exit codes after SIGTERM", [", ".join(str(c) for c in r["exit_codes"]) for r in runs]),
@@ -43,9 +43,9 @@ def _share(run: dict[str, Any], tool: str) -> str:
 def _errors(found: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     for backend, name in BACKENDS.items():
-        counted = sorted(found[backend]["error_lines"].items(), key=lambda item: -item[1])
-        lines += [f"- {name}: {count} × `{line}`" for line, count in counted[:5]]
-    return ["", "Errors (first line of each kind, most frequent first):", "", *lines] if lines else []
+        counted = sorted(found[backend]["error_kinds"].items(), key=lambda item: -item[1])
+        lines += [f"- {name}: {count} × `{line.replace(chr(96), chr(39))}`" for line, count in counted[:5]]
+    return ["", "Errors (the first line of the first of each kind, most frequent first):", "", *lines] if lines else []
 
 
 def markdown(found: dict[str, Any]) -> str:
