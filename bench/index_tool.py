@@ -22,9 +22,9 @@ import anyio
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import SandboxProc, sandbox_process, server_process  # noqa: E402
-from paging import Paging, tool_read  # noqa: E402
-from vendors import VENDORS  # noqa: E402
+from common import RpcClient, SandboxProc, sandbox_process, server_process  # noqa: E402
+from paging import Paging, Read, tool_read, warm_up  # noqa: E402
+from vendors import VENDORS, Vendor  # noqa: E402
 
 from agent_threads.config import load_settings  # noqa: E402
 from agent_threads.http import RetryPolicy  # noqa: E402
@@ -57,23 +57,36 @@ async def search_through_tool(
 
 
 async def index_overhead(units: int = 10_000, rounds: int = 3, vendor_name: str = "qoder") -> dict[str, Any]:
-    """Paging one big thread with the index on ÷ off, both servers reading the same sandbox."""
+    """Paging one big thread with the index on ÷ off, both servers reading the same sandbox. Each round starts a
+    server with a fresh index, so the thread is indexed from nothing every time (as the first read of a thread
+    is), and counts what it held once the server was idle again."""
     vendor = VENDORS[vendor_name]
-    with tempfile.TemporaryDirectory(prefix="agent-threads-bench-index-") as folder:
-        async with sandbox_process({vendor.big_option: units}, [vendor.family]) as sandbox:
-            on_env = sandbox.env | {"AGENT_THREADS_INDEX_URL": str(Path(folder) / "index.sqlite3")}
-            off_env = sandbox.env | {"AGENT_THREADS_INDEX": "off"}
-            async with server_process(on_env, SERVER) as on, server_process(off_env, SERVER) as off:
-                result = Paging(vendor.name, units)
-                for client in (on, off):  # first-call costs, untimed
-                    await client.call("get_thread_messages", {"thread": vendor.big_ref(), "limit": 1})
-                for _ in range(rounds):
-                    for client, reads in ((off, result.floor), (on, result.tool)):
-                        await idle(on.proc.pid, off.proc.pid)  # the index's writes of the last read are done
-                        reads.append(await tool_read(client, sandbox, vendor))
-    on_s, off_s = Paging.best(result.tool), Paging.best(result.floor)
+    on: list[Read] = []
+    off: list[Read] = []
+    async with sandbox_process({vendor.big_option: units}, [vendor.family]) as sandbox:
+        async with server_process(sandbox.env | {"AGENT_THREADS_INDEX": "off"}, SERVER) as without:
+            await warm_up(without, vendor)
+            indexed = [await _round(sandbox, vendor, without, on, off) for _ in range(rounds)]
+    on_s, off_s = Paging.best(on), Paging.best(off)
     return {"index_overhead": on_s / off_s, "paging_on_s": on_s, "paging_off_s": off_s, "rounds": rounds,
-            "messages": result.tool[0].messages, "vendor": vendor.name}  # fmt: skip
+            "messages": on[0].messages, "indexed": min(indexed), "vendor": vendor.name}  # fmt: skip
+
+
+async def _round(sandbox: SandboxProc, vendor: Vendor, without: RpcClient, on: list[Read], off: list[Read]) -> int:
+    """One read with the index off, then one with it on (a new server, a new index); the messages indexed."""
+    with tempfile.TemporaryDirectory(prefix="agent-threads-bench-index-") as folder:
+        config = IndexConfig("sqlite", path=Path(folder) / "index.sqlite3")
+        async with server_process(sandbox.env | index_env(config), SERVER) as with_index:
+            await warm_up(with_index, vendor)
+            pids = (with_index.proc.pid, without.proc.pid)
+            for client, reads in ((without, off), (with_index, on)):
+                await idle(*pids)  # nothing left over from the last read (or the index's writes of it)
+                reads.append(await tool_read(client, sandbox, vendor, count=False))
+            await idle(*pids)
+            async with open_index(config) as index:
+                assert index is not None
+                found = await index.thread(vendor.big_ref())
+    return found.message_count if found else 0
 
 
 async def idle(*pids: int, still: float = 0.3, limit: float = 60) -> None:

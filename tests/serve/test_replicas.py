@@ -22,7 +22,7 @@ from agent_threads.providers import create
 from agent_threads.sandbox import Sandbox
 
 from ..conftest import sandbox_settings
-from ..fakes import result_text
+from ..fakes import page_cursor, result_text
 from ..index.conftest import postgres
 from ..index.pgserver import PgServer
 from .conftest import TOKEN, ServerProcess, clean_env, mcp_client, server_process
@@ -70,7 +70,7 @@ async def _call(client: Client, tool: str, args: dict[str, Any]) -> dict[str, An
 
 
 async def _pages(clients: Sequence[Client], tool: str, args: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Every page of a tool's answer (text and structured content), the n-th page asked of
+    """Every page of a tool's answer (text and structured content, if any), the n-th page asked of
     ``clients[n % len(clients)]`` with the cursor the page before gave; the cursors themselves left out (each
     replica seals its own)."""
     pages: list[tuple[str, dict[str, Any]]] = []
@@ -82,7 +82,7 @@ async def _pages(clients: Sequence[Client], tool: str, args: dict[str, Any]) -> 
             )
             assert not result.is_error, result_text(result)
             found = dict(result.structured_content or {})
-            text, cursor = result_text(result), found.pop("next_cursor", None)
+            text, cursor = result_text(result), found.pop("next_cursor", None) or page_cursor(result)
             pages.append((text.replace(cursor, "CURSOR") if cursor else text, found))
             if cursor is None:
                 break
