@@ -46,6 +46,8 @@ class Tally:
     kinds: dict[str, tuple[str, int]] = field(default_factory=dict[str, tuple[str, int]])
     """Per kind of error (its first line with numbers and ids blanked): the first one seen, and how many."""
     first_error: str = ""
+    followed: int = 0
+    """Calls that continued a ``next_cursor`` (made by the other replica when there are two)."""
 
     def error(self, tool: str, what: str) -> None:
         line = f"{tool}: {what}"
@@ -61,6 +63,7 @@ class Tally:
             "requests": len(every) + failed,
             "errors": failed,
             "first_error": self.first_error or None,
+            "cursors_followed": self.followed,
             "error_kinds": dict(self.kinds.values()),
             "seconds": seconds,
             "calls_per_s": (len(every) + failed) / seconds,
@@ -93,6 +96,14 @@ def _reply(response: httpx.Response, ident: int) -> dict[str, Any]:
     raise CallFailed("no JSON-RPC result in the reply")
 
 
+def _next_cursor(result: dict[str, Any]) -> str | None:
+    """From the structured content, else the last line of the text (a transcript page is text only)."""
+    found = (result.get("structuredContent") or {}).get("next_cursor")
+    text = " ".join(c.get("text", "") for c in result.get("content", [])).splitlines()
+    last = text[-1] if text else ""
+    return found or (last.removeprefix("next_cursor: ") if last.startswith("next_cursor: ") else None)
+
+
 @dataclass
 class LoadClient:
     """One MCP client, alternating between the replicas' ``/mcp`` endpoints."""
@@ -116,8 +127,8 @@ class LoadClient:
             note = {"jsonrpc": "2.0", "method": "notifications/initialized"}
             (await self.http.post(endpoint, json=note)).raise_for_status()
 
-    async def call(self, tool: str, arguments: dict[str, Any], tally: Tally | None) -> dict[str, Any]:
-        """One tool call to the next replica, timed into ``tally``; its structured content ({} on an error)."""
+    async def call(self, tool: str, arguments: dict[str, Any], tally: Tally | None) -> str | None:
+        """One tool call to the next replica, timed into ``tally``; the next_cursor it gave (None on an error)."""
         endpoint = self.endpoints[self.turn % len(self.endpoints)]
         self.turn += 1
         started = time.perf_counter()
@@ -130,10 +141,10 @@ class LoadClient:
             if tally is None:
                 raise
             tally.error(tool, str(e) if isinstance(e, CallFailed) else first_line(e))
-            return {}
+            return None
         if tally is not None:
             tally.times[tool].append((time.perf_counter() - started) * 1000)
-        return result.get("structuredContent") or {}
+        return _next_cursor(result)
 
     async def step(self, tally: Tally | None) -> None:
         """One turn of the mix: 45 % search, 35 % reading a thread (half the time on to the next page), 20 % a
@@ -144,9 +155,11 @@ class LoadClient:
             await self.call("search_threads", {"query": query, "limit": 5, "refresh": False}, tally)
         elif pick < 0.80:
             args: dict[str, Any] = {"thread": self.rng.choice(THREADS), "limit": 20}
-            page = await self.call("get_thread_messages", args, tally)
-            if page.get("next_cursor") and self.rng.random() < 0.5:
-                await self.call("get_thread_messages", args | {"cursor": page["next_cursor"]}, tally)
+            cursor = await self.call("get_thread_messages", args, tally)
+            if cursor and self.rng.random() < 0.5:
+                await self.call("get_thread_messages", args | {"cursor": cursor}, tally)
+                if tally is not None:
+                    tally.followed += 1
         else:
             await self.call("list_threads", {"provider": self.rng.choice(PROVIDERS), "limit": 20}, tally)
 

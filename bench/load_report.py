@@ -26,6 +26,7 @@ def _lines(runs: list[dict[str, Any]]) -> list[str]:
         ("throughput, calls/s", [f"{r['calls_per_s']:.1f}" for r in runs]),
         ("latency p50 / p99, ms: all", [_ms(r["all"]) for r in runs]),
         *((f"… {tool} ({_share(runs[0], tool)})", [_ms(r["per_tool"][tool]) for r in runs]) for tool in TOOLS),
+        ("pages continued from a next_cursor", [f"{r['cursors_followed']:,}" for r in runs]),
         ("vendor requests during the run", [f"{r['vendor_requests']:,.0f}" for r in runs]),
         ("CPU s: replicas / bench clients", [f"{r['replica_cpu_s']:.1f} / {r['client_cpu_s']:.1f}" for r in runs]),
         ("load average (1 min): start → end", [f"{r['load_before']:.1f} → {r['load_after']:.1f}" for r in runs]),
