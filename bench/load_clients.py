@@ -147,8 +147,8 @@ class LoadClient:
         return _next_cursor(result)
 
     async def step(self, tally: Tally | None) -> None:
-        """One turn of the mix: 45 % search, 35 % reading a thread (half the time on to the next page), 20 % a
-        listing."""
+        """One turn of the mix: 45 % search, 35 % reading a thread (on to the next page half the time there is
+        one), 20 % a listing."""
         pick = self.rng.random()
         if pick < 0.45:
             query = self.rng.choice(QUERIES)

@@ -63,8 +63,8 @@ def markdown(found: dict[str, Any]) -> str:
             f"{size['clients']} concurrent MCP clients (raw JSON-RPC over Streamable HTTP with httpx, each its own "
             f"connections) for {size['seconds']:.0f} s per backend, each call to the other replica than the last. "
             f"Mix: 45 % `search_threads` (`refresh=false`, {len(QUERIES)} queries, 3 of them Chinese), 35 % "
-            "`get_thread_messages` (`limit=20`, 4 threads, following `next_cursor` half the time), 20 % "
-            "`list_threads`. Index filled first by `agent-threads-mcp sync` from the sandbox cloud (a child "
+            "`get_thread_messages` (`limit=20`, 4 threads, on to `next_cursor` half the time a page has one), "
+            "20 % `list_threads`. Index filled first by `agent-threads-mcp sync` from the sandbox cloud (a child "
             "process); PostgreSQL 15 on loopback. Everything — clients, replicas, PostgreSQL, the sandbox — "
             f"shares this machine's {found['cores']} cores, with other benchmarks running on it: the load average "
             "below says how busy it was. Latency is from the request sent to its reply read, in the client.",
