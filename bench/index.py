@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -145,8 +146,9 @@ def headline(found: dict[str, Any]) -> dict[str, float | int | None]:
 
 
 async def figures(size: Size, which: str = "both") -> dict[str, Any]:
-    started = time.perf_counter()
-    found: dict[str, Any] = {"size": asdict(size), "queries": QUERIES, "backends": await backends(size, which)}
+    started, load = time.perf_counter(), os.getloadavg()[0]
+    found: dict[str, Any] = {"size": asdict(size), "queries": QUERIES, "load": load}
+    found["backends"] = await backends(size, which)
     found["overhead"] = await index_overhead(units=10_000, rounds=size.paging_rounds)
     found["sync"] = await sync_figures()
     found["seconds"] = time.perf_counter() - started
