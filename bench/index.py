@@ -30,8 +30,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from index_corpus import QUERIES, corpus  # noqa: E402
-from index_report import markdown, write_section  # noqa: E402
+from index_report import markdown  # noqa: E402
 from index_tool import index_overhead, search_through_tool, sync_figures  # noqa: E402
+from sections import write_section  # noqa: E402
 
 from agent_threads.index import IndexConfig, ThreadIndex, open_index  # noqa: E402
 from agent_threads.index.records import Progress, ThreadWrite  # noqa: E402
@@ -166,7 +167,7 @@ def main() -> None:
     found = anyio.run(figures, QUICK if args.quick else FULL, args.backend)
     text = markdown(found)
     if args.write:
-        write_section(ROOT / "bench" / "results.md", text)
+        write_section(ROOT / "bench" / "results.md", "index", text)
     print(json.dumps(found) if args.json else text)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from pathlib import Path
 from typing import Any
 
 from tables import row
@@ -22,7 +21,6 @@ NOTES = {
     "reads fill in (titles, times), so the second sync reads those threads again and the third does not",
 }
 """Why a figure misses its target, in one line (the measurements are in bench/README.md)."""
-BEGIN, END = "<!-- index:begin -->", "<!-- index:end -->"
 BACKENDS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 
@@ -60,7 +58,7 @@ def markdown(found: dict[str, Any]) -> str:
         "",
         *_sync(found["sync"]),
     ]
-    return "\n".join([BEGIN, *lines, END]) + "\n"
+    return "\n".join(lines) + "\n"
 
 
 def _headline(figures: dict[str, float | int | None]) -> list[str]:
@@ -125,20 +123,3 @@ def _sync(s: dict[str, Any]) -> list[str]:
         later = third["calls"][provider]
         lines.append(row(provider, calls["lists"], f"{calls['reads']} / {later['reads']}", calls["running_reads"]))
     return lines
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace the index section of ``path`` (or add it at the end)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    old = section_of(text)
-    text = text.replace(old, section) if old else text.rstrip("\n") + ("\n\n" if text else "") + section
-    path.write_text(text, encoding="utf-8")
-
-
-def section_of(text: str) -> str:
-    """The index section in ``text`` (markers and the line end after them included), or ``""``."""
-    start, end = text.find(BEGIN), text.find(END)
-    if start < 0 or end < start:
-        return ""
-    end += len(END)
-    return text[start : end + 1 if text[end : end + 1] == "\n" else end]

@@ -35,8 +35,8 @@ from common import (
     server_command,
     server_process,
 )
-from index_report import section_of
 from report import Mode, Report, markdown, update_readme
+from sections import marked
 from vendors import VENDORS, Vendor
 
 CORPUS = {"qoder": 200, "cms": 260, "dms": 1000, "rdsai": 100, "dataagent": 100}
@@ -150,8 +150,8 @@ def main() -> None:
     print(text, file=sys.stderr if args.json else sys.stdout)
     if args.write:
         results = BENCH / "results.md"
-        kept = section_of(results.read_text(encoding="utf-8")) if results.exists() else ""  # bench/index.py's
-        results.write_text(text + (f"\n{kept}" if kept else ""), encoding="utf-8")
+        kept = marked(results.read_text(encoding="utf-8")) if results.exists() else []  # bench/index.py's, load.py's
+        results.write_text("\n\n".join([text.rstrip("\n"), *kept]) + "\n", encoding="utf-8")
         update_readme(report)
     figures = {k: (round(v, 4) if v is not None else None) for k, v in report.figures().items()}
     print(json.dumps(figures))

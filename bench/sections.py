@@ -3,6 +3,7 @@ replaced in place (or added at the end with its markers) while the rest of the f
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -21,3 +22,8 @@ def write_section(path: Path, name: str, body: str) -> None:
     else:
         text = text.rstrip("\n") + ("\n\n" if text else "") + section + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+def marked(text: str) -> list[str]:
+    """Every marked section of ``text``, markers included, in order: what a rewrite of the whole file keeps."""
+    return [m.group(0) for m in re.finditer(r"<!-- (\w+):begin -->.*?<!-- \1:end -->", text, re.S)]
