@@ -15,10 +15,10 @@ from . import pages, readahead, render, render_index
 from .cursors import Codec
 from .errors import UsageError
 from .fill import Fill
-from .providers.base import Batch, Provider, State
+from .providers.base import Batch, Provider, State, listed_entry
 from .readahead import ReadAhead
 from .refs import ThreadRef
-from .transcript import MessagePage, ThreadEntry
+from .transcript import MessagePage
 
 if TYPE_CHECKING:
     from .index import IndexedThread, ThreadIndex
@@ -81,20 +81,8 @@ async def _servable(src: Sources, provider: Provider, ref: ThreadRef) -> Indexed
         return None
     if stored is None or not stored.complete or stored.running or stored.listed is None:
         return None
-    entry = await _listed(provider, ref)
+    entry = await listed_entry(provider, ref, LIST_PAGES)
     return stored if entry is not None and fingerprint(entry) == stored.listed else None
-
-
-async def _listed(provider: Provider, ref: ThreadRef) -> ThreadEntry | None:
-    parent = ThreadRef(ref.provider, ref.parts[:-1]) if len(ref.parts) > 1 else None
-    state: State | None = None
-    for _ in range(LIST_PAGES):
-        listing = await provider.list_threads(parent, state, 100)
-        found = next((e for e in listing.threads if e.ref == str(ref)), None)
-        if found is not None or listing.next_state is None:
-            return found
-        state = listing.next_state
-    return None
 
 
 async def _from_index(

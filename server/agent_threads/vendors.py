@@ -65,6 +65,9 @@ class VendorSpec:
     can: tuple[str, ...] = ("list", "read", "stream", "send")
     keeps_state: bool = False
     """Its providers get the state dir (``options["state_dir"]``) for files of their own."""
+    lists_what_it_reads: bool = False
+    """Its listing is this server's record of the threads it read (no list API): reading a thread changes how it
+    is listed, so a sync keeps the thread as listed after its read."""
     env_options: Callable[[Mapping[str, str]], dict[str, str]] = field(default=_no_options)
     """Provider options from the environment."""
     rank: int = 100

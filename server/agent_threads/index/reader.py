@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import AuthError, PermissionError_, ProtocolError, ProviderAPIError
 from ..failures import is_running
-from ..providers.base import Batch, Provider, State
+from ..providers.base import Batch, Provider, State, listed_entry
 from ..refs import ThreadRef
 from ..transcript import ThreadEntry
 from .model import IndexedThread
@@ -53,6 +53,8 @@ class Reading:
     entry: ThreadEntry
     page_size: int = 50
     on_page: Callable[[], Awaitable[object]] | None = None
+    relisted: bool = False
+    """The thread's listing changes with its read (``VendorSpec.lists_what_it_reads``): keep it as listed after."""
 
 
 async def read_thread(reading: Reading, start: Start) -> None:
@@ -84,7 +86,8 @@ async def _read(r: Reading, start: Start) -> None:
         key = json.dumps(batch.next_state, sort_keys=True, default=str)
         last = batch.next_state is None or key in seen
         seen.add(key)
-        progress = _progress(state, seq, batch, records, relative=relative, last=last, entry=r.entry)
+        entry = await _as_listed(r) if last and r.relisted else r.entry
+        progress = _progress(state, seq, batch, records, relative=relative, last=last, entry=entry)
         replace = page == 0 and start.full and relative  # seqs that count back from the newest all move
         used = usage(batch.messages, r.index.secrets)
         await r.index.write(_write(r.provider.id, r.entry, batch, status, records, progress, used, replace=replace))
@@ -94,6 +97,10 @@ async def _read(r: Reading, start: Start) -> None:
             return
         state, seq = batch.next_state, seq + len(batch.messages)
     raise ProtocolError(f"the thread has more than {MAX_PAGES} pages", provider=r.provider.id)
+
+
+async def _as_listed(r: Reading) -> ThreadEntry:
+    return await listed_entry(r.provider, r.ref) or r.entry
 
 
 def _moved(batch: Batch, start: Start) -> bool:

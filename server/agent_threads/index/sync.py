@@ -22,6 +22,7 @@ from typing import Literal
 import anyio
 from pydantic import BaseModel
 
+from .. import vendors
 from ..errors import AgentThreadsError, NotFoundError
 from ..providers.base import Provider
 from ..redact import mask_secrets
@@ -264,7 +265,10 @@ async def _one(
 async def _read_one(run: _Run, entry: ThreadEntry, known: IndexedThread | None) -> None:
     """Read one thread; a vendor failure is noted and the others go on."""
     try:
-        reading = Reading(run.index, run.provider, parse_ref(entry.ref), entry, run.options.page_size, run.renew)
+        spec = vendors.spec_of(run.provider.family)
+        relisted = spec is not None and spec.lists_what_it_reads
+        ref = parse_ref(entry.ref)
+        reading = Reading(run.index, run.provider, ref, entry, run.options.page_size, run.renew, relisted)
         await read_thread(reading, start_of(known))
     except NotFoundError:
         await run.index.remove(entry.ref)

@@ -52,6 +52,20 @@ class Batch:
     """What this page lacks because the vendor's reply could not be read whole: the page is not the thread."""
 
 
+async def listed_entry(provider: Provider, ref: ThreadRef, pages: int = 5) -> ThreadEntry | None:
+    """The thread's entry in its provider's listing (its parent's, ``pages`` pages of 100 looked through), or
+    None."""
+    parent = ThreadRef(ref.provider, ref.parts[:-1]) if len(ref.parts) > 1 else None
+    state: State | None = None
+    for _ in range(pages):
+        listing = await provider.list_threads(parent, state, 100)
+        found = next((e for e in listing.threads if e.ref == str(ref)), None)
+        if found is not None or listing.next_state is None:
+            return found
+        state = listing.next_state
+    return None
+
+
 async def auxiliary(what: str, lookup: Awaitable[T]) -> tuple[T | None, str | None]:
     """A lookup made beside the messages (a title, a status): its value, or None and a note naming ``what`` is
     missing and why. The messages are never thrown away for it; the thread itself gone is still an error."""

@@ -25,6 +25,7 @@ SPEC = VendorSpec(
     account=ACCOUNT,
     forms=("{family}:<instance>", "{family}:<instance>/<session>"),
     keeps_state=True,
+    lists_what_it_reads=True,
     env_options=_options,
     rank=50,
 )
