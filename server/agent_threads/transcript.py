@@ -19,8 +19,12 @@ Role = Literal["user", "assistant", "agent", "tool", "system", "event"]
 JsonValue = Any
 
 
+_LAZY = ConfigDict(defer_build=True)
+"""The validators are built on first use, not at import: a server's start-up reads no message."""
+
+
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ToolCallPart(_Part):
@@ -64,6 +68,8 @@ class ArtifactPart(_Part):
 
 
 class PlanStep(BaseModel):
+    model_config = _LAZY
+
     title: str
     status: str | None = None
     detail: str | None = None
@@ -104,6 +110,8 @@ PART_KINDS = ("text", "tool_call", "tool_call_response", "reasoning", "sub_agent
 
 
 class Message(BaseModel):
+    model_config = _LAZY
+
     seq: int = Field(default=0, description="Position in the thread, from 1; stable across pages.")
     id: str | None = None
     time: datetime | None = None
@@ -119,6 +127,8 @@ class Message(BaseModel):
 
 
 class ThreadEntry(BaseModel):
+    model_config = _LAZY
+
     ref: str
     title: str | None = None
     status: str | None = None
@@ -130,6 +140,8 @@ class ThreadEntry(BaseModel):
 
 
 class ThreadList(BaseModel):
+    model_config = _LAZY
+
     provider: str
     parent: str | None = None
     threads: list[ThreadEntry]
@@ -138,6 +150,8 @@ class ThreadList(BaseModel):
 
 
 class MessagePage(BaseModel):
+    model_config = _LAZY
+
     thread: str
     title: str | None = None
     status: str | None = None
@@ -151,6 +165,8 @@ class MessagePage(BaseModel):
 
 
 class TurnResult(BaseModel):
+    model_config = _LAZY
+
     thread: str
     messages: list[Message]
     ended: bool = Field(description="True when the turn finished; False when timeout_s passed first.")
