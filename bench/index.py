@@ -1,26 +1,25 @@
-"""The thread index on its library path: ``uv run python bench/index.py [--threads N] [--messages N] [--backend B]``.
+"""The thread index's figures: ``uv run python bench/index.py [--quick] [--json] [--write] [--backend B]``.
 
-Builds an index of 1,000 threads / 100,000 messages (synthetic but shaped like the vendors' transcripts: English
-and Chinese turns, tool calls with arguments and results, a few failures of several kinds), then times
-``ThreadIndex.search`` for a query mix — an English phrase, a Chinese substring inside longer words, a
-2-character Chinese query, a tool name, an error code with ``errors_only``, a common word, a miss — on each
-backend: SQLite in a temporary file, and PostgreSQL started on loopback for the run (skipped when it is not
-installed). Prints ``search_p50_ms`` / ``search_p99_ms`` per backend (and per query), the build time, and the
-index's bytes per 1,000 messages. No targets are asserted; the tool path's target is p50 ≤ 20 ms.
+Builds an index of synthetic threads (``index_corpus.py``; full mode 1,000 threads / 100,000 messages, quick mode
+200 / 20,000) on each backend — SQLite in a temporary file, PostgreSQL started on loopback for the run (left out
+when it is not installed) — and times a query mix on the library path (``ThreadIndex.search``) and through the
+tool (``search_threads`` over stdio, ``index_tool.py``); then the write-through overhead on paging and what a
+sync costs the vendors (``index_tool.py``). Prints a Markdown section; ``--json`` prints one JSON object instead
+(the headline figures under ``figures``), ``--write`` puts the section into ``bench/results.md``. Targets are
+reported, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
+import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import datetime, timedelta, timezone
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,129 +27,32 @@ import anyio
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from index_corpus import QUERIES, corpus  # noqa: E402
+from index_report import markdown, write_section  # noqa: E402
+from index_tool import index_overhead, search_through_tool, sync_figures  # noqa: E402
 
 from agent_threads.index import IndexConfig, ThreadIndex, open_index  # noqa: E402
 from agent_threads.index.records import Progress, ThreadWrite  # noqa: E402
 from agent_threads.index.sql import Plan, Stmt  # noqa: E402
-from agent_threads.transcript import EventPart, Message, ToolCallPart  # noqa: E402
 from tests.index.pgserver import bindir, running_postgres  # noqa: E402
 
-PROVIDERS = ["qoder", "cms", "dms", "rdsai", "dataagent"]
-COMMON = (
-    "the a to of and in is for on with that this it as be are was from by at or not we can will have has table "
-    "query instance index data report user orders rows check run time last week month error result disk cpu memory "
-    "latency region service request response plan step agent tool read write update create delete server database"
-).split()
-HANZI = (
-    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多"
-    "定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由"
-    "其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意"
-    "建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统"
-    "接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器"
-    "压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声"
-    "报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿"
-    "须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候"
-)
-TABLES = ["orders", "customers", "refunds", "inventory_daily", "legacy_users", "shipments", "sales.t1", "ops.t9"]
-TOOLS = [
-    "ExecuteSQL", "DescribeDBInstancePerformance", "QuerySlowLog", "WebFetch", "WebSearch", "Bash", "Read", "Edit",
-    "GetMetricData", "DescribeDBInstances", "ListTables", "DescribeTable", "RunNotebook", "CreateChart", "SendEmail",
-    "GetAlert", "DescribeBackupPolicy", "ModifyParameter", "Grep", "spawn_agent",
-]  # fmt: skip
-TOPICS = [
-    "the replication lag is growing on the read replica",
-    "a full table scan on orders filtered by created_at",
-    "the connection pool is exhausted during the nightly batch",
-    "disk usage is above 90% on the data volume",
-    "请帮我评估一下数据库磁盘扩容方案",
-    "实例的磁盘使用率已经超过告警线",
-    "建议在业务低峰期扩容到 500GB",
-    "慢查询主要集中在订单表",
-    "上个月各仓库的库存周转率",
-    "本周退款率比上周下降",
-]
-"""Phrases that occur in a few messages each (about 0.3-0.6% of them), as a topic does in real transcripts."""
-ERRORS = [
-    ("SQL_EXECUTION_FAILED", "Table '{table}' doesn't exist"),
-    ("ToolTimeout", "{tool} timed out after {n}s"),
-    ("QueryTimeout", "the query ran longer than {n}s and was cancelled"),
-    ("InvalidInstanceId", "实例 rm-{id} 不存在"),
-    ("Throttling.User", "Request was denied due to user flow control."),
-    ("HTTP_403", "HTTP 403 Forbidden: the page requires a login."),
-]
-QUERIES: dict[str, dict[str, Any]] = {
-    "phrase": {"query": '"replication lag is growing"'},
-    "cjk_substring": {"query": "磁盘扩容"},
-    "cjk_2_chars": {"query": "扩容"},
-    "tool_name": {"query": "DescribeDBInstancePerformance"},
-    "error_code": {"query": "SQL_EXECUTION_FAILED", "errors_only": True},
-    "common_word": {"query": "table"},
-    "no_match": {"query": "kubernetes operator"},
-}
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+@dataclass(frozen=True)
+class Size:
+    mode: str
+    threads: int
+    messages: int
+    """Messages per thread."""
+    rounds: int
+    """Rounds of the query mix, each side."""
+    paging_rounds: int
+    """Interleaved rounds of paging with the index on and off."""
 
 
-class Writer:
-    """Random text shaped like agent transcripts: Zipf-distributed words, a topic now and then."""
-
-    def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)
-        syllables = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"]
-        made = {"".join(self.rng.choice(syllables) for _ in range(self.rng.randint(1, 3))) for _ in range(3000)}
-        self.words = COMMON + sorted(made)
-        self.hanzi = [HANZI[i : i + n] for i in range(0, len(HANZI) - 3, 2) for n in (2, 3)]
-        self.weights = [1 / (rank + 1) for rank in range(len(self.words))]
-        self.zh_weights = [1 / (rank + 1) ** 0.7 for rank in range(len(self.hanzi))]
-
-    def sentence(self) -> str:
-        if self.rng.random() < 0.35:
-            parts = self.rng.choices(self.hanzi, self.zh_weights, k=self.rng.randint(4, 14))
-            text = "".join(parts) + "。"
-        else:
-            text = " ".join(self.rng.choices(self.words, self.weights, k=self.rng.randint(6, 20))).capitalize() + "."
-        if self.rng.random() < 0.01:
-            text += " " + self.rng.choice(TOPICS) + "."
-        return text
-
-    def text(self, low: int, high: int) -> str:
-        return " ".join(self.sentence() for _ in range(self.rng.randint(low, high)))
-
-    def fill(self, template: str) -> str:
-        rng = self.rng
-        return template.format(table=rng.choice(TABLES), tool=rng.choice(TOOLS), id=f"{rng.getrandbits(40):x}",
-                               n=rng.randint(1, 999))  # fmt: skip
-
-    def message(self, i: int, when: datetime) -> Message:
-        role = "user" if i % 2 == 0 else "assistant"
-        text = self.text(1, 2) if role == "user" else self.text(2, 8)
-        parts = self.tool_call() if role == "assistant" and self.rng.random() < 0.4 else []
-        return Message(id=f"m{i}", role=role, text=text, time=when + timedelta(seconds=30 * i), parts=parts)
-
-    def tool_call(self) -> list[Any]:
-        rng, table = self.rng, self.rng.choice(TABLES)
-        args = {"sql": f"SELECT region, count(*) FROM {table} GROUP BY region", "limit": rng.randint(10, 500)}
-        if rng.random() < 0.04:
-            code, template = rng.choice(ERRORS)
-            message = self.fill(template)
-            error = EventPart(name="tool", code=code, message=message, is_error=True)
-            return [ToolCallPart(name=rng.choice(TOOLS), arguments=args, status="failed", result=message), error]
-        rows = [{"region": self.rng.choice(HANZI) * 2, "n": rng.randint(1, 10**6)} for _ in range(rng.randint(1, 8))]
-        return [
-            ToolCallPart(
-                name=rng.choice(TOOLS),
-                arguments=args,
-                status="done",
-                result=json.dumps({"rows": rows}, ensure_ascii=False),
-            )
-        ]
-
-
-def corpus(threads: int, per_thread: int) -> Iterator[tuple[str, str, list[Message]]]:
-    writer = Writer(7)
-    for t in range(threads):
-        provider = PROVIDERS[t % len(PROVIDERS)]
-        start = T0 + timedelta(hours=t)
-        yield f"{provider}:bench/{t}", provider, [writer.message(i, start) for i in range(per_thread)]
+QUICK = Size("quick", 200, 100, 10, 2)
+FULL = Size("full", 1000, 100, 30, 3)
 
 
 async def build(index: ThreadIndex, threads: int, per_thread: int) -> float:
@@ -164,8 +66,9 @@ async def build(index: ThreadIndex, threads: int, per_thread: int) -> float:
 
 
 async def measure(index: ThreadIndex, rounds: int) -> dict[str, list[float]]:
+    """Milliseconds per ``ThreadIndex.search``, per query (after one warm-up each)."""
     times: dict[str, list[float]] = {name: [] for name in QUERIES}
-    for name, args in QUERIES.items():  # one warm-up each
+    for args in QUERIES.values():
         await index.search(**args)
     for _ in range(rounds):
         for name, args in QUERIES.items():
@@ -180,6 +83,13 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def summary(times: dict[str, list[float]]) -> dict[str, Any]:
+    """p50 and p99 over every call, and per query."""
+    every = [t for values in times.values() for t in values]
+    per_query = {q: {"p50": statistics.median(v), "p99": pct(v, 0.99)} for q, v in times.items()}
+    return {"p50": pct(every, 0.5), "p99": pct(every, 0.99), "per_query": per_query}
+
+
 def pg_bytes() -> Plan[int]:
     rows = yield Stmt(
         "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
@@ -188,55 +98,77 @@ def pg_bytes() -> Plan[int]:
     return int(rows[0][0])
 
 
-async def run(name: str, config: IndexConfig, args: argparse.Namespace) -> dict[str, Any]:
+async def backend_figures(config: IndexConfig, size: Size) -> dict[str, Any]:
+    """Build time, library and tool search times, and the index's bytes per 1,000 messages (tables, their
+    indexes and TOAST on PostgreSQL; the database file with its WAL on SQLite, after it is closed)."""
     async with open_index(config) as index:
         assert index is not None
-        build_s = await build(index, args.threads, args.messages)
-        times = await measure(index, args.rounds)
-        size = await index.backend.run(pg_bytes) if config.kind == "postgres" else 0
+        build_s = await build(index, size.threads, size.messages)
+        library = await measure(index, size.rounds)
+        stored = await index.backend.run(pg_bytes) if config.kind == "postgres" else 0
     if config.path is not None:
-        size = sum(p.stat().st_size for p in config.path.parent.glob(config.path.name + "*"))
-    every = [t for values in times.values() for t in values]
-    total = args.threads * args.messages
-    return {"backend": name, "build_s": build_s, "p50": pct(every, 0.5), "p99": pct(every, 0.99),
-            "per_query": {q: (statistics.median(v), pct(v, 0.99)) for q, v in times.items()},
-            "bytes_per_1000": size / (total / 1000)}  # fmt: skip
+        stored = sum(p.stat().st_size for p in config.path.parent.glob(config.path.name + "*"))
+    tool = await search_through_tool(config, QUERIES, size.rounds)
+    per_1000 = stored / (size.threads * size.messages / 1000)
+    return {"build_s": build_s, "library": summary(library), "tool": summary(tool), "bytes_per_1000": per_1000}
 
 
-def report(result: dict[str, Any]) -> None:
-    b = result["backend"]
-    print(f"{b}: built in {result['build_s']:.1f} s")
-    print(f"search_p50_ms {b} {result['p50']:.2f}")
-    print(f"search_p99_ms {b} {result['p99']:.2f}")
-    print(f"index_bytes_per_1000_messages {b} {result['bytes_per_1000']:.0f}")
-    for query, (p50, p99) in result["per_query"].items():
-        print(f"  {query:<14} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
-
-
-async def main(args: argparse.Namespace) -> None:
+async def backends(size: Size, which: str) -> dict[str, dict[str, Any]]:
+    """Per backend (``sqlite``, ``postgres`` or ``both``; PostgreSQL left out when it is not installed)."""
+    found: dict[str, dict[str, Any]] = {}
     with ExitStack() as stack:
         configs: list[tuple[str, IndexConfig]] = []
-        if args.backend in ("sqlite", "both"):
-            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        if which in ("sqlite", "both"):
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="agent-threads-bench-")))
             configs.append(("sqlite", IndexConfig("sqlite", path=folder / "index.sqlite3")))
-        if args.backend in ("postgres", "both"):
-            found = bindir()
-            if found is None:
-                print("postgres: skipped (PostgreSQL is not installed)")
-            else:
-                server = stack.enter_context(running_postgres(found))
-                configs.append(("postgres", IndexConfig("postgres", url=server.create_database())))
-        print(
-            f"corpus: {args.threads} threads x {args.messages} messages, {args.rounds} rounds of {len(QUERIES)} queries"
-        )
+        if which in ("postgres", "both") and (programs := bindir()) is not None:
+            server = stack.enter_context(running_postgres(programs))
+            configs.append(("postgres", IndexConfig("postgres", url=server.create_database())))
         for name, config in configs:
-            report(await run(name, config, args))
+            found[name] = await backend_figures(config, size)
+    return found
+
+
+def headline(found: dict[str, Any]) -> dict[str, float | int | None]:
+    """The figures with a target or a claim, from the default backend (SQLite) where they depend on one."""
+    sqlite = found["backends"].get("sqlite")
+    second = found["sync"]["second"]
+    return {
+        "search_p50_ms": sqlite["tool"]["p50"] if sqlite else None,
+        "search_p99_ms": sqlite["tool"]["p99"] if sqlite else None,
+        "library_search_p50_ms": sqlite["library"]["p50"] if sqlite else None,
+        "library_cjk_2_chars_p50_ms": sqlite["library"]["per_query"]["cjk_2_chars"]["p50"] if sqlite else None,
+        "index_overhead": found["overhead"]["index_overhead"],
+        "resync_threads_read": second["reads"],
+        "resync_requests": second["requests"],
+        "index_bytes_per_1000_messages": sqlite["bytes_per_1000"] if sqlite else None,
+    }
+
+
+async def figures(size: Size, which: str = "both") -> dict[str, Any]:
+    started, load = time.perf_counter(), os.getloadavg()[0]
+    found: dict[str, Any] = {"size": asdict(size), "queries": QUERIES, "load": load}
+    found["backends"] = await backends(size, which)
+    found["overhead"] = await index_overhead(units=10_000, rounds=size.paging_rounds)
+    found["sync"] = await sync_figures()
+    found["seconds"] = time.perf_counter() - started
+    found["figures"] = headline(found)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="200 threads, 10 rounds (~1 min on 2 idle cores)")
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout instead of the section")
+    parser.add_argument("--write", action="store_true", help="put the section into bench/results.md")
+    args = parser.parse_args()
+    found = anyio.run(figures, QUICK if args.quick else FULL, args.backend)
+    text = markdown(found)
+    if args.write:
+        write_section(ROOT / "bench" / "results.md", text)
+    print(json.dumps(found) if args.json else text)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--threads", type=int, default=1000)
-    parser.add_argument("--messages", type=int, default=100, help="messages per thread")
-    parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    anyio.run(main, parser.parse_args())
+    main()

@@ -35,6 +35,7 @@ from common import (
     server_command,
     server_process,
 )
+from index_report import section_of
 from report import Mode, Report, markdown, update_readme
 from vendors import VENDORS, Vendor
 
@@ -148,7 +149,9 @@ def main() -> None:
     text = markdown(report)
     print(text, file=sys.stderr if args.json else sys.stdout)
     if args.write:
-        (BENCH / "results.md").write_text(text, encoding="utf-8")
+        results = BENCH / "results.md"
+        kept = section_of(results.read_text(encoding="utf-8")) if results.exists() else ""  # bench/index.py's
+        results.write_text(text + (f"\n{kept}" if kept else ""), encoding="utf-8")
         update_readme(report)
     figures = {k: (round(v, 4) if v is not None else None) for k, v in report.figures().items()}
     print(json.dumps(figures))

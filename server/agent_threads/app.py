@@ -62,18 +62,21 @@ class ProviderPool:
 async def _open_index(
     settings: Settings, stack: AsyncExitStack, readiness: Readiness
 ) -> tuple[ThreadIndex | None, str]:
-    """The thread index for the server's life, with its readiness check (see ``writethrough.opened``)."""
+    """The thread index for the server's life, with its readiness check (see ``writethrough.opened``): an index
+    configured but not opened keeps the server not ready, while its tools go on without it."""
     index, why = await opened(settings, stack)
-    if index is None:
+    if index is None and settings.index.kind == "off":
         return None, why
 
     async def index_ready() -> bool:
+        if index is None:
+            return False
         await index.thread("readiness:probe")  # raises IndexStoreError when the store cannot be reached
         return True
 
     readiness.add("index", index_ready)
     stack.callback(readiness.discard, "index")
-    return index, ""
+    return index, why
 
 
 def _lifespan(

@@ -30,9 +30,10 @@ Report = Callable[[float, float | None, str], Awaitable[None]]
 
 
 async def refresh(
-    index: ThreadIndex, providers: Sequence[Provider], since: datetime | None, report: Report
+    index: ThreadIndex, providers: Sequence[Provider], since: datetime | None, report: Report, fresh_for: float = 0.0
 ) -> SyncSummary:
-    """An incremental sync of these providers within REFRESH_S, each thread read reported as progress."""
+    """An incremental sync of these providers within REFRESH_S, each thread read reported as progress; a provider
+    whose last complete sync ended less than ``fresh_for`` seconds ago is not listed again."""
     from .index.sync import SyncOptions, sync
 
     totals: dict[str, tuple[int, int]] = {}
@@ -42,7 +43,7 @@ async def refresh(
         done, total = (sum(x) for x in zip(*totals.values()))
         await report(float(done), float(total), text_of.sync_progress(done, total, event.ref))
 
-    options = SyncOptions(since=since, deadline=REFRESH_S, lock_wait=REFRESH_S / 2)
+    options = SyncOptions(since=since, deadline=REFRESH_S, lock_wait=REFRESH_S / 2, fresh_for=fresh_for)
     return await sync(index, [unwrapped(p) for p in providers], options, progress)
 
 

@@ -40,12 +40,16 @@ def _when(when: datetime | None) -> str | None:
     return when.strftime("%Y-%m-%d %H:%M") if when else None
 
 
-def refresh_text(summary: SyncSummary) -> str:
-    """What a refresh did, and what it could not bring up to date."""
-    counts = [sum(getattr(p, k) for p in summary.providers) for k in ("new", "changed", "unchanged")]
-    head = "refreshed: {} new, {} changed, {} unchanged".format(*counts)
+def refresh_text(summary: SyncSummary, window: float = 0.0) -> str:
+    """What a refresh did, which providers were fresh enough to skip, and what it could not bring up to date."""
+    listed = [p for p in summary.providers if p.fresh_s is None]
+    fresh = [f"{p.provider} {p.fresh_s:.0f} s ago" for p in summary.providers if p.fresh_s is not None]
+    counts = [sum(getattr(p, k) for p in listed) for k in ("new", "changed", "unchanged")]
+    head = "refreshed: {} new, {} changed, {} unchanged".format(*counts) if listed else "not refreshed"
+    if fresh:
+        head += f"; synced within the last {window:g} s, not listed again: {', '.join(fresh)}"
     gaps: list[str] = []
-    for p in summary.providers:
+    for p in listed:
         if p.error:
             gaps.append(f"{p.provider}: {p.error}")
         if p.not_refreshed:

@@ -59,7 +59,7 @@ def pragma(*statements: str) -> Plan[list[object]]:
 async def test_the_file_is_private_and_in_wal_mode(path: Path) -> None:
     async with open_index(IndexConfig("sqlite", path=path)) as index:
         assert index is not None
-        assert await index.backend.run(lambda: pragma("PRAGMA journal_mode", "PRAGMA user_version")) == ["wal", 2]
+        assert await index.backend.run(lambda: pragma("PRAGMA journal_mode", "PRAGMA user_version")) == ["wal", 3]
     assert path.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700
 

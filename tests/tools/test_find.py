@@ -114,15 +114,31 @@ async def test_results_name_their_threads_as_resource_links_and_page_with_a_curs
 
 
 async def test_a_second_refresh_with_nothing_changed_reads_no_transcript(
-    client: Client, vendors: list[Counting]
+    sandbox: Sandbox, store: Store, fast_retries: RetryPolicy, vendors: list[Counting]
 ) -> None:
-    await call(client, "search_threads", query="orders")
-    for vendor in vendors:
-        vendor.reads.clear()
-    text, _ = await call(client, "search_threads", query="orders")
+    settings = replace(sandbox_settings(sandbox), index=replace(store.config, fresh_for=0))
+    async with Client(build_server(settings, fast_retries, counting(vendors))) as client:
+        await call(client, "search_threads", query="orders")
+        for vendor in vendors:
+            vendor.reads.clear()
+        text, _ = await call(client, "search_threads", query="orders")
     # DataAgent's listing is this server's own catalog, which learned titles and times from the first reads
     assert [ref for v in vendors if v.id != "dataagent" for ref in v.reads] == []
     assert re.search(r"^refreshed: 0 new, \d changed, 2\d unchanged$", text, re.M), text
+
+
+async def test_searches_within_the_refresh_window_make_no_vendor_call_and_say_how_fresh_the_index_is(
+    client: Client, vendors: list[Counting]
+) -> None:
+    await call(client, "search_threads", query="orders")
+    calls = [(v.lists, len(v.reads)) for v in vendors]
+    text, _ = await call(client, "search_threads", query="磁盘")
+    failures, _ = await call(client, "find_failures")
+    assert [(v.lists, len(v.reads)) for v in vendors] == calls
+    said = re.search(r"^not refreshed; synced within the last 30 s, not listed again: (.*)$", text, re.M)
+    assert said is not None, text
+    assert sorted(p.split()[0] for p in said.group(1).split(", ")) == sorted(v.id for v in vendors)
+    assert "not listed again" in failures.splitlines()[1]
 
 
 async def test_every_vendors_failure_is_found_with_its_ref_and_seq(client: Client) -> None:

@@ -27,25 +27,27 @@ Opening::
     thread(ref) -> IndexedThread | None; threads(provider) -> dict[ref, IndexedThread]    sync state
     records(messages, first_seq) -> list[MessageRecord]; write(ThreadWrite); remove(ref) -> bool
     record_page(ref, batch, *, first_seq)    write-through of one vendor page a tool read (record_pages: several)
-    record_run(provider, started, *, error=None, note=None); sync_lock(provider, owner, *, wait) ; stats()
+    record_run(provider, started, *, error, note, since, complete); last_run(provider) -> ProviderRun | None
+    sync_lock(provider, owner, *, wait); stats()
 
 ``index.sync.sync(index, providers, SyncOptions(since, deadline, concurrency, page_size, …), progress)`` ->
 ``SyncSummary`` (per provider: new / changed / unchanged / skipped / removed, failed with reasons,
-not_refreshed when the deadline hit, error) reads only what changed, through the ``Provider`` protocol.
+not_refreshed when the deadline hit, error) reads only what changed, through the ``Provider`` protocol; with
+``fresh_for`` it does not list a provider whose last complete sync (by any process) ended that recently.
 
 Query semantics (``query.py``): every word of the query (a quoted span is one) must occur as a literal,
 case-insensitive substring; search syntax is plain text. Ranking (``sql/search.py``): threads by how many of
 their messages match, then recency; hits by occurrences, then recency. Paging is by ``offset``: a tool wraps
 ``next_offset`` in its own cursor. Failures and signatures: ``agent_threads.failures``.
 
-How the server is meant to use it: the lifespan opens the index once (``open_index``) next to the HTTP
-clients; ``search_threads`` / ``find_failures`` call ``sync`` with a ``deadline`` (20 s) and an MCP progress
-callback when ``refresh`` is set, then ``search`` / ``failures`` with ``configured`` = the configured provider
-ids, rendering ``coverage.describe()`` always (and "no match in N threads" when ``total`` is 0); every page a
-tool, resource or export reads goes to ``record_page`` off the reply's path, where an ``IndexStoreError`` is
-logged and swallowed; ``get_thread_messages(from_seq=…)`` serves ``messages(ref, from_seq)`` when
-``thread(ref)`` is complete and its ``listed`` fingerprint matches the vendor's listing, else reads the vendor;
-``list_threads`` appends ``digests(refs)[ref].line()`` for indexed threads.
+How the server is meant to use it: the lifespan opens the index once (``open_index``) next to the HTTP clients;
+``search_threads`` / ``find_failures`` call ``sync`` with a ``deadline`` (20 s) and an MCP progress callback when
+``refresh`` is set (``fresh_for`` = ``IndexConfig.fresh_for``, the refresh window), then ``search`` / ``failures``
+with ``configured`` = the configured provider ids, rendering ``coverage.describe()`` always (and "no match in N
+threads" when ``total`` is 0); every page a tool, resource or export reads goes to ``record_page`` off the reply's
+path, where an ``IndexStoreError`` is logged and swallowed; ``get_thread_messages(from_seq=…)`` serves
+``messages(ref, from_seq)`` when ``thread(ref)`` is complete and its ``listed`` fingerprint matches the vendor's
+listing, else reads the vendor; ``list_threads`` appends ``digests(refs)[ref].line()`` for indexed threads.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ if TYPE_CHECKING:  # the names load on first use: the server's start-up pays onl
         IndexedThread,
         IndexStoreError,
         ProviderCoverage,
+        ProviderRun,
         SearchPage,
         ThreadHits,
     )
@@ -75,7 +78,7 @@ _HOME = {
     **dict.fromkeys(("IndexConfig", "index_config", "open_index"), "config"),
     **dict.fromkeys(
         ("Coverage", "Digest", "FailureExample", "FailureGroup", "FailurePage", "Hit", "IndexedThread")
-        + ("IndexStoreError", "ProviderCoverage", "SearchPage", "ThreadHits"),
+        + ("IndexStoreError", "ProviderCoverage", "ProviderRun", "SearchPage", "ThreadHits"),
         "model",
     ),
     "ThreadIndex": "store",
@@ -101,6 +104,7 @@ __all__ = [
     "IndexStoreError",
     "IndexedThread",
     "ProviderCoverage",
+    "ProviderRun",
     "SearchPage",
     "SyncOptions",
     "SyncProgress",

@@ -141,6 +141,30 @@ def _fresh(p: ProviderCoverage) -> str:
     return f", synced {span} UTC{running}"
 
 
+class ProviderRun(BaseModel):
+    """The last sync of one provider, as recorded when it ended."""
+
+    provider: str
+    started: datetime | None = None
+    finished: datetime | None = None
+    error: str | None = None
+    note: str | None = None
+    since: datetime | None = None
+    """The run listed threads updated from this time on (None: all of them)."""
+    complete: bool = False
+    """It listed the provider to the end and read every thread that had changed."""
+
+    def fresh_for(self, since: datetime | None, now: datetime, window: float) -> float | None:
+        """Seconds since this run ended, when it was complete, without error, covered ``since`` and ended less
+        than ``window`` seconds before ``now``; else None (a refresh must list the provider again)."""
+        if not self.complete or self.error or self.finished is None:
+            return None
+        if self.since is not None and (since is None or since < self.since):
+            return None
+        age = (now - self.finished).total_seconds()
+        return age if 0 <= age < window else None
+
+
 class SearchPage(BaseModel):
     threads: list[ThreadHits]
     total: int

@@ -86,8 +86,16 @@ def kinds_mask(kinds: set[str] | frozenset[str]) -> int:
 
 def redacted(message: Message, secrets: tuple[str, ...], seq: int | None = None) -> Message:
     """Every string of the message cleaned, masked and capped; the vendor extras dropped; numbered ``seq``."""
-    data = _scrub(message.model_dump(mode="json", exclude_none=True, exclude={"vendor"}), secrets)
-    return Message.model_validate(data if seq is None else data | {"seq": seq})
+    dumped = message.model_dump(mode="json", exclude_none=True, exclude={"vendor", *_TYPED})
+    data = _scrub(dumped, secrets)
+    numbered = {} if seq is None else {"seq": seq}
+    if data == dumped:  # nothing to clean (the common case): no need to build the message again
+        return message.model_copy(update={"vendor": None, **numbered})
+    return Message.model_validate(data | {name: getattr(message, name) for name in _TYPED} | numbered)
+
+
+_TYPED = ("time", "role")
+"""A datetime and a literal: nothing a vendor wrote, so nothing to clean."""
 
 
 def safe(text: str, secrets: tuple[str, ...]) -> str:

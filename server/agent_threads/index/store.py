@@ -14,7 +14,7 @@ from ..providers.base import Batch
 from ..transcript import PART_KINDS, Message
 from . import records
 from .backend import Backend
-from .model import Coverage, Digest, FailurePage, IndexedThread, SearchPage
+from .model import Coverage, Digest, FailurePage, IndexedThread, ProviderRun, SearchPage
 from .query import Filters, SearchQuery, terms
 from .records import MessageRecord, ThreadWrite
 from .sql import PlanFactory, reports, search, writes
@@ -189,10 +189,22 @@ class ThreadIndex:
         return await self._write(lambda: writes.remove(ref))
 
     async def record_run(
-        self, provider: str, started: datetime, *, error: str | None = None, note: str | None = None
+        self,
+        provider: str,
+        started: datetime,
+        *,
+        error: str | None = None,
+        note: str | None = None,
+        since: datetime | None = None,
+        complete: bool = False,
     ) -> None:
-        d, now = self.backend.dialect, self.clock()
-        await self._write(lambda: writes.record_run(d, provider, started, now, error, note))
+        """Note a provider's sync as it ends: ``complete`` when it listed everything and read all that changed."""
+        run = ProviderRun(provider=provider, started=started, finished=self.clock(), error=error, note=note,
+                          since=since, complete=complete)  # fmt: skip
+        await self._write(lambda: writes.record_run(self.backend.dialect, run))
+
+    async def last_run(self, provider: str) -> ProviderRun | None:
+        return await self._read(lambda: reports.last_run(self.backend.dialect, provider))
 
     @asynccontextmanager
     async def sync_lock(self, provider: str, owner: str, *, wait: float = 0.0) -> AsyncIterator[bool]:

@@ -55,8 +55,12 @@ class ProviderSync(BaseModel):
     """Threads the time bound stopped before they were read to their end."""
     error: str | None = None
     note: str | None = None
+    fresh_s: float | None = None
+    """Seconds since its last complete sync, when that was within the refresh window: not listed again."""
 
     def line(self) -> str:
+        if self.fresh_s is not None:
+            return f"{self.provider}: synced {self.fresh_s:.0f} s ago, not listed again"
         counts = f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged"
         extra = [f"{self.removed} removed" if self.removed else "", f"{len(self.failed)} failed" if self.failed else ""]
         extra.append(f"{len(self.not_refreshed)} not refreshed (time ran out)" if self.not_refreshed else "")
@@ -96,6 +100,9 @@ class SyncOptions:
     list_size: int = 50
     lock_wait: float = 30.0
     owner: str = ""
+    fresh_for: float = 0.0
+    """A provider whose last complete sync (covering ``since``) ended less than this many seconds ago is not
+    listed again, whichever process ran it; 0: always list."""
 
 
 async def sync(
@@ -136,9 +143,13 @@ class _Run:
 async def _provider(run: _Run) -> None:
     started, listed = run.index.clock(), False
     try:
+        if await _fresh(run):  # checked before the lock too, so repeated searches do not queue for it
+            return
         async with run.index.sync_lock(run.provider.id, run.owner, wait=run.options.lock_wait) as got:
             if not got:
                 run.out.error = "another sync of this provider is running; try again when it ends"
+                return
+            if await _fresh(run):  # another process synced it while this one waited
                 return
             entries = await _leaves(run, None)
             listed = True
@@ -148,16 +159,31 @@ async def _provider(run: _Run) -> None:
     except AgentThreadsError as e:
         run.out.error = f"listing failed: {run.reason(e)}"
     finally:
-        if not listed and run.out.error is None:
-            run.out.error = "time ran out while listing its threads"
-        with anyio.CancelScope(shield=True):
-            await _note_run(run, started)
+        if run.out.fresh_s is None:  # a provider not listed again keeps the record of the sync it trusted
+            if not listed and run.out.error is None:
+                run.out.error = "time ran out while listing its threads"
+            with anyio.CancelScope(shield=True):
+                await _note_run(run, started, complete=listed and not run.out.not_refreshed)
 
 
-async def _note_run(run: _Run, started: datetime) -> None:
+async def _fresh(run: _Run) -> bool:
+    """Whether the provider's last complete sync is within the refresh window (noted in the summary)."""
+    if run.options.fresh_for <= 0:
+        return False
+    last = await run.index.last_run(run.provider.id)
+    age = last.fresh_for(run.options.since, run.index.clock(), run.options.fresh_for) if last else None
+    run.out.fresh_s = age
+    return age is not None
+
+
+async def _note_run(run: _Run, started: datetime, *, complete: bool) -> None:
     failed = f"{len(run.out.failed)} threads could not be read" if run.out.failed else None
+    error = run.out.error or failed
     try:
-        await run.index.record_run(run.provider.id, started, error=run.out.error or failed, note=run.out.note)
+        await run.index.record_run(
+            run.provider.id, started, error=error, note=run.out.note, since=run.options.since,
+            complete=complete and error is None,
+        )  # fmt: skip
     except IndexStoreError as e:
         run.out.error = run.out.error or run.reason(e)
 

@@ -55,7 +55,8 @@ async def _page(
     notes: list[str] = []
     if refresh and cursor is None:
         providers = [app.provider(provider)] if provider else app.pool.all()
-        notes.append(render_index.refresh_text(await finding.refresh(index, providers, since, ctx.report_progress)))
+        summary = await finding.refresh(index, providers, since, ctx.report_progress, app.settings.index.fresh_for)
+        notes.append(render_index.refresh_text(summary, app.settings.index.fresh_for))
     if app.recorder is not None:
         await app.recorder.settled(SETTLE_S)
     return await ask(index, offset, app.pool.ids()), offset, notes

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...transcript import Message
-from ..model import Digest, FailureExample, FailureGroup, IndexedThread, ProviderCoverage
+from ..model import Digest, FailureExample, FailureGroup, IndexedThread, ProviderCoverage, ProviderRun
 from ..query import Filters
 from ..records import ANSWER_ROLES, message_from
 from . import Dialect, Plan, Row, Stmt, marks
@@ -83,6 +83,20 @@ def coverage(d: Dialect, provider: str | None) -> Plan[list[ProviderCoverage]]:
         cov = found.setdefault(p, ProviderCoverage(provider=p))
         cov.last_run, cov.last_error, cov.note = d.read_time(finished), error, note
     return sorted(found.values(), key=lambda c: c.provider)
+
+
+_RUN = "SELECT started, finished, error, note, since, complete FROM provider_runs WHERE provider = ?"
+
+
+def last_run(d: Dialect, provider: str) -> Plan[ProviderRun | None]:
+    rows = yield Stmt(_RUN, (provider,))
+    if not rows:
+        return None
+    started, finished, error, note, since, complete = rows[0]
+    return ProviderRun(
+        provider=provider, started=d.read_time(started), finished=d.read_time(finished), error=error, note=note,
+        since=d.read_time(since), complete=bool(complete),
+    )  # fmt: skip
 
 
 _DIGESTS = """SELECT t.ref, t.usage, t.message_count, t.tool_calls, t.failures, t.first_time, t.last_time,

@@ -6,13 +6,14 @@ threads   one row per thread: metadata, sync progress (``resume``, ``complete``,
 messages  one row per (thread, seq), its id ``thread id × 2^24 + seq + 2^23``: role, time, part kinds (a bit
           mask), failure, the folded searchable text
 bodies    the redacted message as JSON, per (thread, seq): apart, so that scans and joins read narrow rows
-provider_runs  the last sync of each provider: when, what failed, what its listing leaves out
+provider_runs  the last sync of each provider: when, what failed, what its listing leaves out, from when on it
+          listed (``since``) and whether it read everything it listed (``complete``: what a refresh window trusts)
 sync_locks     (SQLite) one sync per provider at a time; PostgreSQL uses advisory locks instead
 """
 
 from __future__ import annotations
 
-VERSION = 2
+VERSION = 3
 
 _SQLITE_THREADS = """CREATE TABLE threads (
     id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE, provider TEXT NOT NULL,
@@ -59,6 +60,10 @@ SQLITE: list[list[str]] = [
         "CREATE TABLE provider_runs (provider TEXT PRIMARY KEY, started TEXT, finished TEXT, error TEXT, note TEXT)",
         "CREATE TABLE sync_locks (provider TEXT PRIMARY KEY, owner TEXT NOT NULL, expires TEXT NOT NULL)",
     ],
+    [
+        "ALTER TABLE provider_runs ADD COLUMN since TEXT",
+        "ALTER TABLE provider_runs ADD COLUMN complete INTEGER NOT NULL DEFAULT 0",
+    ],
 ]
 
 _PG_THREADS = """CREATE TABLE threads (
@@ -93,4 +98,5 @@ POSTGRES: list[list[str]] = [
         "CREATE TABLE provider_runs (provider TEXT PRIMARY KEY, started TIMESTAMPTZ, finished TIMESTAMPTZ, "
         "error TEXT, note TEXT)",
     ],
+    ["ALTER TABLE provider_runs ADD COLUMN since TIMESTAMPTZ, ADD COLUMN complete INTEGER NOT NULL DEFAULT 0"],
 ]

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ... import failures
-from ..model import IndexStoreError
+from ..model import IndexStoreError, ProviderRun
 from ..records import MessageRecord, ThreadWrite
 from . import MESSAGE_SPAN, Dialect, Plan, Row, Stmt
 
@@ -98,15 +98,18 @@ def remove(ref: str) -> Plan[bool]:
     return True
 
 
-_RUN = """INSERT INTO provider_runs (provider, started, finished, error, note) VALUES (?, ?, ?, ?, ?)
+_RUN = """INSERT INTO provider_runs (provider, started, finished, error, note, since, complete)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (provider) DO UPDATE SET started = excluded.started, finished = excluded.finished,
-    error = excluded.error, note = excluded.note"""
+    error = excluded.error, note = excluded.note, since = excluded.since, complete = excluded.complete"""
 
 
-def record_run(
-    d: Dialect, provider: str, started: datetime, finished: datetime, error: str | None, note: str | None
-) -> Plan[None]:
-    yield Stmt(_RUN, (provider, d.time(started), d.time(finished), error, note))
+def record_run(d: Dialect, run: ProviderRun) -> Plan[None]:
+    yield Stmt(
+        _RUN,
+        (run.provider, d.time(run.started), d.time(run.finished), run.error, run.note, d.time(run.since),
+         int(run.complete)),
+    )  # fmt: skip
 
 
 _LOCK = """INSERT INTO sync_locks (provider, owner, expires) VALUES (?, ?, ?)
