@@ -62,10 +62,8 @@ _QUIET = frozenset(
     {"success", "succeeded", "successful", "done", "ok", "completed", "complete", "finished", "auto_approved"}
 )
 """Statuses that only say "it worked": left out of a tool's or an event's line (errors and anything else stay)."""
-_FAILED = frozenset({"failed", "failure", "error", "errored"})
-"""Statuses that only say "it failed": left out of a line that already says ``error`` / ``ERROR``."""
-_PLAIN_STOP = "end_turn"
-"""The stop reason of a turn that simply ended (a ``TurnEnd``'s usual one): an event's line leaves it out."""
+_FAILED = frozenset({"failed", "failure", "error", "errored"})  # said already by a line's "error" / "ERROR"
+_PLAIN_STOP = "end_turn"  # the stop reason of a turn that simply ended (TurnEnd's usual one): left out too
 
 
 def _args(value: Any) -> str:

@@ -19,12 +19,12 @@ Role = Literal["user", "assistant", "agent", "tool", "system", "event"]
 JsonValue = Any
 
 
-_LAZY = ConfigDict(defer_build=True)
-"""The validators are built on first use, not at import: a server's start-up reads no message."""
+class _Lazy(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # validators built on first use: a start-up reads no message
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+class _Part(_Lazy):
+    model_config = ConfigDict(extra="forbid")
 
 
 class ToolCallPart(_Part):
@@ -67,9 +67,7 @@ class ArtifactPart(_Part):
     size: int | None = None
 
 
-class PlanStep(BaseModel):
-    model_config = _LAZY
-
+class PlanStep(_Lazy):
     title: str
     status: str | None = None
     detail: str | None = None
@@ -109,9 +107,7 @@ Part = Annotated[
 PART_KINDS = ("text", "tool_call", "tool_call_response", "reasoning", "sub_agent", "artifact", "plan", "event", "data")
 
 
-class Message(BaseModel):
-    model_config = _LAZY
-
+class Message(_Lazy):
     seq: int = Field(default=0, description="Position in the thread, from 1; stable across pages.")
     id: str | None = None
     time: datetime | None = None
@@ -126,9 +122,7 @@ class Message(BaseModel):
         return found | {"text"} if self.text else found
 
 
-class ThreadEntry(BaseModel):
-    model_config = _LAZY
-
+class ThreadEntry(_Lazy):
     ref: str
     title: str | None = None
     status: str | None = None
@@ -139,9 +133,7 @@ class ThreadEntry(BaseModel):
     vendor: dict[str, JsonValue] | None = None
 
 
-class ThreadList(BaseModel):
-    model_config = _LAZY
-
+class ThreadList(_Lazy):
     provider: str
     parent: str | None = None
     threads: list[ThreadEntry]
@@ -149,9 +141,7 @@ class ThreadList(BaseModel):
     note: str | None = None
 
 
-class MessagePage(BaseModel):
-    model_config = _LAZY
-
+class MessagePage(_Lazy):
     thread: str
     title: str | None = None
     status: str | None = None
@@ -164,9 +154,7 @@ class MessagePage(BaseModel):
     )
 
 
-class TurnResult(BaseModel):
-    model_config = _LAZY
-
+class TurnResult(_Lazy):
     thread: str
     messages: list[Message]
     ended: bool = Field(description="True when the turn finished; False when timeout_s passed first.")
