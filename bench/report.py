@@ -116,11 +116,11 @@ def _worst(values: list[float]) -> float | None:
 # ---- output -------------------------------------------------------------------------------------------
 
 NOTES = {
-    "compact_ratio": "",
+    "compact_ratio": "the line format's own markup (`#seq` 9.8 %, role labels 6.9 % of the tokens) is what is left",
     "compact_ratio_small": "",
     "calls_per_thread": "",
-    "paging_vs_floor": "",
-    "paging_vs_official_sdk": "",
+    "paging_vs_floor": "CPU-bound: ~118 µs of server CPU per message, index write-through ~43 of it",
+    "paging_vs_official_sdk": "STAROps only: the tea SDK builds plain classes, the server ~118 µs per message",
     "stream_path_p50_ms": "",
     "stream_staleness_p99_ms": "",
     "progress_bytes_ratio": "",

@@ -98,3 +98,24 @@ async def test_on_a_terminal_the_stdio_server_says_what_it_is_and_still_serves(t
     assert banner.startswith(f"agent-threads-mcp {__version__}: an MCP server on stdin/stdout")
     assert "agent-threads-mcp demo" in banner and "--sandbox" in banner
     assert reply["id"] == 1 and reply["result"]["serverInfo"]["name"] == "agent-threads"
+
+
+@pytest.mark.parametrize("args", [["export", "nope:x"], ["--transport", "http", "--host", "0.0.0.0"]])
+async def test_the_collector_switched_off_for_start_up_is_back_on_for_every_other_command(
+    tmp_path: Path, args: list[str]
+) -> None:
+    script = (
+        "import gc, sys\nfrom agent_threads.__main__ import main\nassert not gc.isenabled()\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\nprint(gc.isenabled())"
+    )
+    with anyio.fail_after(60):
+        done = await anyio.run_process([sys.executable, "-c", script], check=False, env=clean_env(tmp_path))
+    assert done.stdout.decode().strip() == "True", done.stderr.decode()[-500:]
+
+
+async def test_the_stdio_server_collects_again_once_started() -> None:
+    script = "import gc\nfrom agent_threads.__main__ import _tune_gc\n_tune_gc()\n"
+    script += "print(gc.isenabled(), gc.get_threshold()[0])"
+    with anyio.fail_after(60):
+        done = await anyio.run_process([sys.executable, "-c", script], check=False)
+    assert done.stdout.decode().split() == ["True", "20000"]

@@ -3,11 +3,14 @@ more follows end the walk, a repeated message id keeps its first copy, and the s
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 
 from agent_threads.errors import ProtocolError
 from agent_threads.transcript import Message
-from agent_threads.walk import MAX_EMPTY, Walk
+from agent_threads.walk import MAX_EMPTY, Walk, fingerprint
 
 ONE = ["m"]
 
@@ -62,3 +65,9 @@ def test_a_repeated_id_keeps_its_first_copy_on_the_page_and_across_the_page_end(
     nxt = [Message(id="m2", role="user", text="overlap"), Message(id="m3", role="user", text="new")]
     assert Walk.load(walk.dump()).unique(nxt) == ([nxt[1]], ["m2"])
     assert walk.unique([Message(role="user", text="no id"), Message(role="user", text="no id")])[1] == []
+
+
+@pytest.mark.parametrize("value", ["msg_1", 'a "quoted" id\n', "中文 id", 42, None, {"b": 1, "a": [2, "x"]}])
+def test_a_fingerprint_is_the_digest_of_the_values_sorted_compact_json(value: object) -> None:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)  # what cursors already hold
+    assert fingerprint(value) == hashlib.blake2b(text.encode(), digest_size=6).hexdigest()

@@ -6,10 +6,16 @@ Flags override the environment, which overrides the profiles file: ``--read-only
 stdout is the MCP protocol on stdio: everything else goes to stderr through ``logging``.
 """
 
+# ruff: noqa: E402
+# (the collector is switched off before the imports below)
 from __future__ import annotations
 
-import argparse
 import gc
+
+gc.disable()  # what start-up builds lives as long as the process: collecting it while importing is wasted work
+# (~60 ms, a tenth of a cold start); every command turns it back on (the stdio server in _tune_gc)
+
+import argparse
 import logging
 import os
 import sys
@@ -91,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.command != "serve" or getattr(args, "transport", "stdio") != "stdio":
+        gc.enable()
     try:
         _log_to_stderr(args.log_level)
         if args.command == "demo":
@@ -204,6 +212,7 @@ def _tune_gc() -> None:
     out of its scans."""
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+    gc.enable()
 
 
 async def _serve_http(args: argparse.Namespace) -> None:

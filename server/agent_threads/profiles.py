@@ -37,11 +37,6 @@ from .errors import ConfigError
 from .providers.base import ProviderSettings
 from .vendors import Account
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 log = logging.getLogger("agent_threads.profiles")
 
 CONFIG_VAR = "AGENT_THREADS_CONFIG"
@@ -68,18 +63,30 @@ def profiles_path(env: Mapping[str, str], home: Path) -> tuple[Path, bool]:
     return base / "agent-threads-mcp" / "profiles.toml", False
 
 
+def _toml(raw: bytes, path: Path) -> dict[str, Any]:
+    """The file's tables (the parser loads only when there is a file: most starts have none)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"Cannot read the profiles file {str(path)!r}: {e}.") from e
+
+
 def load(env: Mapping[str, str], home: Path, state_dir: Path | None = None) -> Profiles:
     """Read and resolve the profiles file. Raises ConfigError naming the file, table and key at fault."""
     path, explicit = profiles_path(env, home)
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
+        raw = path.read_bytes()
     except FileNotFoundError as e:
         if explicit:
             raise ConfigError(f"{CONFIG_VAR} names {str(path)!r}, which does not exist.") from e
         return Profiles()
-    except (OSError, tomllib.TOMLDecodeError) as e:
+    except OSError as e:
         raise ConfigError(f"Cannot read the profiles file {str(path)!r}: {e}.") from e
+    data = _toml(raw, path)
     reader = _Reader(Profiles(path=path), env, state_dir)
     for key, table in data.items():
         reader.table(key, table)

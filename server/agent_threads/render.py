@@ -4,8 +4,9 @@ live turns, provider lines and the hints around them (its instructions and promp
 The server's own markup (``#seq`` headers, ``next_cursor:``, ``checkpoint:``, ``note:``, the bracketed notices)
 always starts at column 0. Every string a vendor controls goes through ``untrusted`` before it is placed, so it
 never does: one rule for titles, statuses, authors, names, list entries, message text, parts and error text.
-A message is one header line (``#seq time role[author]: text``), then its further lines and parts, indented.
-Long values are cut with an explicit ``…(+N chars)`` marker.
+A message is one header line (``#seq time role[author]: text``), then its further lines, indented by two spaces,
+and its parts, each on a line of its own starting `` » `` (one space: no vendor line can look like one). Long
+values are cut with an explicit ``…(+N chars)`` marker.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ def cut(text: str, limit: int, *, hidden: int = 0) -> str:
 _QUIET = frozenset(
     {"success", "succeeded", "successful", "done", "ok", "completed", "complete", "finished", "auto_approved"}
 )
-"""Tool statuses that only say "it worked": left out of the compact line (errors and anything else stay)."""
+"""Statuses that only say "it worked": left out of a tool's or an event's line (errors and anything else stay)."""
+_FAILED = frozenset({"failed", "failure", "error", "errored"})  # said already by a line's "error" / "ERROR"
+_PLAIN_STOP = "end_turn"  # the stop reason of a turn that simply ended (TurnEnd's usual one): left out too
 
 
 def _args(value: Any) -> str:
@@ -96,10 +99,12 @@ def relative(ref: str, base: str | None) -> str:
     return f"./{rest}" if rest and "/" not in rest else ref
 
 
-def part_line(part: Part, base: str | None = None) -> str:
-    """One part as a line; ``base``: the thread the line is read in (refs beside it are written relative)."""
+def part_line(part: Part, base: str | None = None, linked: dict[str, str] | None = None) -> str:
+    """One part as a line; ``base``: the thread the line is read in (refs beside it are written relative, its own
+    ref not at all); ``linked``: the ref last written for each sub-agent name on this page (not written again)."""
     if isinstance(part, ToolCallPart):
-        status = f" [{part.status}]" if part.status and part.status.lower() not in _QUIET else ""
+        said = _QUIET | _FAILED if part.is_error and part.result else _QUIET  # "→ ERROR …" says it failed
+        status = f" [{part.status}]" if part.status and part.status.lower() not in said else ""
         result = f" → {'ERROR ' if part.is_error else ''}{part.result}" if part.result else ""
         return f"tool {part.name}({_args(part.arguments)}){status}{result}"
     if isinstance(part, ToolResultPart):
@@ -107,11 +112,7 @@ def part_line(part: Part, base: str | None = None) -> str:
     if isinstance(part, ReasoningPart):
         return f"thinking: {part.text}"
     if isinstance(part, SubAgentPart):
-        bits = [
-            f"sub-agent {part.name}",
-            f"[{part.status}]" if part.status else "",
-            f"→ {relative(part.thread, base)}" if part.thread else "",
-        ]
+        bits = [f"sub-agent {part.name}", f"[{part.status}]" if part.status else "", _link(part, base, linked)]
         return " ".join(b for b in bits if b) + (f": {part.text}" if part.text else "")
     if isinstance(part, ArtifactPart):
         meta = ", ".join(x for x in (part.mime, f"{part.size} bytes" if part.size else None, part.uri) if x)
@@ -123,6 +124,14 @@ def part_line(part: Part, base: str | None = None) -> str:
     if isinstance(part, DataPart):
         return f"data{' ' + part.category if part.category else ''}: {part.data}"
     assert_never(part)
+
+
+def _link(part: SubAgentPart, base: str | None, linked: dict[str, str] | None) -> str:
+    if not part.thread or part.thread == base or (linked is not None and linked.get(part.name) == part.thread):
+        return ""
+    if linked is not None:
+        linked[part.name] = part.thread
+    return f"→ {relative(part.thread, base)}"
 
 
 def _plan_line(part: PlanPart) -> str:
@@ -145,57 +154,69 @@ def quiet(statuses: list[str | None], *, skip_first: bool = False) -> list[str |
 def _event_line(part: EventPart) -> str:
     """``name [status] code: message (duration)``; an error starts with ``error``."""
     name = "" if part.is_error and part.name.lower() == "error" else part.name  # not "error ERROR …"
-    bits = ["error" if part.is_error else "", name, f"[{part.status}]" if part.status else "", part.code or ""]
+    status = part.status if part.status and part.status.lower() not in (_FAILED if part.is_error else _QUIET) else ""
+    code = part.code if part.code != _PLAIN_STOP else ""
+    bits = ["error" if part.is_error else "", name, f"[{status}]" if status else "", code or ""]
     text = " ".join(b for b in bits if b)
     if part.message:
         text += f": {part.message}"
     return text + (f" ({part.duration_s:g}s)" if part.duration_s is not None else "")
 
 
+TIME_STEP = 5
+"""Minutes a compact view's time must move on before it is shown again: a message without one is less than this
+many minutes after the last time shown."""
+
+
 class Renderer:
-    """Renders messages one by one. Compact views show ``HH:MM`` only when the minute changes (the date when the
-    day does); ``full`` shows every timestamp to the second. ``thread``: the thread read (refs beside it are
-    written relative to it)."""
+    """Renders messages one by one. Compact views show ``HH:MM`` when it moved on ``TIME_STEP`` minutes or more
+    since the last one shown (the date when the day changes); ``full`` shows every timestamp to the second.
+    ``thread``: the thread read (refs beside it are written relative to it, a sub-agent's ref once a page)."""
 
     def __init__(self, detail: Detail = "compact", thread: str | None = None) -> None:
         self._full = detail == "full"
         self._base = thread
         self._day: str | None = None
-        self._minute: str | None = None
+        self._minute = 0
+        self._linked: dict[str, str] = {}
 
     def time(self, when: datetime | None) -> str:
         if when is None:
             return ""
         stamp = when.isoformat()  # "YYYY-MM-DDTHH:MM:SS…": slicing is ~5x cheaper than two strftime calls
         day, clock = stamp[:10], stamp[11:19] if self._full else stamp[11:16]
+        minute = int(stamp[11:13]) * 60 + int(stamp[14:16])
         if day != self._day:
-            self._day, self._minute = day, clock
+            self._day, self._minute = day, minute
             return f"{day} {clock} "
-        if clock == self._minute and not self._full:
+        if not self._full and 0 <= minute - self._minute < TIME_STEP:
             return ""
-        self._minute = clock
+        self._minute = minute
         return clock + " "
 
     def message(self, m: Message) -> str:
         head = f"#{m.seq} {self.time(m.time)}"
+        parts = [untrusted(part_line(p, self._base, self._linked)) for p in m.parts]
         if m.role == "event" and not m.text:  # status changes: one line, no role label
-            return head + " · ".join(untrusted(part_line(p, self._base)) for p in m.parts)
+            return head + " · ".join(parts)
         who = m.role + (f"[{untrusted(m.author)}]" if m.author else "")
-        parts = [untrusted(part_line(p, self._base)) for p in m.parts]
         if m.text or not parts:
             first = f"{who}:" + (f" {untrusted(m.text)}" if m.text else "")
         else:  # the first part on the heading line; the assistant's own parts need no label ("tool …")
             first = parts.pop(0) if who == "assistant" else f"{who}: {parts.pop(0)}"
-        return "\n  ↳ ".join([head + first, *parts])
+        return "\n » ".join([head + first, *parts])
 
 
 # ---- the server's own text around messages ------------------------------------------------------------------
 
 
 def page_text(page: MessagePage, lines: Sequence[str], budget_tokens: int) -> str:
-    """A transcript page: the thread's title and status (its ref is the caller's own), the message lines, then
-    whether the budget cut it and where to continue."""
-    head = heading(page.title, page.status)
+    """A transcript page: the thread's title (unless the first message shown opens with it) and status (its ref
+    is the caller's own), the message lines, then whether the budget cut it and where to continue."""
+    title = page.title
+    if title and page.messages and page.messages[0].text.startswith(title):
+        title = None  # a title taken from the first question would be read twice
+    head = heading(title, page.status)
     out = [f"thread: {head}"] if head else []  # a vendor's title never starts a line of the server's markup
     if page.note:
         out.append(f"note: {untrusted(page.note)}")

@@ -19,7 +19,11 @@ Role = Literal["user", "assistant", "agent", "tool", "system", "event"]
 JsonValue = Any
 
 
-class _Part(BaseModel):
+class _Lazy(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # validators built on first use: a start-up reads no message
+
+
+class _Part(_Lazy):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -63,7 +67,7 @@ class ArtifactPart(_Part):
     size: int | None = None
 
 
-class PlanStep(BaseModel):
+class PlanStep(_Lazy):
     title: str
     status: str | None = None
     detail: str | None = None
@@ -103,7 +107,7 @@ Part = Annotated[
 PART_KINDS = ("text", "tool_call", "tool_call_response", "reasoning", "sub_agent", "artifact", "plan", "event", "data")
 
 
-class Message(BaseModel):
+class Message(_Lazy):
     seq: int = Field(default=0, description="Position in the thread, from 1; stable across pages.")
     id: str | None = None
     time: datetime | None = None
@@ -118,7 +122,7 @@ class Message(BaseModel):
         return found | {"text"} if self.text else found
 
 
-class ThreadEntry(BaseModel):
+class ThreadEntry(_Lazy):
     ref: str
     title: str | None = None
     status: str | None = None
@@ -129,7 +133,7 @@ class ThreadEntry(BaseModel):
     vendor: dict[str, JsonValue] | None = None
 
 
-class ThreadList(BaseModel):
+class ThreadList(_Lazy):
     provider: str
     parent: str | None = None
     threads: list[ThreadEntry]
@@ -137,7 +141,7 @@ class ThreadList(BaseModel):
     note: str | None = None
 
 
-class MessagePage(BaseModel):
+class MessagePage(_Lazy):
     thread: str
     title: str | None = None
     status: str | None = None
@@ -150,7 +154,7 @@ class MessagePage(BaseModel):
     )
 
 
-class TurnResult(BaseModel):
+class TurnResult(_Lazy):
     thread: str
     messages: list[Message]
     ended: bool = Field(description="True when the turn finished; False when timeout_s passed first.")

@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from .errors import ProtocolError
@@ -34,7 +35,10 @@ HINT = "The pages read before this one are complete; export or read again later,
 
 def fingerprint(value: Any) -> str:
     """A short stable digest of a JSON-like value (a page cursor, a message id)."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    if type(value) is str:  # a message id, once a message: its JSON text without json.dumps' set-up (3x faster)
+        text = encode_basestring_ascii(value)
+    else:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 
 

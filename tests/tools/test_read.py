@@ -39,7 +39,7 @@ async def test_the_text_is_the_whole_result_a_compact_transcript_and_nothing_is_
         "#2 assistant: message 1",
         "#3 user: message 2",
     ]
-    assert "#5 user: message 4\n  ↳ tool Bash(cmd=ls) → a.txt" in text
+    assert "#5 user: message 4\n » tool Bash(cmd=ls) → a.txt" in text
     assert not text.lstrip().startswith("{")
     assert text.endswith("end of thread")
     assert result.structured_content is None  # a host that shows only one of the two shows the transcript

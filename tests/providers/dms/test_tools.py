@@ -34,7 +34,7 @@ async def test_get_thread_messages_gives_a_compact_dms_transcript(sandbox_server
     lines = _text(result).splitlines()
     assert lines[0] == "thread: Q3 sales growth by region · finished"
     assert lines[1] == "#1 2026-05-18 03:40 user: Which region had the highest sales growth in Q3 2025?"
-    plan = "  ↳ plan Q3 regional growth: 1. Locate the orders and regions tables; 2. Sum Q2 and Q3 revenue by region;"
+    plan = " » plan Q3 regional growth: 1. Locate the orders and regions tables; 2. Sum Q2 and Q3 revenue by region;"
     assert any(line.startswith(plan) for line in lines)
     assert any(line.startswith("  East China grew fastest in Q3 2025") for line in lines)
     assert lines[-1] == "end of thread"
@@ -55,7 +55,7 @@ async def test_get_thread_messages_filters_dms_errors_by_kind(sandbox_server: An
         )
     text = _text(result)
     assert "error SQL_EXECUTION_FAILED: Table 'sales.legacy_users' doesn't exist" in text
-    assert "error finish [FAILED] TASK_FAILED: The analysis stopped after a SQL error." in text
+    assert "error finish TASK_FAILED: The analysis stopped after a SQL error." in text
 
 
 async def test_an_unknown_dms_session_is_a_tool_error_naming_the_next_step(sandbox_server: Any) -> None:

@@ -52,7 +52,7 @@ async def test_a_compact_page_reads_as_a_terse_transcript(sandbox_server: Any) -
         page = await client.call_tool("get_thread_messages", {"thread": f"qoder:{SID_A}/{CHILD_A}"})
     body = text(page)
     assert body.startswith("thread: Research Agent · idle\n")
-    assert "tool WebFetch(" in body and "[error] → ERROR HTTP 403 Forbidden" in body and body.endswith("end of thread")
+    assert "tool WebFetch(" in body and ") → ERROR HTTP 403 Forbidden" in body and body.endswith("end of thread")
 
 
 async def test_a_missing_session_is_an_actionable_tool_error(sandbox_server: Any) -> None:

@@ -39,7 +39,7 @@ async def test_get_thread_messages_reads_a_one_page_conversation_in_order(sandbo
         )
     text = _text(first)
     assert "#-6 2026-05-18 04:40 user: Why is my MySQL instance rm-uf6wjk5 slow since this morning?" in text
-    assert "  ↳ feedback [like]" in text and "note:" not in text
+    assert "\n » feedback [like]" in text and "note:" not in text
     assert [m["seq"] for m in second.structured_content["messages"]] == [-4, -3]
 
 

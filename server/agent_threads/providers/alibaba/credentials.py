@@ -9,7 +9,6 @@ they need a token exchange.
 
 from __future__ import annotations
 
-import configparser
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -73,6 +72,8 @@ def _aliyun_cli(path: Path, profile: str | None) -> dict[str, str] | None:
 
 
 def _alibaba_ini(folder: Path, profile: str | None) -> dict[str, str] | None:
+    import configparser  # only for a start without the key in the environment
+
     parser = configparser.ConfigParser(interpolation=None)
     for path in (folder / "credentials.ini", folder / "credentials"):
         try:
