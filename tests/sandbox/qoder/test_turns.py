@@ -10,7 +10,7 @@ import pytest
 from agent_threads.sandbox import Sandbox
 from agent_threads.sandbox.qoder.data import SID_A
 
-from .frames import read_stream
+from .frames import Frames, read_stream
 
 BUSY = "Session is currently processing a turn. Cancel the current turn or wait for completion."
 
@@ -20,13 +20,17 @@ async def send(api: httpx.AsyncClient, text: str, **headers: str) -> httpx.Respo
     return await api.post(f"cloud/sessions/{SID_A}/events", json=body, headers=headers)
 
 
+async def turn_after(api: httpx.AsyncClient, event_id: str) -> Frames:
+    """The session's stream after ``event_id`` (a sent message), read to the turn's end."""
+    with anyio.fail_after(5):
+        headers = {"Last-Event-ID": event_id}
+        async with api.stream("GET", f"cloud/sessions/{SID_A}/events/stream", headers=headers) as reply:
+            return await read_stream(reply, until="session.status_idle")
+
+
 async def test_a_user_message_runs_a_turn_whose_deltas_share_the_final_event_id(api: httpx.AsyncClient) -> None:
     sent = (await send(api, "hello 世界")).json()["data"][0]
-    with anyio.fail_after(5):
-        async with api.stream(
-            "GET", f"cloud/sessions/{SID_A}/events/stream", headers={"Last-Event-ID": sent["id"]}
-        ) as reply:
-            got = await read_stream(reply, until="session.status_idle")
+    got = await turn_after(api, sent["id"])
     names = [name for _, name, _ in got.frames]
     assert names[0] == "session.status_running" and names[-1] == "session.status_idle"
     final = next(data for _, name, data in got.frames if name == "agent.message")
@@ -46,11 +50,7 @@ async def test_a_turn_streams_the_answer_and_delta_size_the_options_give(
     answer = "".join(f"line {i}: 已完成.\n" for i in range(40))
     sandbox.ctx.options |= {"qoder.turn_answer": answer, "qoder.turn_delta_chars": 50}
     sent = (await send(api, "write it all")).json()["data"][0]
-    with anyio.fail_after(5):
-        async with api.stream(
-            "GET", f"cloud/sessions/{SID_A}/events/stream", headers={"Last-Event-ID": sent["id"]}
-        ) as reply:
-            got = await read_stream(reply, until="session.status_idle")
+    got = await turn_after(api, sent["id"])
     final = next(data for _, name, data in got.frames if name == "agent.message")
     pieces = [
         d["delta"]["content"]["text"] for eid, name, d in got.frames if name == "event_delta" and eid == final["id"]
@@ -62,10 +62,7 @@ async def test_a_turn_streams_the_answer_and_delta_size_the_options_give(
 async def finish(api: httpx.AsyncClient, gate: anyio.Event, sent: httpx.Response) -> None:
     """Open the gate and follow the turn to its end, so no turn outlives the test."""
     gate.set()
-    headers = {"Last-Event-ID": sent.json()["data"][0]["id"]}
-    with anyio.fail_after(5):
-        async with api.stream("GET", f"cloud/sessions/{SID_A}/events/stream", headers=headers) as reply:
-            await read_stream(reply, until="session.status_idle")
+    await turn_after(api, sent.json()["data"][0]["id"])
 
 
 async def test_a_second_message_during_a_turn_is_409_conflict_error(sandbox: Sandbox, api: httpx.AsyncClient) -> None:
@@ -101,11 +98,7 @@ async def test_a_send_whose_reply_was_cut_still_runs_its_turn_and_leaves_the_ses
     )
     sent = latest.json()["data"][0]
     assert sent["content"] == [{"type": "text", "text": "the reply to this send is lost"}]
-    with anyio.fail_after(5):
-        async with api.stream(
-            "GET", f"cloud/sessions/{SID_A}/events/stream", headers={"Last-Event-ID": sent["id"]}
-        ) as reply:
-            await read_stream(reply, until="session.status_idle")
+    await turn_after(api, sent["id"])
     again = await send(api, "the session is free again")
     assert again.status_code == 200, again.text
     await finish(api, anyio.Event(), again)
