@@ -1,5 +1,5 @@
 """Write-through: pages a tool reads reach the index in the background, one writer per thread taking every page
-waiting for it at once when reading pauses or the backlog fills, and never more than twice the backlog in
+waiting for it at once when reading pauses or the backlog fills, and never more than the backlog (and a page) in
 memory."""
 
 from __future__ import annotations
@@ -110,7 +110,25 @@ async def test_a_reader_that_never_pauses_is_written_each_time_the_backlog_fills
     assert all(len(firsts) <= 3 for _, firsts in index.writes)  # never more than the backlog (25) and a page
 
 
-async def test_a_reader_faster_than_the_index_leaves_pages_beyond_twice_the_backlog_to_the_next_sync() -> None:
+async def test_a_write_takes_a_bounded_number_of_messages_and_the_rest_follow_without_waiting() -> None:
+    index, sleeps = SlowIndex(), [0]
+    index.release.set()
+
+    async def counted(seconds: float) -> None:
+        await anyio.lowlevel.checkpoint()
+        sleeps[0] += 1
+
+    async with anyio.create_task_group() as tg:
+        recorder = Recorder(index, tg, write_at_once=25, sleep=counted)  # type: ignore[arg-type]
+        for at in range(0, 100, 10):
+            recorder.page("qoder:s/t", *page(at))
+        await written(index, 10)
+    assert index.writes == [("qoder:s/t", [0, 10]), ("qoder:s/t", [20, 30]), ("qoder:s/t", [40, 50]),
+                            ("qoder:s/t", [60, 70]), ("qoder:s/t", [80, 90])]  # fmt: skip
+    assert sleeps[0] == 2  # one pause noticed (two waits), then no wait between the writes
+
+
+async def test_a_reader_faster_than_the_index_leaves_pages_beyond_the_backlog_to_the_next_sync() -> None:
     index = SlowIndex()
     async with anyio.create_task_group() as tg:
         recorder = Recorder(index, tg, backlog=25, sleep=no_wait)  # type: ignore[arg-type]
@@ -122,4 +140,4 @@ async def test_a_reader_faster_than_the_index_leaves_pages_beyond_twice_the_back
         recorder.page("qoder:s/t", *page(100))  # the backlog is free again
         with anyio.fail_after(5):
             assert await recorder.settled(5)
-    assert index.writes == [("qoder:s/t", [0, 10, 20, 30, 40]), ("qoder:s/t", [100])]
+    assert index.writes == [("qoder:s/t", [0, 10, 20]), ("qoder:s/t", [100])]

@@ -13,6 +13,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -22,7 +23,7 @@ from . import render_index
 from .errors import ConfigError
 from .providers.base import Batch, Listing, Provider, State
 from .refs import ThreadRef
-from .transcript import StreamEvent
+from .transcript import Message, StreamEvent
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -31,8 +32,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("agent_threads.index")
 REMEMBERED = 10_000
 """Page offsets and recently read refs kept at most."""
-BACKLOG = 10_000
-"""Messages waiting before a thread's writer writes without waiting for a pause; twice as many wait at most."""
+BACKLOG = 20_000
+"""Messages waiting at most (and a page): once they are reached a thread's writer writes without waiting for a pause,
+and a page that finds the backlog full is left to the next sync. They wait as JSON, ~0.3 MB per 1,000 messages
+(a tenth of what they hold as objects)."""
+WRITE_AT_ONCE = 2_000
+"""Messages one write takes at most (the rest wait their turn): a write holds its messages as objects and records."""
 GATHER = 0.25
 """Seconds without a new page of a thread after which its writer writes: a reader paging on is not slowed by the
 index's work (about as much CPU as the read itself), which waits for the pause a reader makes."""
@@ -44,9 +49,9 @@ def _key(ref: str, state: State | None) -> tuple[str, str]:
 
 class Recorder:
     """Hands the pages read on to the index: one writer per thread takes every page waiting for it in one write
-    once reading that thread pauses (``gather`` seconds without a new page) or ``backlog`` messages wait. Twice the
-    backlog waits at most (a reader faster than the index never piles pages up in memory; a page beyond it is
-    left to the next sync, its thread staying partly read)."""
+    once reading that thread pauses (``gather`` seconds without a new page) or ``backlog`` messages wait, the most
+    that waits (a reader faster than the index never piles pages up in memory; a page that finds the backlog full
+    is left to the next sync, its thread staying partly read)."""
 
     def __init__(
         self,
@@ -55,14 +60,15 @@ class Recorder:
         *,
         size: int = REMEMBERED,
         backlog: int = BACKLOG,
+        write_at_once: int = WRITE_AT_ONCE,
         gather: float = GATHER,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
         self.index, self._tg, self._size, self._backlog = index, tg, size, backlog
-        self._gather, self._sleep = gather, sleep
+        self._gather, self._sleep, self._at_once = gather, sleep, write_at_once
         self._offsets: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._recent: OrderedDict[str, None] = OrderedDict()
-        self._waiting: dict[str, list[tuple[Batch, int]]] = {}
+        self._waiting: dict[str, list[_Waiting]] = {}
         self._queued = 0
         """Messages waiting to be written."""
         self._hurry = False
@@ -85,7 +91,7 @@ class Recorder:
             self._remember(self._offsets, _key(ref, batch.next_state), first + len(batch.messages))
         if first is None or not batch.messages:
             return
-        if self._queued + len(batch.messages) > 2 * self._backlog:
+        if self._queued >= self._backlog:
             log.debug("index backlog full: a page of %s is left to the next sync", ref)
             return
         self._queued += len(batch.messages)
@@ -93,7 +99,7 @@ class Recorder:
             self._waiting[ref] = []
             self._idle = anyio.Event() if self._idle.is_set() else self._idle
             self._tg.start_soon(self._write, ref)
-        self._waiting[ref].append((batch, first))
+        self._waiting[ref].append(_Waiting.of(batch, first))
 
     async def settled(self, timeout: float) -> bool:
         """Wait (at most ``timeout`` seconds) until the pages handed on so far are written, the writers no longer
@@ -108,22 +114,36 @@ class Recorder:
         from .index import IndexStoreError
 
         try:
+            draining = False  # pages were left by the last write: they are written without waiting again
             while True:
-                await self._pause(ref)
-                pages, self._waiting[ref] = self._waiting[ref], []
-                if not pages:
+                if not draining:
+                    await self._pause(ref)
+                waiting = self._take(ref)
+                if not waiting:
                     break
+                draining = bool(self._waiting[ref])
                 try:
-                    await self.index.record_pages(ref, pages)
+                    await self.index.record_pages(ref, [w.page() for w in waiting])
                 except IndexStoreError as e:
-                    log.warning("could not index %d page(s) of %s: %s", len(pages), ref, e.for_model())
+                    log.warning("could not index %d page(s) of %s: %s", len(waiting), ref, e.for_model())
                 finally:
-                    self._queued -= sum(len(batch.messages) for batch, _ in pages)
+                    self._queued -= sum(len(w.messages) for w in waiting)
         finally:
             del self._waiting[ref]
             if not self._waiting:
                 self._idle.set()
                 self._hurry = False
+
+    def _take(self, ref: str) -> list[_Waiting]:
+        """The pages of ``ref`` the next write takes: the oldest, up to ``write_at_once`` messages (a page at least)."""
+        pages, count = self._waiting[ref], 0
+        for taken, page in enumerate(pages):
+            count += len(page.messages)
+            if count > self._at_once and taken:
+                self._waiting[ref] = pages[taken:]
+                return pages[:taken]
+        self._waiting[ref] = []
+        return pages
 
     async def _pause(self, ref: str) -> None:
         """Wait until reading ``ref`` pauses (``gather`` seconds without a new page), the backlog is full or someone
@@ -138,6 +158,22 @@ class Recorder:
         table[key] = value
         while len(table) > self._size:
             table.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    """A page waiting to be indexed: its messages as JSON, the rest of the page, the seq before it."""
+
+    head: Batch
+    messages: list[str]
+    first: int
+
+    @classmethod
+    def of(cls, batch: Batch, first: int) -> _Waiting:
+        return cls(replace(batch, messages=[]), [m.model_dump_json() for m in batch.messages], first)
+
+    def page(self) -> tuple[Batch, int]:
+        return replace(self.head, messages=[Message.model_validate_json(m) for m in self.messages]), self.first
 
 
 class Recording:
