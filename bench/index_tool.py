@@ -17,12 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import anyio
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import RpcClient, SandboxProc, sandbox_process, server_process  # noqa: E402
+from common import QUIET, RpcClient, SandboxProc, idle, sandbox_process, server_process  # noqa: E402
 from paging import Paging, Read, tool_read, warm_up  # noqa: E402
 from vendors import VENDORS, Vendor  # noqa: E402
 
@@ -31,13 +29,9 @@ from agent_threads.http import RetryPolicy  # noqa: E402
 from agent_threads.index import IndexConfig, ThreadIndex, open_index  # noqa: E402
 from agent_threads.index.sync import sync  # noqa: E402
 from agent_threads.providers import create  # noqa: E402
-from agent_threads.writethrough import GATHER  # noqa: E402
 from tests.index.fakes import Counting  # noqa: E402
 
 SERVER = [sys.executable, "-m", "agent_threads"]
-QUIET = 2 * GATHER + 0.1
-"""Seconds without CPU that mean a server is done: its write-through writes a thread only once its reading paused
-(up to twice ``GATHER``)."""
 
 
 def index_env(config: IndexConfig) -> dict[str, str]:
@@ -91,24 +85,6 @@ async def _round(sandbox: SandboxProc, vendor: Vendor, without: RpcClient, on: l
                 assert index is not None
                 found = await index.thread(vendor.big_ref())
     return found.message_count if found else 0
-
-
-async def idle(*pids: int, still: float = 0.3, limit: float = 60) -> None:
-    """Wait until these processes use no CPU for ``still`` seconds (at most ``limit``)."""
-
-    def cpu() -> int:
-        return sum(
-            sum(int(x) for x in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]) for pid in pids
-        )
-
-    with anyio.move_on_after(limit):
-        last = cpu()
-        while True:
-            await anyio.sleep(still)
-            now = cpu()
-            if now == last:
-                return
-            last = now
 
 
 async def sync_figures() -> dict[str, Any]:

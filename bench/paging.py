@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import anyio
 import httpx
-from common import RpcClient, SandboxProc, peak_rss_mb, server_command, server_process, tokens
+from common import QUIET, RpcClient, SandboxProc, idle, peak_rss_mb, server_command, server_process, tokens
 from compact import page_of
 from vendors import Vendor
 
@@ -124,6 +124,7 @@ async def measure(
     if with_sdk and vendor.sdk is not None:
         await anyio.to_thread.run_sync(vendor.sdk, sandbox.url(vendor.family), 1, False, 1)  # the SDK's too
     for _ in range(repeats):
+        await idle(client.proc.pid, still=QUIET)  # the index's writes of the last read are not this read's
         result.tool.append(await tool_read(client, sandbox, vendor))
         result.floor.append(await floor_read(sandbox, vendor))
         if with_sdk and vendor.sdk is not None:
