@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
+
+import anyio
 
 from agent_threads.http import RetryPolicy
 from agent_threads.providers.dataagent.catalog import FILE_NAME, Catalog, Entry, seed_entries
@@ -83,6 +86,16 @@ async def test_a_note_keeps_the_title_it_learned_earlier(tmp_path: Path) -> None
     await Catalog(path, "e").note("ins", "s", status="running")
     [entry] = Catalog(path, "e").entries()
     assert (entry.title, entry.status) == ("first question", "running")
+
+
+async def test_notes_made_at_once_are_all_kept(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / FILE_NAME, "e")
+    async with anyio.create_task_group() as tg:
+        for i in range(20):
+            tg.start_soon(partial(catalog.note, "ins", f"s{i}", title=f"question {i}"))
+    assert sorted(e.title or "" for e in Catalog(tmp_path / FILE_NAME, "e").entries()) == sorted(
+        f"question {i}" for i in range(20)
+    )
 
 
 def test_seed_refs_accept_sessions_and_bare_instances() -> None:

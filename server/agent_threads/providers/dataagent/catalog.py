@@ -69,6 +69,7 @@ class Catalog:
         self._seeds = list(seeds)
         self._clock = clock
         self._written: dict[tuple[str, str, str | None], Entry] = {}
+        self._saving = anyio.Lock()  # a save reads, merges and rewrites the file: one at a time, none lost
 
     def entries(self) -> list[Entry]:
         """Seeds and recorded entries of this account, most recently active first."""
@@ -85,7 +86,8 @@ class Catalog:
         entry = replace(changed, seen=self._clock())
         self._written[entry.key] = entry
         if self.path is not None:
-            await anyio.to_thread.run_sync(self._save, self.path, entry)
+            async with self._saving:
+                await anyio.to_thread.run_sync(self._save, self.path, entry)
 
     def _load(self) -> list[Entry]:
         if self.path is None or not self.path.is_file():
