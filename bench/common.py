@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx
 
 from agent_threads.sandbox import Credentials
-from agent_threads.writethrough import GATHER
 
 CREDS = Credentials()
 
@@ -280,26 +278,3 @@ def find(pattern: bytes, body: bytes) -> str | None:
     """The first group of ``pattern`` in a reply body: a cursor found without decoding the JSON."""
     match = re.search(pattern, body)
     return match.group(1).decode() if match else None
-
-
-QUIET = 2 * GATHER + 0.1
-"""Seconds without CPU that mean a server is done: its write-through writes a thread only once its reading paused
-(up to twice ``GATHER``)."""
-
-
-async def idle(*pids: int, still: float = 0.3, limit: float = 60) -> None:
-    """Wait until these processes use no CPU for ``still`` seconds (at most ``limit``)."""
-
-    def cpu() -> int:
-        return sum(
-            sum(int(x) for x in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]) for pid in pids
-        )
-
-    with anyio.move_on_after(limit):
-        last = cpu()
-        while True:
-            await anyio.sleep(still)
-            now = cpu()
-            if now == last:
-                return
-            last = now

@@ -20,8 +20,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import QUIET, RpcClient, SandboxProc, idle, sandbox_process, server_process  # noqa: E402
+from common import RpcClient, SandboxProc, sandbox_process, server_process  # noqa: E402
 from paging import Paging, Read, tool_read, warm_up  # noqa: E402
+from quiet import QUIET, idle  # noqa: E402
 from vendors import VENDORS, Vendor  # noqa: E402
 
 from agent_threads.config import load_settings  # noqa: E402

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import anyio
 import httpx
-from common import QUIET, RpcClient, SandboxProc, idle, peak_rss_mb, server_command, server_process, tokens
+from common import RpcClient, SandboxProc, peak_rss_mb, server_command, server_process, tokens
 from compact import page_of
+from quiet import QUIET, idle
 from vendors import Vendor
 
 LIMIT = 100
