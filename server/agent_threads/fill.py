@@ -21,7 +21,8 @@ FRAME_TOKENS = 150
 Stop = tuple[int, int]
 """Where a page stopped inside its vendor page: the index of the first message not (wholly) shown, and how many
 characters of that message's rendered line were shown already (0: none)."""
-Item = tuple[int, Message, str]
+Item = tuple[int, Message, str, int]
+"""A message ready for the page: its index on the vendor page, shaped, its line, and its cost in tokens."""
 
 
 @dataclass(frozen=True)
@@ -72,13 +73,13 @@ class Fill:
         """Take a vendor page's heading (``fresh``: the page starts at its beginning; ``dropped``: ids it
         repeated), keeping room in the budget for what it adds."""
         had = (self.title, self.status, self.incomplete)
-        self.title = self.title or self._field(batch.title)
-        self.status = self.status or self._field(batch.status)
-        self.incomplete = self.incomplete or self._field(batch.incomplete, 4)
+        self.title = self.title or field(batch.title, self._view)
+        self.status = self.status or field(batch.status, self._view)
+        self.incomplete = self.incomplete or field(batch.incomplete, self._view, 4)
         notes = [x for x in (batch.note if fresh else None, render.repeated_note(dropped)) if x]
         self.notes += notes
         new = [x for x, was in zip((self.title, self.status, self.incomplete), had) if x and not was]
-        self.tokens -= sum(estimate_tokens(x or "") for x in (*new, *(self._field(n, 4) for n in notes)))
+        self.tokens -= sum(estimate_tokens(x or "") for x in (*new, *(field(n, self._view, 4) for n in notes)))
 
     def full(self) -> bool:
         return len(self.shown) >= self._limit
@@ -97,7 +98,7 @@ class Fill:
         return stop
 
     def page(self, thread: str, next_cursor: str | None) -> MessagePage:
-        note = self._field("; ".join(self.notes), 4) if self.notes else None
+        note = field("; ".join(self.notes), self._view, 4) if self.notes else None
         return MessagePage(
             thread=thread,
             title=self.title,
@@ -115,7 +116,8 @@ class Fill:
     def _item(self, message: Message, seq: int, index: int) -> Item:
         view = self._view
         shaped = shape(message, view.detail, redact=view.redact, seq=seq, secrets=view.secrets)
-        return index, shaped, self._renderer.message(shaped)
+        line = self._renderer.message(shaped)
+        return index, shaped, line, self._cost(shaped, line)
 
     def _fit(self, items: Iterator[Item], messages: list[Message], start: Stop) -> Stop | None:
         """Take ``items`` while they fit (``shaping.fit``). A message alone over the budget at the top of the page
@@ -123,35 +125,36 @@ class Fill:
         first = next(items, None)
         if first is None:
             return None
-        index, shaped, line = first
+        index, shaped, line, cost = first
         offset = start[1] if index == start[0] else 0
-        if not self.shown and (offset or self._cost(first) > self.tokens):
+        if not self.shown and (offset or cost > self.tokens):
             shaped, line, more = _oversized(messages[index], shaped, line, offset, self.tokens, self._view)
-            self._take((index, shaped, line))
+            self._take((index, shaped, line, self._cost(shaped, line)))
             if more is not None:
                 self.cut = True
                 return (index, more)
         else:
             items = chain([first], items)
-        taken, left = fit(items, self._cost, self.tokens, used=self.used)
+        taken, left = fit(items, lambda item: item[3], self.tokens, used=self.used)
         for item in taken:
             self._take(item)
         self.cut = self.cut or left is not None
         return (left[0], 0) if left else None
 
     def _take(self, item: Item) -> None:
-        self.shown.append(item[1:])
-        self.used += self._cost(item)
+        self.shown.append((item[1], item[2]))
+        self.used += item[3]
 
-    def _cost(self, item: Item) -> int:
+    def _cost(self, message: Message, line: str) -> int:
         """Estimated tokens of a message as this view returns it: its line, or its JSON (vendor extras and all)."""
         if self._view.fmt == "text":
-            return estimate_tokens(item[2])
-        return estimate_tokens(compact_json(item[1].model_dump(mode="json", exclude_none=True)))
+            return estimate_tokens(line)
+        return estimate_tokens(compact_json(message.model_dump(mode="json", exclude_none=True)))
 
-    def _field(self, value: str | None, lines: int = 1) -> str | None:
-        view = self._view
-        return None if value is None else cut(clean(value, redact=view.redact, secrets=view.secrets), FIELD * lines)
+
+def field(value: str | None, view: View, lines: int = 1) -> str | None:
+    """A vendor field of a heading or listing (a title, a status, a note): cleaned, masked and cut."""
+    return None if value is None else cut(clean(value, redact=view.redact, secrets=view.secrets), FIELD * lines)
 
 
 def _oversized(

@@ -18,12 +18,11 @@ from typing import Any, Literal
 from . import readahead, render
 from .cursors import Codec
 from .errors import ProtocolError
-from .fill import FRAME_TOKENS, Fill, Filters, View
+from .fill import FRAME_TOKENS, Fill, Filters, View, field
 from .providers.base import Batch, Listing, Provider, State
 from .readahead import ReadAhead
 from .refs import ThreadRef
-from .render import cut
-from .shaping import FIELD, clean, estimate_tokens, fit, shape_entry
+from .shaping import estimate_tokens, fit, shape_entry
 from .transcript import Message, MessagePage, ThreadEntry, ThreadList
 from .walk import HINT, Walk
 
@@ -136,7 +135,7 @@ async def list_page(
     listing = await provider.list_threads(parent, state.get("v"), size)
     entries = [shape_entry(e, redact=view.redact, secrets=view.secrets) for e in listing.threads[skip:]]
     lines = await digests([e.ref for e in entries if not e.children]) if digests and entries else {}
-    note = _field(listing.note, view, 4)
+    note = field(listing.note, view, 4)
     tokens = view.budget_tokens - FRAME_TOKENS - estimate_tokens(note or "")
 
     def cost(e: ThreadEntry) -> int:
@@ -169,7 +168,3 @@ def _list_onward(
     except ProtocolError as e:
         return {"x": e.message}
     return {"v": listing.next_state, "w": walk.dump()}
-
-
-def _field(value: str | None, view: View, lines: int = 1) -> str | None:
-    return None if value is None else cut(clean(value, redact=view.redact, secrets=view.secrets), FIELD * lines)
